@@ -1,0 +1,88 @@
+/**
+ * The map model: a snapshot laid out as a city and encoded for drawing. Pure data, produced in
+ * main by ./build.ts and consumed alike by the Cytoscape viewer and the exporters (SVG, DOT...).
+ */
+import type { FlowProtocol, PeerId, Severity } from '../model/types.js';
+
+export type MapNodeKind = 'district' | 'block' | 'house' | 'highway' | 'outskirt';
+
+export type PodPhaseClass = 'running' | 'pending' | 'succeeded' | 'failed' | 'unknown';
+
+export interface MapNode {
+  /** Peer id (pod:, wl:, svc:, ns:, world, ip:...). */
+  id: PeerId;
+  kind: MapNodeKind;
+  /** Containing node id (a house's block, a block's district). */
+  parent?: PeerId;
+  label: string;
+  /** Centre, in map units. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Houses: phase; fences: isolated directions. */
+  phase?: PodPhaseClass;
+  fence?: { ingress: boolean; egress: boolean };
+  /** Extra facts for tooltips and panels (kind, namespace, IPs...). */
+  meta: Record<string, string>;
+  /** Visual state flags: "not-permitted", "stale", "finding", "diff-added"... */
+  flags: string[];
+}
+
+export type RoadVerdict = 'allowed' | 'denied' | 'unknown';
+export type ProbeVerdict = 'ok' | 'blocked' | 'mismatch';
+
+export interface MapEdge {
+  id: string;
+  kind: 'road' | 'highway-link';
+  source: PeerId;
+  target: PeerId;
+  /** Aggregated ports, e.g. "TCP 8080, UDP 53". */
+  label: string;
+  protocols: FlowProtocol[];
+  ports: number[];
+  /** Verdict per evidence source; absent when that source says nothing. */
+  predicted?: RoadVerdict;
+  observed?: RoadVerdict;
+  probed?: ProbeVerdict;
+  /** Observed flow count (all verdicts). */
+  volume: number;
+  /** Observed flows dropped. */
+  dropped: number;
+  /** Road keys of the underlying aggregates (RoadAggregate.key). */
+  roadKeys: string[];
+  flags: string[];
+}
+
+export interface LegendEntry {
+  key: string;
+  label: string;
+  /** Which style token draws it (see ./style.ts). */
+  style: string;
+}
+
+export interface MapFinding {
+  id: string;
+  severity: Severity;
+  title: string;
+  target?: string;
+}
+
+export interface MapModel {
+  cityId: string;
+  title: string;
+  subtitle: string;
+  bounds: { x: number; y: number; w: number; h: number };
+  nodes: MapNode[];
+  edges: MapEdge[];
+  legend: LegendEntry[];
+  counts: {
+    districts: number;
+    blocks: number;
+    houses: number;
+    highways: number;
+    outskirts: number;
+    roads: number;
+    deniedRoads: number;
+  };
+}
