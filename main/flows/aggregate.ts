@@ -1,0 +1,296 @@
+/**
+ * Flows -> roads. A road is every flow between the same two aggregated peers (pods folded into
+ * their workload), protocol, destination port and verdict. Aggregates are always complete; raw
+ * flows are only kept in a bounded ring so memory stays flat under a sustained capture.
+ */
+import { roadKey } from '../model/ids.js';
+import type { FlowRecord, FlowSource, L7Summary, PeerId, RoadAggregate } from '../model/types.js';
+import { TopCounter } from './top-counter.js';
+
+export interface RoadAggregatorOptions {
+  /** Raw flows kept (newest win). 0 keeps none. Default 10,000. */
+  maxRawFlows?: number;
+  /** HTTP paths tracked per road (approximate top-k beyond that). Default 20. */
+  maxPaths?: number;
+  /** DNS names tracked per road. Default 50. */
+  maxDnsNames?: number;
+}
+
+export const DEFAULT_MAX_RAW_FLOWS = 10_000;
+
+const DNS_RCODES: Record<number, string> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+};
+
+/** "NXDOMAIN" for 3; unknown codes keep their number so nothing is hidden. */
+export function dnsRcodeName(rcode: number): string {
+  return DNS_RCODES[rcode] ?? String(rcode);
+}
+
+interface L7State {
+  httpMethods: Map<string, number>;
+  httpCodes: Map<string, number>;
+  paths: TopCounter;
+  dnsNames: TopCounter;
+  dnsRcodes: Map<string, number>;
+}
+
+interface RoadState {
+  key: string;
+  src: PeerId;
+  dst: PeerId;
+  protocol: RoadAggregate['protocol'];
+  port?: number;
+  verdict: RoadAggregate['verdict'];
+  dropReasons: Map<string, number>;
+  dstService?: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  allowedBy: Set<string>;
+  deniedBy: Set<string>;
+  sources: Set<FlowSource>;
+  noReply: number;
+  l7?: L7State;
+}
+
+const bump = (m: Map<string, number>, k: string, by = 1): void => {
+  m.set(k, (m.get(k) ?? 0) + by);
+};
+
+const toRecord = (m: Map<string, number>): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+};
+
+/**
+ * The road a flow belongs to. Replies are folded into the road of the request they answer
+ * (client -> server, server port), so a reply never draws a road to an ephemeral port.
+ */
+export function roadOf(flow: FlowRecord): { src: PeerId; dst: PeerId; port?: number; key: string } {
+  const a = flow.src.workload ?? flow.src.peer;
+  const b = flow.dst.workload ?? flow.dst.peer;
+  if (flow.isReply === true) {
+    const port = flow.src.port ?? flow.port;
+    return { src: b, dst: a, port, key: roadKey(b, a, flow.protocol, port, flow.verdict) };
+  }
+  return { src: a, dst: b, port: flow.port, key: roadKey(a, b, flow.protocol, flow.port, flow.verdict) };
+}
+
+export class RoadAggregator {
+  private readonly roadsByKey = new Map<string, RoadState>();
+  private readonly ring: (FlowRecord | undefined)[];
+  private ringNext = 0;
+  private ringSize = 0;
+  private total = 0;
+  private readonly maxRaw: number;
+  private readonly maxPaths: number;
+  private readonly maxDnsNames: number;
+
+  constructor(opts: RoadAggregatorOptions = {}) {
+    this.maxRaw = Math.max(0, Math.floor(opts.maxRawFlows ?? DEFAULT_MAX_RAW_FLOWS));
+    this.maxPaths = Math.max(1, opts.maxPaths ?? 20);
+    this.maxDnsNames = Math.max(1, opts.maxDnsNames ?? 50);
+    this.ring = new Array(this.maxRaw);
+  }
+
+  /** Flows added since construction (including those no longer in the raw ring). */
+  get flowCount(): number {
+    return this.total;
+  }
+
+  get roadCount(): number {
+    return this.roadsByKey.size;
+  }
+
+  add(flow: FlowRecord): void {
+    this.total++;
+    if (this.maxRaw > 0) {
+      this.ring[this.ringNext] = flow;
+      this.ringNext = (this.ringNext + 1) % this.maxRaw;
+      if (this.ringSize < this.maxRaw) this.ringSize++;
+    }
+    const { src, dst, port, key } = roadOf(flow);
+    let road = this.roadsByKey.get(key);
+    if (!road) {
+      road = {
+        key,
+        src,
+        dst,
+        protocol: flow.protocol,
+        port,
+        verdict: flow.verdict,
+        dropReasons: new Map(),
+        count: 0,
+        firstSeen: flow.time,
+        lastSeen: flow.time,
+        allowedBy: new Set(),
+        deniedBy: new Set(),
+        sources: new Set(),
+        noReply: 0,
+      };
+      this.roadsByKey.set(key, road);
+    }
+    road.count++;
+    if (flow.time < road.firstSeen) road.firstSeen = flow.time;
+    if (flow.time > road.lastSeen) road.lastSeen = flow.time;
+    road.sources.add(flow.source);
+    if (flow.dropReason) bump(road.dropReasons, flow.dropReason);
+    // A reply's dstService names the client side; only requests name the road's service.
+    if (flow.dstService && flow.isReply !== true) road.dstService = flow.dstService;
+    if (flow.allowedBy) for (const p of flow.allowedBy) road.allowedBy.add(p);
+    if (flow.deniedBy) for (const p of flow.deniedBy) road.deniedBy.add(p);
+    if (flow.noReply) road.noReply++;
+    if (flow.l7) this.addL7(road, flow);
+  }
+
+  addMany(flows: Iterable<FlowRecord>): void {
+    for (const f of flows) this.add(f);
+  }
+
+  /** Merges an already-aggregated road (e.g. from a saved snapshot) so new flows add to it. */
+  addRoad(r: RoadAggregate): void {
+    let road = this.roadsByKey.get(r.key);
+    if (!road) {
+      road = {
+        key: r.key,
+        src: r.src,
+        dst: r.dst,
+        protocol: r.protocol,
+        port: r.port,
+        verdict: r.verdict,
+        dropReasons: new Map(),
+        count: 0,
+        firstSeen: r.firstSeen,
+        lastSeen: r.lastSeen,
+        allowedBy: new Set(),
+        deniedBy: new Set(),
+        sources: new Set(),
+        noReply: 0,
+      };
+      this.roadsByKey.set(r.key, road);
+    }
+    road.count += r.count;
+    this.total += r.count;
+    road.firstSeen = Math.min(road.firstSeen, r.firstSeen);
+    road.lastSeen = Math.max(road.lastSeen, r.lastSeen);
+    for (const [k, n] of Object.entries(r.dropReasons)) bump(road.dropReasons, k, n);
+    if (r.dstService) road.dstService = r.dstService;
+    for (const p of r.allowedBy) road.allowedBy.add(p);
+    for (const p of r.deniedBy) road.deniedBy.add(p);
+    for (const s of r.sources) road.sources.add(s);
+    road.noReply += r.noReply ?? 0;
+    if (r.l7) {
+      const l7 = this.l7State(road);
+      for (const [k, n] of Object.entries(r.l7.httpMethods)) bump(l7.httpMethods, k, n);
+      for (const [k, n] of Object.entries(r.l7.httpCodes)) bump(l7.httpCodes, k, n);
+      for (const [k, n] of Object.entries(r.l7.topPaths)) l7.paths.add(k, n);
+      for (const [k, n] of Object.entries(r.l7.dnsNames)) l7.dnsNames.add(k, n);
+      for (const [k, n] of Object.entries(r.l7.dnsRcodes)) bump(l7.dnsRcodes, k, n);
+    }
+  }
+
+  /** All roads, sorted by key (stable output for snapshots and diffs). */
+  roads(): RoadAggregate[] {
+    const out: RoadAggregate[] = [];
+    for (const key of [...this.roadsByKey.keys()].sort()) out.push(this.materialize(this.roadsByKey.get(key)!));
+    return out;
+  }
+
+  road(key: string): RoadAggregate | undefined {
+    const r = this.roadsByKey.get(key);
+    return r && this.materialize(r);
+  }
+
+  /** The raw flows still held, oldest first. */
+  rawFlows(): FlowRecord[] {
+    if (this.ringSize < this.maxRaw) return this.ring.slice(0, this.ringSize) as FlowRecord[];
+    return [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)] as FlowRecord[];
+  }
+
+  /** Raw flows that fell out of the ring. */
+  get droppedRawFlows(): number {
+    return this.total - this.ringSize;
+  }
+
+  clear(): void {
+    this.roadsByKey.clear();
+    this.ring.fill(undefined);
+    this.ringNext = 0;
+    this.ringSize = 0;
+    this.total = 0;
+  }
+
+  private l7State(road: RoadState): L7State {
+    if (!road.l7) {
+      road.l7 = {
+        httpMethods: new Map(),
+        httpCodes: new Map(),
+        paths: new TopCounter(this.maxPaths),
+        dnsNames: new TopCounter(this.maxDnsNames),
+        dnsRcodes: new Map(),
+      };
+    }
+    return road.l7;
+  }
+
+  private addL7(road: RoadState, flow: FlowRecord): void {
+    const info = flow.l7!;
+    const l7 = this.l7State(road);
+    if (info.type === 'http') {
+      // Hubble repeats method and url on responses; count them once, on the request.
+      if (info.code !== undefined && info.code > 0) bump(l7.httpCodes, String(info.code));
+      else {
+        if (info.method) bump(l7.httpMethods, info.method);
+        if (info.path) l7.paths.add(info.path, 1);
+      }
+    } else if (info.type === 'dns') {
+      if (info.rcode !== undefined) bump(l7.dnsRcodes, dnsRcodeName(info.rcode));
+      else if (info.query) l7.dnsNames.add(info.query.replace(/\.$/, ''), 1);
+    }
+  }
+
+  private materialize(r: RoadState): RoadAggregate {
+    const out: RoadAggregate = {
+      key: r.key,
+      src: r.src,
+      dst: r.dst,
+      protocol: r.protocol,
+      verdict: r.verdict,
+      dropReasons: toRecord(r.dropReasons),
+      count: r.count,
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+      allowedBy: [...r.allowedBy].sort(),
+      deniedBy: [...r.deniedBy].sort(),
+      sources: [...r.sources].sort(),
+    };
+    if (r.port !== undefined) out.port = r.port;
+    if (r.dstService) out.dstService = r.dstService;
+    if (r.noReply > 0) out.noReply = r.noReply;
+    if (r.l7) {
+      const l7: L7Summary = {
+        httpMethods: toRecord(r.l7.httpMethods),
+        httpCodes: toRecord(r.l7.httpCodes),
+        topPaths: r.l7.paths.top(),
+        dnsNames: r.l7.dnsNames.top(),
+        dnsRcodes: toRecord(r.l7.dnsRcodes),
+      };
+      out.l7 = l7;
+    }
+    return out;
+  }
+}
+
+/** Pure: the roads of a list of flows. */
+export function aggregateFlows(flows: Iterable<FlowRecord>, opts: RoadAggregatorOptions = {}): RoadAggregate[] {
+  const agg = new RoadAggregator({ ...opts, maxRawFlows: 0 });
+  agg.addMany(flows);
+  return agg.roads();
+}
