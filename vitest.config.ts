@@ -15,7 +15,7 @@ export default defineConfig({
         },
       },
       {
-        plugins: [svelte({ hot: false } as never)],
+        plugins: [svelte()],
         resolve: { conditions: ['browser'] },
         test: {
           name: 'component',
