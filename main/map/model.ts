@@ -75,6 +75,8 @@ export interface MapModel {
   bounds: { x: number; y: number; w: number; h: number };
   nodes: MapNode[];
   edges: MapEdge[];
+  /** Roads aggregated between districts and outskirts, for the lowest zoom level. */
+  districtRoads?: MapEdge[];
   legend: LegendEntry[];
   counts: {
     districts: number;

@@ -1,0 +1,438 @@
+/**
+ * Builds the map model of a snapshot: the city layout (./layout.ts) plus the visual encoding of
+ * every house, highway and road, with the verdicts of the three evidence sources. Pure.
+ */
+import {
+  HOST,
+  KUBE_APISERVER,
+  REMOTE_NODE,
+  WORLD,
+  namespaceId,
+  nodeId,
+  parsePeerId,
+  podId,
+  serviceId,
+  workloadId,
+} from '../model/ids.js';
+import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot, Verdict } from '../model/types.js';
+import { layoutCity, type LayoutDistrict } from './layout.js';
+import type { LegendEntry, MapEdge, MapModel, MapNode, PodPhaseClass, ProbeVerdict, RoadVerdict } from './model.js';
+import type { PolicyView } from './policy-view.js';
+import { EVIDENCE_MARKERS, FENCE_STYLES } from './style.js';
+
+export interface BuildOptions {
+  policy?: PolicyView;
+  /** Roads to draw instead of snapshot.roads (e.g. a time window's aggregates). */
+  roads?: RoadAggregate[];
+  /** Add predicted roads that policies explicitly allow but no flow was seen on. */
+  possibleRoads?: boolean;
+  /** Above this many workloads, possible roads are not computed (the matrix would swamp the map). */
+  maxPossibleWorkloads?: number;
+  cityId?: string;
+}
+
+export const workloadOfPod = (p: PodInfo): PeerId =>
+  workloadId(p.namespace, p.owner?.kind ?? 'Pod', p.owner?.name ?? p.name);
+
+const PHASES: Record<string, PodPhaseClass> = {
+  Running: 'running',
+  Pending: 'pending',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+};
+
+function verdictClass(v: Verdict): RoadVerdict {
+  if (v === 'DROPPED' || v === 'ERROR') return 'denied';
+  if (v === 'UNKNOWN') return 'unknown';
+  return 'allowed';
+}
+
+const RESERVED_LABELS: Record<string, string> = {
+  [WORLD]: 'world',
+  [HOST]: 'host',
+  [REMOTE_NODE]: 'remote nodes',
+  [KUBE_APISERVER]: 'API server',
+};
+
+function outskirtLabel(id: PeerId): string {
+  const p = parsePeerId(id);
+  if (p.type === 'reserved') return RESERVED_LABELS[id] ?? id;
+  return p.name;
+}
+
+export const LEGEND: LegendEntry[] = [
+  { key: 'district', label: 'district = namespace', style: 'district' },
+  { key: 'block', label: 'block = workload', style: 'block' },
+  { key: 'house', label: 'house = pod (colour = phase)', style: 'house' },
+  { key: 'highway', label: 'highway = service', style: 'highway' },
+  { key: 'outskirt', label: 'outskirts = world, IPs, nodes, API server', style: 'outskirt' },
+  { key: 'allowed', label: 'allowed road (solid, arrow)', style: 'road-allowed' },
+  { key: 'denied', label: 'denied road (dashed, bar)', style: 'road-denied' },
+  { key: 'unknown', label: 'unknown (dotted)', style: 'road-unknown' },
+  { key: 'observed', label: EVIDENCE_MARKERS.observed.label, style: 'marker-observed' },
+  { key: 'predicted', label: EVIDENCE_MARKERS.predicted.label, style: 'marker-predicted' },
+  { key: 'probed', label: EVIDENCE_MARKERS.probed.label, style: 'marker-probed' },
+  { key: 'fence-ingress', label: FENCE_STYLES.ingress.label, style: 'fence-ingress' },
+  { key: 'fence-egress', label: FENCE_STYLES.egress.label, style: 'fence-egress' },
+  { key: 'fence-both', label: FENCE_STYLES.both.label, style: 'fence-both' },
+];
+
+interface EdgeAcc {
+  edge: MapEdge;
+  ports: Set<number>;
+  protocols: Set<FlowProtocol>;
+  portLabels: Set<string>;
+}
+
+function probeVerdict(outcome: ProbeResult['outcome']): ProbeVerdict {
+  return outcome === 'connected' ? 'ok' : 'blocked';
+}
+
+function combine(verdicts: RoadVerdict[]): RoadVerdict | undefined {
+  if (verdicts.length === 0) return undefined;
+  if (verdicts.includes('denied')) return 'denied';
+  if (verdicts.every((v) => v === 'allowed')) return 'allowed';
+  return 'unknown';
+}
+
+export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapModel {
+  const nodes = new Map<PeerId, MapNode>();
+  const districts = new Map<string, LayoutDistrict>();
+  const blocks = new Map<PeerId, { namespace: string; kind: string; name: string; houses: string[] }>();
+  const podById = new Map<PeerId, PodInfo>();
+  const blockOfPod = new Map<PeerId, PeerId>();
+  const notPermitted = new Set(
+    snapshot.warnings.filter((w) => w.kind === 'not-permitted' && w.subject).map((w) => w.subject as string),
+  );
+
+  const district = (ns: string): LayoutDistrict => {
+    let d = districts.get(ns);
+    if (!d) {
+      d = { id: namespaceId(ns), label: ns, blocks: [], highways: [] };
+      districts.set(ns, d);
+    }
+    return d;
+  };
+  const block = (id: PeerId) => {
+    let b = blocks.get(id);
+    if (!b) {
+      const p = parsePeerId(id);
+      b = { namespace: p.namespace ?? 'default', kind: p.kind ?? 'Pod', name: p.name, houses: [] };
+      blocks.set(id, b);
+      district(b.namespace).blocks.push({ id, label: b.name, houses: b.houses });
+    }
+    return b;
+  };
+
+  for (const ns of snapshot.namespaces) district(ns.name);
+  for (const w of snapshot.workloads) block(workloadId(w.namespace, w.kind, w.name));
+  for (const pod of snapshot.pods) {
+    const id = podId(pod.namespace, pod.name);
+    const wl = workloadOfPod(pod);
+    podById.set(id, pod);
+    blockOfPod.set(id, wl);
+    block(wl).houses.push(id);
+  }
+  const serviceBlocks = new Map<PeerId, Set<PeerId>>();
+  for (const svc of snapshot.services) {
+    const id = serviceId(svc.namespace, svc.name);
+    district(svc.namespace).highways.push(id);
+    const backing = new Set<PeerId>();
+    for (const ep of svc.endpoints) {
+      if (!ep.pod) continue;
+      const [ns, name] = ep.pod.split('/');
+      const wl = blockOfPod.get(podId(ns, name));
+      if (wl) backing.add(wl);
+    }
+    serviceBlocks.set(id, backing);
+  }
+
+  // Roads: fold pods into blocks, keep one edge per (src, dst, verdict class).
+  const roads = opts.roads ?? snapshot.roads;
+  const outskirts = new Set<PeerId>();
+  const endpointOf = (peer: PeerId): PeerId => {
+    const p = parsePeerId(peer);
+    if (p.type === 'pod') {
+      const known = blockOfPod.get(peer);
+      if (known) return known;
+      const bare = workloadId(p.namespace!, 'Pod', p.name);
+      block(bare);
+      return bare;
+    }
+    if (p.type === 'workload') {
+      block(peer);
+      return peer;
+    }
+    if (p.type === 'service') return peer;
+    outskirts.add(peer);
+    return peer;
+  };
+  const edges = new Map<string, EdgeAcc>();
+  const edgeFor = (src: PeerId, dst: PeerId, cls: string): EdgeAcc => {
+    const id = `road:${src}->${dst}:${cls}`;
+    let acc = edges.get(id);
+    if (!acc) {
+      acc = {
+        edge: { id, kind: 'road', source: src, target: dst, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [] },
+        ports: new Set(),
+        protocols: new Set(),
+        portLabels: new Set(),
+      };
+      edges.set(id, acc);
+    }
+    return acc;
+  };
+
+  for (const r of roads) {
+    const src = endpointOf(r.src);
+    const dst = endpointOf(r.dst);
+    if (src === dst) continue;
+    const cls = verdictClass(r.verdict);
+    const acc = edgeFor(src, dst, cls);
+    acc.edge.observed = cls;
+    acc.edge.volume += r.count;
+    if (cls === 'denied') acc.edge.dropped += r.count;
+    acc.edge.roadKeys.push(r.key);
+    acc.protocols.add(r.protocol);
+    if (r.port !== undefined) {
+      acc.ports.add(r.port);
+      acc.portLabels.add(`${r.protocol} ${r.port}`);
+    } else acc.portLabels.add(r.protocol);
+  }
+
+  // Probes: probed verdicts on the same edges (or new ones).
+  for (const pr of snapshot.probes) {
+    const src = endpointOf(pr.src);
+    const dst = endpointOf(pr.dst);
+    if (src === dst) continue;
+    const verdict = probeVerdict(pr.outcome);
+    const existing = [...edges.values()].find((a) => a.edge.source === src && a.edge.target === dst);
+    const acc = existing ?? edgeFor(src, dst, 'probe');
+    acc.edge.probed = acc.edge.probed && acc.edge.probed !== verdict ? 'mismatch' : verdict;
+    acc.ports.add(pr.port);
+    acc.protocols.add(pr.protocol);
+    acc.portLabels.add(`${pr.protocol} ${pr.port}`);
+  }
+
+  const policy = opts.policy;
+  // Predicted verdicts for every drawn road, from the policy engine.
+  if (policy) {
+    for (const acc of edges.values()) {
+      const verdicts: RoadVerdict[] = [];
+      for (const label of acc.portLabels) {
+        const [proto, port] = label.split(' ');
+        if (!port || !['TCP', 'UDP', 'SCTP'].includes(proto)) continue;
+        verdicts.push(policy.verdict(acc.edge.source, acc.edge.target, proto as Protocol, Number(port)));
+      }
+      acc.edge.predicted = combine(verdicts);
+      const p = acc.edge.predicted;
+      const other = acc.edge.observed ?? (acc.edge.probed === 'ok' ? 'allowed' : acc.edge.probed === 'blocked' ? 'denied' : undefined);
+      if (p && p !== 'unknown' && other && other !== 'unknown' && p !== other) acc.edge.flags.push('mismatch');
+    }
+    const workloadIds = [...blocks.keys()];
+    const limit = opts.maxPossibleWorkloads ?? 150;
+    if (opts.possibleRoads !== false && policy.allowedPorts && workloadIds.length <= limit) {
+      const seen = new Set([...edges.values()].map((a) => `${a.edge.source}->${a.edge.target}`));
+      const representative = new Map<PeerId, PeerId>();
+      for (const [id, b] of blocks) if (b.houses[0]) representative.set(id, b.houses[0]);
+      for (const dst of workloadIds) {
+        const dstPod = representative.get(dst);
+        if (!dstPod || !policy.fences(dstPod).ingress.isolated) continue;
+        for (const src of workloadIds) {
+          if (src === dst || seen.has(`${src}->${dst}`) || !representative.has(src)) continue;
+          const allowed = policy.allowedPorts(src, dst);
+          const parts = (Object.entries(allowed) as [Protocol, string][]).filter(([, v]) => v);
+          if (parts.length === 0) continue;
+          const acc = edgeFor(src, dst, 'possible');
+          acc.edge.predicted = 'allowed';
+          acc.edge.flags.push('possible');
+          for (const [proto, ports] of parts) {
+            acc.protocols.add(proto);
+            acc.portLabels.add(`${proto} ${ports === '1-65535' ? 'any' : ports}`);
+          }
+        }
+      }
+    }
+  }
+
+  // Layout.
+  for (const o of [...snapshot.nodes.map((n) => nodeId(n.name))]) outskirts.add(o);
+  const outskirtList = [...outskirts].sort((a, b) => outskirtRank(a) - outskirtRank(b) || a.localeCompare(b));
+  const layoutDistricts = [...districts.values()].sort((a, b) => a.label.localeCompare(b.label));
+  const layout = layoutCity(layoutDistricts, outskirtList);
+  const centre = (id: string) => {
+    const r = layout.rects.get(id)!;
+    const pinned = snapshot.positions[id];
+    if (pinned) return { x: pinned.x, y: pinned.y, w: r.w, h: r.h };
+    return { x: r.x + r.w / 2, y: r.y + r.h / 2, w: r.w, h: r.h };
+  };
+
+  const findingTargets = new Set(snapshot.findings.map((f) => f.target).filter(Boolean) as string[]);
+  const flagsOf = (id: string, extra: string[] = []) => {
+    const flags = [...extra];
+    if (findingTargets.has(id)) flags.push('finding');
+    if (snapshot.positions[id]?.pinned) flags.push('pinned');
+    return flags;
+  };
+
+  for (const d of layoutDistricts) {
+    const ns = snapshot.namespaces.find((n) => n.name === d.label);
+    nodes.set(d.id, {
+      id: d.id,
+      kind: 'district',
+      label: d.label,
+      ...centre(d.id),
+      meta: { namespace: d.label, pods: String(d.blocks.reduce((s, b) => s + b.houses.length, 0)), labels: ns ? Object.entries(ns.labels).map(([k, v]) => `${k}=${v}`).join(', ') : '' },
+      flags: flagsOf(d.id, notPermitted.has(d.label) ? ['not-permitted'] : []),
+    });
+    for (const hw of d.highways) {
+      const svc = snapshot.services.find((s) => serviceId(s.namespace, s.name) === hw)!;
+      nodes.set(hw, {
+        id: hw,
+        kind: 'highway',
+        parent: d.id,
+        label: svc.name,
+        ...centre(hw),
+        meta: {
+          namespace: svc.namespace,
+          type: svc.type,
+          clusterIPs: svc.clusterIPs.join(', '),
+          ports: svc.ports.map((p) => `${p.protocol} ${p.port}→${p.targetPort}`).join(', '),
+          endpoints: String(svc.endpoints.length),
+        },
+        flags: flagsOf(hw, svc.endpoints.length === 0 ? ['no-endpoints'] : []),
+      });
+    }
+    for (const b of d.blocks) {
+      const info = blocks.get(b.id)!;
+      nodes.set(b.id, {
+        id: b.id,
+        kind: 'block',
+        parent: d.id,
+        label: b.label,
+        ...centre(b.id),
+        meta: { namespace: info.namespace, kind: info.kind, name: info.name, pods: String(b.houses.length) },
+        flags: flagsOf(b.id),
+      });
+      for (const h of b.houses) {
+        const pod = podById.get(h)!;
+        const fence = policy?.fences(h);
+        nodes.set(h, {
+          id: h,
+          kind: 'house',
+          parent: b.id,
+          label: pod.name,
+          ...centre(h),
+          phase: PHASES[pod.phase] ?? 'unknown',
+          fence: fence ? { ingress: fence.ingress.isolated, egress: fence.egress.isolated } : undefined,
+          meta: {
+            namespace: pod.namespace,
+            ips: pod.ips.join(', '),
+            node: pod.node ?? '',
+            phase: pod.phase,
+            labels: Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`).join(', '),
+            ports: pod.ports.map((p) => `${p.protocol} ${p.containerPort}${p.name ? ` (${p.name})` : ''}`).join(', '),
+            ...(fence ? { ingressFence: fence.ingress.by.join(', '), egressFence: fence.egress.by.join(', ') } : {}),
+          },
+          flags: flagsOf(h, pod.hostNetwork ? ['host-network'] : []),
+        });
+      }
+    }
+  }
+  for (const o of outskirtList) {
+    const p = parsePeerId(o);
+    nodes.set(o, {
+      id: o,
+      kind: 'outskirt',
+      label: outskirtLabel(o),
+      ...centre(o),
+      meta: { type: p.type === 'reserved' ? o : p.type },
+      flags: flagsOf(o),
+    });
+  }
+
+  // Highway links: service -> each block behind it.
+  const edgeList: MapEdge[] = [];
+  for (const [svc, backing] of serviceBlocks) {
+    for (const b of backing) {
+      edgeList.push({ id: `link:${svc}->${b}`, kind: 'highway-link', source: svc, target: b, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [] });
+    }
+  }
+  for (const acc of edges.values()) {
+    acc.edge.protocols = [...acc.protocols].sort();
+    acc.edge.ports = [...acc.ports].sort((a, b) => a - b);
+    acc.edge.label = [...acc.portLabels].sort().join(', ');
+    if (findingTargets.has(acc.edge.id)) acc.edge.flags.push('finding');
+    edgeList.push(acc.edge);
+  }
+  edgeList.sort((a, b) => a.id.localeCompare(b.id));
+
+  const roadEdges = edgeList.filter((e) => e.kind === 'road');
+  const model: MapModel = {
+    cityId: opts.cityId ?? snapshot.id,
+    title: snapshot.name,
+    subtitle: subtitleOf(snapshot),
+    bounds: layout.bounds,
+    nodes: [...nodes.values()],
+    edges: edgeList,
+    districtRoads: districtRoadsOf(roadEdges, nodes),
+    legend: LEGEND,
+    counts: {
+      districts: layoutDistricts.length,
+      blocks: blocks.size,
+      houses: podById.size,
+      highways: snapshot.services.length,
+      outskirts: outskirtList.length,
+      roads: roadEdges.length,
+      deniedRoads: roadEdges.filter((e) => (e.observed ?? e.predicted) === 'denied').length,
+    },
+  };
+  return model;
+}
+
+function outskirtRank(id: PeerId): number {
+  const t = parsePeerId(id).type;
+  if (id === WORLD) return 0;
+  if (t === 'dns') return 1;
+  if (t === 'ip') return 2;
+  if (id === KUBE_APISERVER) return 3;
+  if (id === HOST || id === REMOTE_NODE) return 4;
+  return 5;
+}
+
+function subtitleOf(s: Snapshot): string {
+  const fmt = (t?: number) => (t ? new Date(t).toISOString().replace('T', ' ').slice(0, 16) + 'Z' : '…');
+  const window = s.window.from || s.window.to ? `${fmt(s.window.from)} – ${fmt(s.window.to)}` : 'no flow window';
+  return `${s.cluster.name}${s.cluster.kubernetesVersion ? ` (${s.cluster.kubernetesVersion})` : ''} · ${window}`;
+}
+
+/** Roads between districts (and outskirts), for the zoomed-out view. */
+function districtRoadsOf(roads: MapEdge[], nodes: Map<PeerId, MapNode>): MapEdge[] {
+  const top = (id: PeerId): PeerId => {
+    let n = nodes.get(id);
+    while (n?.parent) n = nodes.get(n.parent);
+    return n?.id ?? id;
+  };
+  const acc = new Map<string, MapEdge>();
+  for (const r of roads) {
+    const s = top(r.source);
+    const t = top(r.target);
+    if (s === t) continue;
+    const cls = r.observed ?? r.predicted ?? 'unknown';
+    const id = `droad:${s}->${t}:${cls}`;
+    let e = acc.get(id);
+    if (!e) {
+      e = { id, kind: 'road', source: s, target: t, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [] };
+      if (r.observed) e.observed = cls;
+      else e.predicted = cls;
+      acc.set(id, e);
+    }
+    e.volume += r.volume;
+    e.dropped += r.dropped;
+    e.roadKeys.push(...r.roadKeys);
+    for (const p of r.protocols) if (!e.protocols.includes(p)) e.protocols.push(p);
+    for (const p of r.ports) if (!e.ports.includes(p)) e.ports.push(p);
+  }
+  for (const e of acc.values()) e.label = `${e.roadKeys.length || ''} roads`.trim();
+  return [...acc.values()].sort((a, b) => a.id.localeCompare(b.id));
+}

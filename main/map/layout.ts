@@ -1,0 +1,146 @@
+/**
+ * City layout: deterministic positions for districts, blocks, houses, highways and outskirts.
+ * Districts are shelf-packed by size class then name, so a small change (a pod more or less)
+ * rarely moves anything but its own district's contents. O(n log n) in pods.
+ */
+import { SIZES } from './style.js';
+
+export interface LayoutBlock {
+  id: string;
+  label: string;
+  houses: string[];
+}
+
+export interface LayoutDistrict {
+  id: string;
+  label: string;
+  blocks: LayoutBlock[];
+  highways: string[];
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface CityLayout {
+  /** Top-left based rectangles for every district, block, house, highway and outskirt. */
+  rects: Map<string, Rect>;
+  bounds: Rect;
+}
+
+interface Sized {
+  w: number;
+  h: number;
+}
+
+function blockSize(houses: number): Sized & { cols: number } {
+  const cols = Math.max(1, Math.min(houses, Math.ceil(Math.sqrt(houses * 2))));
+  const rows = Math.max(1, Math.ceil(houses / cols));
+  const step = SIZES.house + SIZES.houseGap;
+  return {
+    cols,
+    w: Math.max(90, cols * step - SIZES.houseGap + 2 * SIZES.blockPad),
+    h: rows * step - SIZES.houseGap + 2 * SIZES.blockPad + SIZES.blockLabel,
+  };
+}
+
+/** Shelf packing into a target width; items keep their order. Returns positions and used size. */
+function shelfPack(items: Sized[], targetWidth: number, gap: number): { pos: { x: number; y: number }[]; w: number; h: number } {
+  const pos: { x: number; y: number }[] = [];
+  let x = 0;
+  let y = 0;
+  let shelfH = 0;
+  let maxW = 0;
+  for (const it of items) {
+    if (x > 0 && x + it.w > targetWidth) {
+      y += shelfH + gap;
+      x = 0;
+      shelfH = 0;
+    }
+    pos.push({ x, y });
+    x += it.w + gap;
+    shelfH = Math.max(shelfH, it.h);
+    maxW = Math.max(maxW, x - gap);
+  }
+  return { pos, w: maxW, h: y + shelfH };
+}
+
+/** Size class: powers of two of the area, so growth by a pod rarely changes the order. */
+const sizeClass = (area: number) => Math.floor(Math.log2(Math.max(1, area)));
+
+export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): CityLayout {
+  const rects = new Map<string, Rect>();
+  const step = SIZES.house + SIZES.houseGap;
+
+  // 1. Districts, each laid out in its own coordinates first.
+  const laid = districts.map((d) => {
+    const blocks = [...d.blocks].sort((a, b) => b.houses.length - a.houses.length || a.label.localeCompare(b.label));
+    const sizes = blocks.map((b) => blockSize(b.houses.length));
+    const area = sizes.reduce((s, b) => s + (b.w + 12) * (b.h + 12), 0);
+    const highwayRow = d.highways.length ? SIZES.highway + 16 : 0;
+    const minW = Math.max(200, d.highways.length * (SIZES.highway + 14) + 20);
+    const target = Math.max(minW - 2 * SIZES.districtPad, Math.sqrt(area) * 1.3);
+    const packed = shelfPack(sizes, target, 12);
+    const w = Math.max(minW, packed.w + 2 * SIZES.districtPad);
+    const h = packed.h + 2 * SIZES.districtPad + SIZES.districtLabel + highwayRow;
+    return { d, blocks, sizes, packed, w, h, highwayRow };
+  });
+
+  // 2. Districts packed by size class (largest first), then name.
+  const order = laid
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => sizeClass(b.l.w * b.l.h) - sizeClass(a.l.w * a.l.h) || a.l.d.label.localeCompare(b.l.d.label));
+  const totalArea = laid.reduce((s, l) => s + (l.w + SIZES.cityGap) * (l.h + SIZES.cityGap), 0);
+  const widest = laid.reduce((m, l) => Math.max(m, l.w), 0);
+  const cityWidth = Math.max(widest, Math.sqrt(totalArea) * 1.5);
+  const packedCity = shelfPack(order.map((o) => o.l), cityWidth, SIZES.cityGap);
+
+  order.forEach(({ l }, k) => {
+    const ox = packedCity.pos[k].x;
+    const oy = packedCity.pos[k].y;
+    rects.set(l.d.id, { x: ox, y: oy, w: l.w, h: l.h });
+    // Highways along the district's top edge, below its label.
+    l.d.highways.forEach((hw, i) => {
+      rects.set(hw, {
+        x: ox + SIZES.districtPad + i * (SIZES.highway + 14),
+        y: oy + SIZES.districtLabel,
+        w: SIZES.highway,
+        h: SIZES.highway,
+      });
+    });
+    const top = oy + SIZES.districtLabel + l.highwayRow + SIZES.districtPad / 2;
+    l.blocks.forEach((b, i) => {
+      const bx = ox + SIZES.districtPad + l.packed.pos[i].x;
+      const by = top + l.packed.pos[i].y;
+      const size = l.sizes[i];
+      rects.set(b.id, { x: bx, y: by, w: size.w, h: size.h });
+      const houses = [...b.houses].sort();
+      houses.forEach((h, j) => {
+        const col = j % size.cols;
+        const row = Math.floor(j / size.cols);
+        rects.set(h, {
+          x: bx + SIZES.blockPad + col * step,
+          y: by + SIZES.blockPad + SIZES.blockLabel + row * step,
+          w: SIZES.house,
+          h: SIZES.house,
+        });
+      });
+    });
+  });
+
+  // 3. Outskirts in a column to the right of the city.
+  const ox = packedCity.w + SIZES.cityGap * 2;
+  const perCol = Math.max(6, Math.ceil(Math.sqrt(outskirts.length * 2)));
+  outskirts.forEach((id, i) => {
+    const col = Math.floor(i / perCol);
+    const row = i % perCol;
+    rects.set(id, { x: ox + col * (SIZES.outskirt + 70), y: row * (SIZES.outskirt + 40), w: SIZES.outskirt, h: SIZES.outskirt });
+  });
+  const outskirtCols = Math.ceil(outskirts.length / perCol);
+  const w = outskirts.length ? ox + outskirtCols * (SIZES.outskirt + 70) : packedCity.w;
+  const h = Math.max(packedCity.h, Math.min(outskirts.length, perCol) * (SIZES.outskirt + 40));
+  return { rects, bounds: { x: 0, y: 0, w, h } };
+}
