@@ -1,0 +1,60 @@
+/**
+ * Hubble JSON lines (`hubble observe -o jsonpb`, the Hubble file exporter: one GetFlowsResponse
+ * per line; also bare Flow objects as older `hubble observe -o json` prints) -> FlowRecord or
+ * CaptureWarning. Pure: no I/O here; see json-import.ts for reading files.
+ */
+import type { CaptureWarning, FlowRecord } from '../model/types.js';
+import { flowRecordOf, lostEventsWarning, nodeStatusWarnings, timestampMs, type FlowMappingOptions } from './hubble-flow.js';
+
+export type ParsedLine =
+  | { kind: 'flow'; flow: FlowRecord }
+  | { kind: 'warnings'; warnings: CaptureWarning[] }
+  /** A valid event NetCity does not use (agent/debug events, a node connecting). */
+  | { kind: 'ignored'; what: string }
+  | { kind: 'invalid'; message: string };
+
+// Keys a bare Flow always has at least one of; a response never has them at top level.
+const FLOW_KEYS = ['verdict', 'IP', 'l4', 'source', 'destination', 'Type', 'event_type'];
+
+/** Interprets one already-parsed JSON value. */
+export function parseHubbleObject(obj: unknown, opts: FlowMappingOptions = {}): ParsedLine {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+    return { kind: 'invalid', message: `expected a JSON object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}` };
+  }
+  const o = obj as Record<string, unknown>;
+  const time = timestampMs(o.time);
+  const node = typeof o.node_name === 'string' && o.node_name ? o.node_name : undefined;
+  if (o.flow !== undefined) {
+    const rec = flowRecordOf(o.flow as Record<string, unknown>, opts, time);
+    return typeof rec === 'string' ? { kind: 'invalid', message: rec } : { kind: 'flow', flow: rec };
+  }
+  if (o.node_status !== undefined) {
+    const ws = nodeStatusWarnings(o.node_status as Record<string, unknown>, time ?? Date.now());
+    return ws.length ? { kind: 'warnings', warnings: ws } : { kind: 'ignored', what: 'node_status' };
+  }
+  if (o.lost_events !== undefined) {
+    return { kind: 'warnings', warnings: [lostEventsWarning(o.lost_events as Record<string, unknown>, time ?? Date.now(), node)] };
+  }
+  if (o.agent_event !== undefined || o.debug_event !== undefined) {
+    return { kind: 'ignored', what: o.agent_event !== undefined ? 'agent_event' : 'debug_event' };
+  }
+  if (FLOW_KEYS.some((k) => k in o)) {
+    const rec = flowRecordOf(o, opts);
+    return typeof rec === 'string' ? { kind: 'invalid', message: rec } : { kind: 'flow', flow: rec };
+  }
+  const keys = Object.keys(o).slice(0, 6).join(', ') || 'none';
+  return { kind: 'invalid', message: `not a Hubble GetFlowsResponse or Flow (keys: ${keys})` };
+}
+
+/** Parses one text line. Blank lines are "ignored". */
+export function parseHubbleLine(line: string, opts: FlowMappingOptions = {}): ParsedLine {
+  const text = line.trim();
+  if (!text) return { kind: 'ignored', what: 'blank line' };
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'invalid', message: `not valid JSON (${(e as Error).message})` };
+  }
+  return parseHubbleObject(obj, opts);
+}
