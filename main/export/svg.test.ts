@@ -1,0 +1,128 @@
+import { JSDOM } from 'jsdom';
+import { describe, expect, it } from 'vitest';
+import { fixtureMap } from '../../test/integration/export/fixture.js';
+import { selectMap, SelectionError } from './selection.js';
+import { renderSvg, type SvgOptions } from './svg.js';
+
+const { DOMParser } = new JSDOM('').window;
+const header: SvgOptions['header'] = { title: 'Fixture', lines: ['cluster kind-fixture'] };
+
+/** Parses as XML (not HTML): any well-formedness error yields a <parsererror> document. */
+function parseSvg(svg: string): Document {
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+  const err = doc.getElementsByTagName('parsererror')[0];
+  if (err) throw new Error(`SVG is not well-formed: ${err.textContent}`);
+  return doc;
+}
+
+const ids = (doc: Document, selector: string) => [...doc.querySelectorAll(selector)].map((e) => e.getAttribute('data-id'));
+
+describe('renderSvg', () => {
+  it('is well-formed XML holding every district, block, house and road of the map', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header }));
+    expect(doc.documentElement.tagName).toBe('svg');
+    expect(ids(doc, 'g.district')).toEqual(['ns:shop', 'ns:payments']);
+    expect(ids(doc, 'g.block')).toHaveLength(4);
+    expect(ids(doc, 'g.house')).toHaveLength(5);
+    expect(ids(doc, 'g.highway')).toEqual(['svc:shop/cart']);
+    expect(ids(doc, 'g.outskirt')).toEqual(['world', 'ip:203.0.113.77/32']);
+    expect(ids(doc, 'g.road').sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(ids(doc, 'g.highway-link')).toEqual(['h1']);
+  });
+
+  it('styles roads by verdict: solid allowed, dashed denied with a bar, dotted unknown', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header }));
+    const road = (id: string) => doc.querySelector(`g.road[data-id="${id}"]`)!;
+    expect(road('e1').getAttribute('class')).toBe('road allowed');
+    expect(road('e1').querySelector('line')!.hasAttribute('stroke-dasharray')).toBe(false);
+    expect(road('e3').getAttribute('class')).toBe('road denied');
+    expect(road('e3').querySelector('line')!.getAttribute('stroke-dasharray')).toMatch(/^\d/);
+    expect(road('e3').querySelector('line.bar')).not.toBeNull();
+    expect(road('e1').querySelector('line.bar')).toBeNull();
+    // Volume sets width: 5000 flows draw wider than 300.
+    const width = (id: string) => Number(road(id).querySelector('line')!.getAttribute('stroke-width'));
+    expect(width('e5')).toBeGreaterThan(width('e2'));
+  });
+
+  it('marks each evidence source with its own shape', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header }));
+    const marks = (id: string) => doc.querySelector(`g[data-road="${id}"]`)!;
+    expect(marks('e5').querySelector('.mark-predicted')).not.toBeNull();
+    expect(marks('e5').querySelector('.mark-observed')).not.toBeNull();
+    expect(marks('e5').querySelector('.mark-probed.ok')).not.toBeNull();
+    expect(marks('e4').querySelector('.mark-probed.mismatch')).not.toBeNull();
+    expect(marks('e4').querySelector('.mark-observed')).toBeNull();
+  });
+
+  it('draws ingress and egress fences differently, only where a house is isolated', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header }));
+    const cart = doc.querySelector('g.house[data-id="pod:shop/cart-55d6b-q1w2e"]')!;
+    expect(cart.querySelector('.fence-ingress')!.hasAttribute('stroke-dasharray')).toBe(false);
+    expect(cart.querySelector('.fence-egress')!.getAttribute('stroke-dasharray')).toMatch(/^\d/);
+    const db = doc.querySelector('g.house[data-id="pod:shop/db-0"]')!;
+    expect(db.querySelector('[class^=fence]')).toBeNull();
+    expect(db.getAttribute('class')).toBe('house failed');
+  });
+
+  it('follows the overlays: without flows, roads take the predicted verdict and the legend drops volume', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header, overlays: { flows: false, probes: false } }));
+    expect(doc.querySelector('g.road[data-id="e2"]')!.getAttribute('class')).toBe('road unknown');
+    expect(doc.querySelector('.mark-probed')).toBeNull();
+    expect(doc.querySelector('.legend')!.textContent).not.toContain('observed flows');
+    const all = parseSvg(renderSvg(fixtureMap(), { header }));
+    expect(all.querySelector('.legend')!.textContent).toContain('width = observed flows');
+  });
+
+  it('hides roads that no active overlay has evidence for', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header, overlays: { policy: false, flows: false, probes: true } }));
+    expect(ids(doc, 'g.road').sort()).toEqual(['e4', 'e5']);
+  });
+
+  it('carries title, header lines and a legend with every road style', () => {
+    const doc = parseSvg(renderSvg(fixtureMap(), { header: { title: 'Incident 42', lines: ['cluster prod', '2026-11-27 20:00 UTC – 21:00 UTC'], badge: 'REDACTED' } }));
+    const text = doc.querySelector('.header')!.textContent;
+    expect(text).toContain('Incident 42');
+    expect(text).toContain('cluster prod');
+    expect(text).toContain('REDACTED');
+    const legend = doc.querySelector('.legend')!.textContent!;
+    for (const word of ['allowed', 'denied', 'unknown', 'predicted', 'observed', 'probe', 'ingress fence', 'egress fence', 'district']) expect(legend).toContain(word);
+  });
+
+  it('escapes markup in titles, labels and metadata', () => {
+    const map = fixtureMap();
+    map.nodes[0].label = 'a<b>&"c\'';
+    map.nodes[0].meta = { note: '</title><script>alert(1)</script>' };
+    const svg = renderSvg(map, { header: { title: 'x & <y>', lines: ['"quoted"'] } });
+    const doc = parseSvg(svg);
+    expect(doc.querySelector('script')).toBeNull();
+    expect(doc.querySelector('g.district text')!.textContent).toBe('a<b>&"c\'');
+    expect(doc.querySelector('svg > title')!.textContent).toBe('x & <y>');
+  });
+
+  it('renders an empty map as a valid document with a legend', () => {
+    const map = { ...fixtureMap(), nodes: [], edges: [], bounds: { x: 0, y: 0, w: 0, h: 0 } };
+    const doc = parseSvg(renderSvg(map, { header }));
+    expect(doc.querySelector('.legend')).not.toBeNull();
+    expect(doc.querySelectorAll('g.road')).toHaveLength(0);
+  });
+});
+
+describe('selectMap', () => {
+  it('keeps the selected block, what is inside it, its roads, their far ends and the framing districts', () => {
+    const sel = selectMap(fixtureMap(), ['wl:payments/Deployment/payapi']);
+    const nodeIds = sel.nodes.map((n) => n.id);
+    expect(nodeIds).toContain('pod:payments/payapi-6c8d9-hh3jj');
+    expect(nodeIds).toContain('wl:shop/Deployment/cart');
+    expect(nodeIds).toContain('ns:shop');
+    expect(nodeIds).not.toContain('wl:shop/StatefulSet/db');
+    expect(sel.edges.map((e) => e.id).sort()).toEqual(['e3', 'e4']);
+    expect(sel.counts.roads).toBe(2);
+    const doc = parseSvg(renderSvg(sel, { header }));
+    expect(ids(doc, 'g.road').sort()).toEqual(['e3', 'e4']);
+  });
+
+  it('names unknown ids and what ids look like', () => {
+    expect(() => selectMap(fixtureMap(), ['wl:nope/Deployment/x'])).toThrow(SelectionError);
+    expect(() => selectMap(fixtureMap(), ['wl:nope/Deployment/x'])).toThrow(/'wl:nope\/Deployment\/x' not in the map .*ns:shop/);
+  });
+});

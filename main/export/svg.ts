@@ -1,0 +1,306 @@
+/**
+ * SVG export: the city drawn from the map model by string building, so it runs headless (CLI, tests,
+ * workers) and matches the app. Output is a standalone SVG 1.1 document in pixel units with a header
+ * (title, cluster, time window) and a legend panel.
+ */
+import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../map/model.js';
+import { describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
+import { escapeXml as x, num } from './escape.js';
+import { legendSections, type LegendSwatch } from './legend.js';
+import { AREA, FENCE, PHASE, PROBE, ROAD, roadWidth, TEXT } from './style-tokens.js';
+
+export interface SvgHeader {
+  title: string;
+  /** Lines under the title: cluster, time window, snapshot, road builder... */
+  lines: string[];
+  /** Shown as a badge, e.g. "REDACTED". */
+  badge?: string;
+}
+
+export interface SvgOptions {
+  header: SvgHeader;
+  overlays?: ExportOverlays;
+  background?: 'white' | 'transparent';
+  /** Width of the map area in px; by default derived from the map's size (900-3000 px). */
+  mapWidth?: number;
+}
+
+export interface PreparedSvg {
+  width: number;
+  height: number;
+  /** Number of chunks chunks() yields, for progress. */
+  total: number;
+  chunks: () => Generator<string, void, undefined>;
+}
+
+const HEADER_H = 84;
+const LEGEND_W = 290;
+const PAD = 24;
+const KIND_ORDER: Record<MapNode['kind'], number> = { district: 0, block: 1, house: 2, highway: 3, outskirt: 4 };
+
+export function renderSvg(map: MapModel, opts: SvgOptions): string {
+  return [...prepareSvg(map, opts).chunks()].join('');
+}
+
+export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
+  const o = resolveOverlays(opts.overlays);
+  const b = map.bounds.w > 0 && map.bounds.h > 0 ? map.bounds : { x: map.bounds.x, y: map.bounds.y, w: 100, h: 100 };
+  const mapW = opts.mapWidth ?? Math.min(3000, Math.max(900, b.w));
+  const s = mapW / b.w;
+  const mapH = b.h * s;
+  const sections = legendSections(o);
+  const legendH = sections.reduce((h, sec) => h + 30 + sec.rows.length * 20, 16);
+  const width = Math.ceil(PAD + mapW + PAD + LEGEND_W + PAD);
+  const height = Math.ceil(HEADER_H + Math.max(mapH + PAD, legendH + PAD));
+  const geo: Geo = { s, ox: PAD - b.x * s, oy: HEADER_H - b.y * s };
+  const index = new NodeIndex(map);
+  const nodes = [...map.nodes].sort((a, c) => KIND_ORDER[a.kind] - KIND_ORDER[c.kind]);
+  const roads = map.edges.filter((e) => e.kind === 'highway-link' || lineVerdict(e, o));
+  const pairs = new Set(roads.map((e) => `${e.source}\u0000${e.target}`));
+
+  function* chunks(): Generator<string, void, undefined> {
+    yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
+    yield `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${x(TEXT.font)}">\n`;
+    yield `<title>${x(opts.header.title)}</title>\n`;
+    yield defs();
+    if ((opts.background ?? 'white') === 'white') yield `<rect width="100%" height="100%" fill="#FFFFFF"/>\n`;
+    yield header(opts.header, width);
+    yield `<g class="map">\n`;
+    // Places first, then roads over them (so no road hides under a highway), then evidence on top.
+    for (const n of nodes) yield n.kind === 'house' ? house(n, geo, o) : area(n, geo);
+    yield `<g class="roads" fill="none">\n`;
+    for (const e of roads) yield road(e, index, geo, o, pairs.has(`${e.target}\u0000${e.source}`));
+    yield `</g>\n`;
+    yield `<g class="evidence">\n`;
+    for (const e of roads) if (e.kind === 'road') yield evidenceMarkers(e, index, geo, o, pairs.has(`${e.target}\u0000${e.source}`));
+    yield `</g>\n</g>\n`;
+    yield legend(sections, PAD + mapW + PAD, HEADER_H, legendH);
+    yield `</svg>\n`;
+  }
+  return { width, height, total: nodes.length + roads.length * 2 + 6, chunks };
+}
+
+interface Geo {
+  s: number;
+  ox: number;
+  oy: number;
+}
+
+const px = (g: Geo, v: number) => g.ox + v * g.s;
+const py = (g: Geo, v: number) => g.oy + v * g.s;
+
+function defs(): string {
+  const arrows = (Object.keys(ROAD) as RoadVerdict[])
+    .map((v) => `<marker id="arrow-${v}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="${ROAD[v].colour}"/></marker>`)
+    .join('');
+  const link = `<marker id="arrow-link" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="${AREA.highwayLink.colour}"/></marker>`;
+  return `<defs>${arrows}${link}</defs>\n`;
+}
+
+function header(h: SvgHeader, width: number): string {
+  let out = `<g class="header"><text x="${PAD}" y="34" font-size="22" font-weight="bold" fill="${TEXT.colour}">${x(h.title)}</text>`;
+  h.lines.slice(0, 2).forEach((line, i) => {
+    out += `<text x="${PAD}" y="${56 + i * 17}" font-size="13" fill="${TEXT.muted}">${x(line)}</text>`;
+  });
+  if (h.badge) {
+    const w = 16 + h.badge.length * 8;
+    out += `<g class="badge"><rect x="${width - PAD - w}" y="16" width="${w}" height="24" rx="4" fill="#222222"/><text x="${width - PAD - w / 2}" y="33" font-size="13" font-weight="bold" text-anchor="middle" fill="#FFFFFF">${x(h.badge)}</text></g>`;
+  }
+  return out + `<line x1="${PAD}" y1="${HEADER_H - 6}" x2="${width - PAD}" y2="${HEADER_H - 6}" stroke="#CCCCCC"/></g>\n`;
+}
+
+function area(n: MapNode, g: Geo): string {
+  const w = n.w * g.s, h = n.h * g.s;
+  const x0 = px(g, n.x) - w / 2, y0 = py(g, n.y) - h / 2;
+  const st = n.kind === 'district' ? AREA.district : n.kind === 'block' ? AREA.block : n.kind === 'highway' ? AREA.highway : AREA.outskirt;
+  const rx = n.kind === 'outskirt' ? Math.min(w, h) / 2 : n.kind === 'highway' ? 3 : 2;
+  const sw = n.kind === 'district' ? 1.5 : 1;
+  let out = `<g class="${n.kind}" data-id="${x(n.id)}"><title>${x(nodeTitle(n))}</title>`;
+  out += `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" rx="${num(rx)}" fill="${st.fill}" stroke="${st.stroke}" stroke-width="${sw}"/>`;
+  out += areaLabel(n, x0, y0, w, h, st.text);
+  return out + `</g>\n`;
+}
+
+function areaLabel(n: MapNode, x0: number, y0: number, w: number, h: number, colour: string): string {
+  if (n.kind === 'district') {
+    const fs = clamp(w / 14, 9, 20);
+    return `<text x="${num(x0 + 5)}" y="${num(y0 + fs + 3)}" font-size="${num(fs)}" font-weight="bold" fill="${colour}">${x(n.label)}</text>`;
+  }
+  if (n.kind === 'block') {
+    if (w < 24 || h < 10) return '';
+    const fs = clamp(h * 0.28, 6, 11);
+    return `<text x="${num(x0 + 3)}" y="${num(y0 + fs + 1)}" font-size="${num(fs)}" fill="${colour}">${x(n.label)}</text>`;
+  }
+  // Highways and outskirts: label under the shape so it never hides a road end.
+  const fs = clamp(Math.max(w, h) * 0.3, 7, 12);
+  return `<text x="${num(x0 + w / 2)}" y="${num(y0 + h + fs + 2)}" font-size="${num(fs)}" text-anchor="middle" fill="${colour}">${x(n.label)}</text>`;
+}
+
+function house(n: MapNode, g: Geo, o: ResolvedOverlays): string {
+  const w = n.w * g.s, h = n.h * g.s;
+  const x0 = px(g, n.x) - w / 2, y0 = py(g, n.y) - h / 2;
+  const phase = PHASE[n.phase ?? 'unknown'];
+  let out = `<g class="house ${n.phase ?? 'unknown'}" data-id="${x(n.id)}"><title>${x(nodeTitle(n))}</title>`;
+  out += `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="${phase.colour}" stroke="#333333" stroke-width="0.6"/>`;
+  const m = Math.min(w, h);
+  if (phase.glyph === 'hollow') out += `<rect x="${num(x0 + m * 0.25)}" y="${num(y0 + h / 2 - m * 0.25)}" width="${num(w - m * 0.5)}" height="${num(m * 0.5)}" fill="#FFFFFF"/>`;
+  else if (phase.glyph === 'cross') out += `<path d="M${num(x0 + m * 0.2)},${num(y0 + m * 0.2)} L${num(x0 + w - m * 0.2)},${num(y0 + h - m * 0.2)} M${num(x0 + w - m * 0.2)},${num(y0 + m * 0.2)} L${num(x0 + m * 0.2)},${num(y0 + h - m * 0.2)}" stroke="#000000" stroke-width="${num(Math.max(0.6, m * 0.12))}"/>`;
+  else if (phase.glyph === 'dot') out += `<circle cx="${num(x0 + w / 2)}" cy="${num(y0 + h / 2)}" r="${num(m * 0.18)}" fill="#000000"/>`;
+  if (o.policy && n.fence) {
+    const off = clamp(m * 0.14, 0.8, 2.5);
+    const sw = clamp(m * 0.1, 0.6, 1.6);
+    if (n.fence.ingress) out += fenceRect('ingress', x0 - off, y0 - off, w + 2 * off, h + 2 * off, sw);
+    if (n.fence.egress) out += fenceRect('egress', x0 - 2.4 * off, y0 - 2.4 * off, w + 4.8 * off, h + 4.8 * off, sw);
+  }
+  return out + `</g>\n`;
+}
+
+function fenceRect(d: 'ingress' | 'egress', x0: number, y0: number, w: number, h: number, sw: number): string {
+  const dash = FENCE[d].dash ? ` stroke-dasharray="${FENCE[d].dash.split(' ').map((v) => num(Number(v) * sw)).join(' ')}"` : '';
+  return `<rect class="fence-${d}" x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${FENCE[d].colour}" stroke-width="${num(sw)}"${dash}/>`;
+}
+
+interface Segment {
+  x1: number; y1: number; x2: number; y2: number;
+  /** Unit direction and normal. */
+  ux: number; uy: number;
+}
+
+/** The road's visible segment: centre to centre, clipped at both shapes, nudged sideways when a reverse road exists. */
+function segment(e: MapEdge, index: NodeIndex, g: Geo, hasReverse: boolean): Segment | undefined {
+  const a = index.get(e.source), c = index.get(e.target);
+  if (!a || !c) return undefined;
+  let x1 = px(g, a.x), y1 = py(g, a.y), x2 = px(g, c.x), y2 = py(g, c.y);
+  const dx = x2 - x1, dy = y2 - y1;
+  const len = Math.hypot(dx, dy);
+  if (len < 1) return undefined;
+  const ux = dx / len, uy = dy / len;
+  if (hasReverse) {
+    x1 -= uy * 3; y1 += ux * 3; x2 -= uy * 3; y2 += ux * 3;
+  }
+  const exitA = exitDistance(a.w * g.s, a.h * g.s, ux, uy);
+  const exitC = exitDistance(c.w * g.s, c.h * g.s, ux, uy);
+  if (exitA + exitC >= len - 2) return { x1, y1, x2, y2, ux, uy };
+  return { x1: x1 + ux * exitA, y1: y1 + uy * exitA, x2: x2 - ux * exitC, y2: y2 - uy * exitC, ux, uy };
+}
+
+function exitDistance(w: number, h: number, ux: number, uy: number): number {
+  const tx = Math.abs(ux) > 1e-9 ? w / 2 / Math.abs(ux) : Infinity;
+  const ty = Math.abs(uy) > 1e-9 ? h / 2 / Math.abs(uy) : Infinity;
+  return Math.min(tx, ty) + 1;
+}
+
+function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReverse: boolean): string {
+  const sg = segment(e, index, g, hasReverse);
+  if (!sg) return '';
+  const title = `<title>${x(describeEdge(e, (id) => index.label(id)))}</title>`;
+  const line = `x1="${num(sg.x1)}" y1="${num(sg.y1)}" x2="${num(sg.x2)}" y2="${num(sg.y2)}"`;
+  if (e.kind === 'highway-link') {
+    return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#arrow-link)"/></g>\n`;
+  }
+  const v = lineVerdict(e, o)!;
+  const st = ROAD[v];
+  const w = o.flows ? roadWidth(e.volume) : 1.5;
+  const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.7))).join(' ')}"` : '';
+  const cap = v === 'unknown' ? ' stroke-linecap="round"' : '';
+  let out = `<g class="road ${v}" data-id="${x(e.id)}" data-source="${x(e.source)}" data-target="${x(e.target)}">${title}`;
+  out += `<line ${line} stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9" marker-end="url(#arrow-${v})"/>`;
+  if (v === 'denied') {
+    // The bar: a short solid crossbar before the arrow, the road's "closed" sign in any colour mode.
+    const len = Math.hypot(sg.x2 - sg.x1, sg.y2 - sg.y1);
+    const back = Math.min(14, len * 0.3);
+    const cx = sg.x2 - sg.ux * back, cy = sg.y2 - sg.uy * back;
+    const half = 5 + w;
+    out += `<line class="bar" x1="${num(cx - sg.uy * half)}" y1="${num(cy + sg.ux * half)}" x2="${num(cx + sg.uy * half)}" y2="${num(cy - sg.ux * half)}" stroke="${st.colour}" stroke-width="${num(Math.max(2.5, w * 0.8))}"/>`;
+  }
+  return out + `</g>\n`;
+}
+
+function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReverse: boolean): string {
+  const sg = segment(e, index, g, hasReverse);
+  if (!sg) return '';
+  const ev = visibleEvidence(e, o);
+  const marks: string[] = [];
+  const r = 4.5;
+  const mx = (sg.x1 + sg.x2) / 2, my = (sg.y1 + sg.y2) / 2;
+  const items: Array<(cx: number, cy: number) => string> = [];
+  if (ev.predicted) { const v = ev.predicted; items.push((cx, cy) => diamond(cx, cy, r, ROAD[v].colour)); }
+  if (ev.observed) { const v = ev.observed; items.push((cx, cy) => `<circle class="mark-observed" cx="${num(cx)}" cy="${num(cy)}" r="${num(r * 0.85)}" fill="${ROAD[v].colour}" stroke="#FFFFFF" stroke-width="1"/>`); }
+  if (ev.probed) { const v = ev.probed; items.push((cx, cy) => probeSquare(cx, cy, r, v)); }
+  const step = r * 2.6;
+  items.forEach((draw, i) => {
+    const t = (i - (items.length - 1) / 2) * step;
+    marks.push(draw(mx + sg.ux * t, my + sg.uy * t));
+  });
+  return marks.length ? `<g data-road="${x(e.id)}">${marks.join('')}</g>\n` : '';
+}
+
+function diamond(cx: number, cy: number, r: number, colour: string): string {
+  return `<path class="mark-predicted" d="M${num(cx)},${num(cy - r)} L${num(cx + r)},${num(cy)} L${num(cx)},${num(cy + r)} L${num(cx - r)},${num(cy)} z" fill="#FFFFFF" stroke="${colour}" stroke-width="1.8"/>`;
+}
+
+function probeSquare(cx: number, cy: number, r: number, v: ProbeVerdict): string {
+  const st = PROBE[v];
+  let out = `<rect class="mark-probed ${v}" x="${num(cx - r)}" y="${num(cy - r)}" width="${num(2 * r)}" height="${num(2 * r)}" fill="${st.colour}" stroke="#000000" stroke-width="0.8"/>`;
+  if (st.glyph) out += `<text x="${num(cx)}" y="${num(cy + r * 0.7)}" font-size="${num(r * 2)}" font-weight="bold" text-anchor="middle" fill="#FFFFFF">${x(st.glyph)}</text>`;
+  return out;
+}
+
+function legend(sections: ReturnType<typeof legendSections>, x0: number, y0: number, h: number): string {
+  let out = `<g class="legend"><rect x="${x0}" y="${y0}" width="${LEGEND_W}" height="${h}" rx="4" fill="#FFFFFF" stroke="#BBBBBB"/>`;
+  let y = y0 + 8;
+  for (const sec of sections) {
+    y += 22;
+    out += `<text x="${x0 + 10}" y="${y}" font-size="12" font-weight="bold" fill="${TEXT.colour}">${x(sec.title)}</text>`;
+    y += 4;
+    for (const row of sec.rows) {
+      y += 20;
+      out += swatch(row.swatch, x0 + 12, y - 5) + `<text x="${x0 + 62}" y="${y - 1}" font-size="11" fill="${TEXT.colour}">${x(row.label)}</text>`;
+    }
+  }
+  return out + `</g>\n`;
+}
+
+/** One legend swatch, drawn in a 40x12 box whose left middle is (sx, sy). */
+function swatch(sw: LegendSwatch, sx: number, sy: number): string {
+  switch (sw.type) {
+    case 'road': {
+      const st = ROAD[sw.verdict];
+      const dash = st.dash ? ` stroke-dasharray="${st.dash}"` : '';
+      let out = `<line x1="${sx}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${st.colour}" stroke-width="2"${dash}${sw.verdict === 'unknown' ? ' stroke-linecap="round"' : ''} marker-end="url(#arrow-${sw.verdict})"/>`;
+      if (sw.verdict === 'denied') out += `<line x1="${sx + 26}" y1="${sy - 6}" x2="${sx + 26}" y2="${sy + 6}" stroke="${st.colour}" stroke-width="2.5"/>`;
+      return out;
+    }
+    case 'width':
+      return `<line x1="${sx}" y1="${sy - 4}" x2="${sx + 40}" y2="${sy - 4}" stroke="${TEXT.muted}" stroke-width="1.25"/><line x1="${sx}" y1="${sy + 3}" x2="${sx + 40}" y2="${sy + 3}" stroke="${TEXT.muted}" stroke-width="6"/>`;
+    case 'evidence':
+      return sw.source === 'predicted'
+        ? diamond(sx + 20, sy, 5, TEXT.colour)
+        : `<circle cx="${sx + 20}" cy="${sy}" r="4.5" fill="${TEXT.colour}" stroke="#FFFFFF"/>`;
+    case 'probe':
+      return probeSquare(sx + 20, sy, 5.5, sw.verdict);
+    case 'house': {
+      const n: MapNode = { id: 'legend', kind: 'house', label: '', x: sx + 20, y: sy, w: 12, h: 12, phase: sw.phase, meta: {}, flags: [] };
+      return house(n, { s: 1, ox: 0, oy: 0 }, { policy: false, flows: false, probes: false }).replace(/<title>.*?<\/title>/, '').replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
+    }
+    case 'fence':
+      return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` +
+        (sw.direction === 'ingress' ? fenceRect('ingress', sx + 13, sy - 7, 14, 14, 1.4) : fenceRect('egress', sx + 10.5, sy - 9.5, 19, 19, 1.4));
+    case 'area': {
+      const st = AREA[sw.area];
+      const rx = sw.area === 'outskirt' ? 6 : 2;
+      return `<rect x="${sx + 4}" y="${sy - 6}" width="32" height="12" rx="${rx}" fill="${st.fill}" stroke="${st.stroke}"/>`;
+    }
+  }
+}
+
+function nodeTitle(n: MapNode): string {
+  const facts = Object.entries(n.meta).map(([k, v]) => `${k}: ${v}`);
+  return [`${n.kind} ${n.label}`, n.phase ? `phase: ${n.phase}` : '', n.fence ? `fence: ${[n.fence.ingress && 'ingress', n.fence.egress && 'egress'].filter(Boolean).join(' + ') || 'none'}` : '', ...facts]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
