@@ -1,0 +1,222 @@
+/** Model -> rows: writes each part of a Snapshot into its table. Callers own the transaction. */
+import type Database from 'better-sqlite3';
+import type {
+  CaptureWarning,
+  Finding,
+  FlowRecord,
+  Note,
+  Permission,
+  PeerId,
+  Position,
+  ProbeResult,
+  RoadAggregate,
+  Snapshot,
+} from '../model/types.js';
+import { roadOf } from '../flows/aggregate.js';
+
+const json = (v: unknown): string => JSON.stringify(v);
+const jsonOrNull = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+/** Writes header, inventory, policies and permissions, replacing what was there. */
+export function writeInventory(db: Database.Database, snap: Snapshot): void {
+  db.prepare(
+    'INSERT OR REPLACE INTO snapshot (one, id, name, created_at, model, window_from, window_to) VALUES (1, ?, ?, ?, ?, ?, ?)',
+  ).run(snap.id, snap.name, snap.createdAt, snap.model, opt(snap.window.from), opt(snap.window.to));
+  const c = snap.cluster;
+  db.prepare(
+    'INSERT OR REPLACE INTO cluster (one, name, context, server, kubernetes_version, source) VALUES (1, ?, ?, ?, ?, ?)',
+  ).run(c.name, opt(c.context), opt(c.server), opt(c.kubernetesVersion), c.source);
+  const r = snap.roadBuilder;
+  db.prepare(
+    `INSERT OR REPLACE INTO road_builder (one, name, version, mode, enforces_network_policy, policy_kinds, flow_sources, pod_cidrs, details, evidence)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    r.name,
+    opt(r.version),
+    opt(r.mode),
+    String(r.enforcesNetworkPolicy),
+    json(r.policyKinds),
+    json(r.flowSources),
+    jsonOrNull(r.podCIDRs),
+    json(r.details),
+    json(r.evidence),
+  );
+  for (const t of ['namespaces', 'nodes', 'workloads', 'pods', 'services', 'service_endpoints', 'policies']) db.exec(`DELETE FROM ${t}`);
+  const ns = db.prepare('INSERT INTO namespaces (name, labels) VALUES (?, ?)');
+  for (const n of snap.namespaces) ns.run(n.name, json(n.labels));
+  const node = db.prepare('INSERT INTO nodes (name, labels, addresses, pod_cidrs, ready) VALUES (?, ?, ?, ?, ?)');
+  for (const n of snap.nodes) node.run(n.name, json(n.labels), json(n.addresses), json(n.podCIDRs), bool(n.ready));
+  const wl = db.prepare('INSERT INTO workloads (namespace, kind, name, labels, pod_labels, replicas) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const w of snap.workloads) wl.run(w.namespace, w.kind, w.name, json(w.labels), json(w.podLabels), opt(w.replicas));
+  const pod = db.prepare(
+    `INSERT INTO pods (namespace, name, labels, ips, node, phase, host_network, owner_kind, owner_name, ports, representative)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const p of snap.pods) {
+    pod.run(
+      p.namespace,
+      p.name,
+      json(p.labels),
+      json(p.ips),
+      opt(p.node),
+      p.phase,
+      p.hostNetwork ? 1 : 0,
+      p.owner?.kind ?? null,
+      p.owner?.name ?? null,
+      json(p.ports),
+      bool(p.representative),
+    );
+  }
+  const svc = db.prepare(
+    'INSERT INTO services (namespace, name, type, cluster_ips, external_name, ports, selector) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const ep = db.prepare('INSERT INTO service_endpoints (namespace, service, seq, ip, pod, node, ready) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (const s of snap.services) {
+    svc.run(s.namespace, s.name, s.type, json(s.clusterIPs), opt(s.externalName), json(s.ports), jsonOrNull(s.selector));
+    s.endpoints.forEach((e, i) => ep.run(s.namespace, s.name, i, e.ip, opt(e.pod), opt(e.node), e.ready ? 1 : 0));
+  }
+  const pol = db.prepare('INSERT OR REPLACE INTO policies (kind, namespace, name, api_version, manifest) VALUES (?, ?, ?, ?, ?)');
+  for (const p of snap.policies) pol.run(p.kind, p.namespace ?? '', p.name, p.apiVersion, json(p.manifest));
+  db.exec('DELETE FROM permissions');
+  writePermissions(db, snap.permissions);
+}
+
+/** The review tables: probes, findings, warnings, positions, notes (added to, not replaced, except findings). */
+export function writeReview(db: Database.Database, snap: Pick<Snapshot, 'probes' | 'findings' | 'warnings' | 'positions' | 'notes'>): void {
+  writeProbes(db, snap.probes);
+  writeFindings(db, snap.findings, true);
+  writeWarnings(db, snap.warnings);
+  writePositions(db, snap.positions, false);
+  writeNotes(db, snap.notes, false);
+}
+
+export function writeProbes(db: Database.Database, probes: ProbeResult[]): void {
+  const st = db.prepare(
+    `INSERT OR REPLACE INTO probes (id, run_id, kind, time, src, dst, dst_target, protocol, port, outcome, latency_ms, detail)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const p of probes) {
+    st.run(p.id, p.runId, p.kind, p.time, p.src, p.dst, opt(p.dstTarget), p.protocol, p.port, p.outcome, opt(p.latencyMs), opt(p.detail));
+  }
+}
+
+export function writeFindings(db: Database.Database, findings: Finding[], replaceAll: boolean): void {
+  if (replaceAll) db.exec('DELETE FROM findings');
+  const st = db.prepare('INSERT OR REPLACE INTO findings (id, severity, kind, title, detail, target) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const f of findings) st.run(f.id, f.severity, f.kind, f.title, f.detail, opt(f.target));
+}
+
+export function writeWarnings(db: Database.Database, warnings: CaptureWarning[]): void {
+  const st = db.prepare('INSERT INTO warnings (time, kind, message, subject, count) VALUES (?, ?, ?, ?, ?)');
+  for (const w of warnings) st.run(w.time, w.kind, w.message, opt(w.subject), opt(w.count));
+}
+
+export function writePermissions(db: Database.Database, permissions: Permission[]): void {
+  const st = db.prepare('INSERT OR REPLACE INTO permissions (resource, namespace, verb, allowed) VALUES (?, ?, ?, ?)');
+  for (const p of permissions) st.run(p.resource, p.namespace ?? '', p.verb, p.allowed ? 1 : 0);
+}
+
+export function writePositions(db: Database.Database, positions: Record<PeerId, Position>, replaceAll: boolean): void {
+  if (replaceAll) db.exec('DELETE FROM positions');
+  const st = db.prepare('INSERT OR REPLACE INTO positions (peer, x, y, pinned) VALUES (?, ?, ?, ?)');
+  for (const [peer, p] of Object.entries(positions)) st.run(peer, p.x, p.y, bool(p.pinned));
+}
+
+export function writeNotes(db: Database.Database, notes: Note[], replaceAll: boolean): void {
+  if (replaceAll) db.exec('DELETE FROM notes');
+  const st = db.prepare('INSERT OR REPLACE INTO notes (id, time, target, text) VALUES (?, ?, ?, ?)');
+  for (const n of notes) st.run(n.id, n.time, opt(n.target), n.text);
+}
+
+/** Roads are upserted by key: a later aggregate of the same road replaces the earlier one. */
+export function writeRoads(db: Database.Database, roads: RoadAggregate[]): void {
+  const st = db.prepare(
+    `INSERT OR REPLACE INTO roads (key, src, dst, protocol, port, verdict, count, first_seen, last_seen, rest)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const r of roads) {
+    const rest = {
+      dropReasons: r.dropReasons,
+      dstService: r.dstService,
+      allowedBy: r.allowedBy,
+      deniedBy: r.deniedBy,
+      sources: r.sources,
+      noReply: r.noReply,
+      l7: r.l7,
+    };
+    st.run(r.key, r.src, r.dst, r.protocol, opt(r.port), r.verdict, r.count, r.firstSeen, r.lastSeen, json(rest));
+  }
+}
+
+/**
+ * Inserts flows with interned peers. One instance per connection: it caches the peer table and
+ * the prepared insert, which is what makes a million rows take well under a few seconds.
+ */
+export class FlowInserter {
+  private readonly peerIds = new Map<PeerId, number>();
+  private nextPeer: number;
+  private readonly insertPeer: Database.Statement;
+  private readonly insertFlow: Database.Statement;
+  private readonly row: unknown[] = new Array(27);
+
+  constructor(db: Database.Database) {
+    for (const r of db.prepare('SELECT id, peer FROM peers').iterate() as Iterable<{ id: number; peer: string }>) {
+      this.peerIds.set(r.peer, r.id);
+    }
+    const max = db.prepare('SELECT MAX(id) AS m FROM peers').get() as { m: number | null };
+    this.nextPeer = (max.m ?? 0) + 1;
+    this.insertPeer = db.prepare('INSERT INTO peers (id, peer) VALUES (?, ?)');
+    this.insertFlow = db.prepare(
+      `INSERT INTO flows (time, source, src, src_wl, src_ip, src_port, dst, dst_wl, dst_ip, dst_port, protocol, port, verdict,
+        drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, labels, road_src, road_dst, road_port)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  peer(id: PeerId): number {
+    let n = this.peerIds.get(id);
+    if (n === undefined) {
+      n = this.nextPeer++;
+      this.insertPeer.run(n, id);
+      this.peerIds.set(id, n);
+    }
+    return n;
+  }
+
+  /** Inserts one flow; returns its time. */
+  insert(f: FlowRecord): number {
+    const road = roadOf(f);
+    const row = this.row;
+    row[0] = f.time;
+    row[1] = f.source;
+    row[2] = this.peer(f.src.peer);
+    row[3] = f.src.workload === undefined ? null : this.peer(f.src.workload);
+    row[4] = f.src.ip ?? null;
+    row[5] = f.src.port ?? null;
+    row[6] = this.peer(f.dst.peer);
+    row[7] = f.dst.workload === undefined ? null : this.peer(f.dst.workload);
+    row[8] = f.dst.ip ?? null;
+    row[9] = f.dst.port ?? null;
+    row[10] = f.protocol;
+    row[11] = f.port ?? null;
+    row[12] = f.verdict;
+    row[13] = f.dropReason ?? null;
+    row[14] = f.dstService ?? null;
+    row[15] = f.allowedBy === undefined ? null : f.allowedBy.length === 0 ? '[]' : JSON.stringify(f.allowedBy);
+    row[16] = f.deniedBy === undefined ? null : f.deniedBy.length === 0 ? '[]' : JSON.stringify(f.deniedBy);
+    row[17] = f.l7 ? JSON.stringify(f.l7) : null;
+    row[18] = f.isReply === undefined ? null : f.isReply ? 1 : 0;
+    row[19] = f.node ?? null;
+    row[20] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
+    row[21] = f.bytes ?? null;
+    row[22] = f.packets ?? null;
+    row[23] = f.src.labels || f.dst.labels ? JSON.stringify([f.src.labels ?? null, f.dst.labels ?? null]) : null;
+    row[24] = this.peer(road.src);
+    row[25] = this.peer(road.dst);
+    row[26] = road.port ?? null;
+    this.insertFlow.run(row);
+    return f.time;
+  }
+}
