@@ -177,7 +177,8 @@ start kube-scheduler "$KUBE_BIN/kube-scheduler" \
   --leader-elect=false --profiling=false
 
 # ---- kwok: stages from the kwok module itself (node init + lease heartbeat, pod ready/complete/delete),
-# plus a port-forward rule: the hubble-relay pod in kube-system forwards to a fake relay on loopback.
+# plus a port-forward rule: port 4245 (Hubble Relay's) of any kube-system pod forwards to a fake relay
+# on loopback; kwok matches pods by exact name only, and the relay comes from a Deployment.
 KWOK_DIR=$(cd "$BUILD_DIR/kwok" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 [ -d "$KWOK_DIR/kustomize/stage" ] || die "kwok module source not found in the Go module cache ($KWOK_DIR): run build.sh kwok"
 {
@@ -194,9 +195,8 @@ metadata:
 spec:
   selector:
     matchNamespaces: [kube-system]
-    matchNames: [hubble-relay]
   forwards:
-  - ports: [4245, 80]
+  - ports: [4245]
     target: {address: 127.0.0.1, port: $FAKE_RELAY_PORT}
 YAML
 } >"$RUN_DIR/kwok.yaml"

@@ -1,0 +1,89 @@
+// The cluster under test does what the app relies on: Ready nodes, the demo city's pods Running
+// with IPs, EndpointSlices behind services, DaemonSets on every node, and the policy CRDs served.
+import * as k8s from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
+
+const skip = announceSkip(import.meta.filename);
+
+describe.skipIf(skip)('real control plane', () => {
+  let env: PreparedCluster;
+  let core: k8s.CoreV1Api;
+  beforeAll(async () => {
+    env = await prepareCluster();
+    core = env.kc.makeApiClient(k8s.CoreV1Api);
+  }, 240_000);
+
+  it('has Ready nodes with an InternalIP', async () => {
+    const nodes = (await core.listNode()).items;
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const n of nodes) {
+      expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, n.metadata?.name).toBe('True');
+      expect(n.status?.addresses?.some((a) => a.type === 'InternalIP'), n.metadata?.name).toBe(true);
+    }
+  });
+
+  it('runs every scenario pod on a node, with a pod IP', async () => {
+    const pods = (await core.listPodForAllNamespaces({ labelSelector: 'netcity.test/scenario' })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp,
+    );
+    expect(pods.length).toBeGreaterThan(0);
+    for (const p of pods) {
+      const name = `${p.metadata?.namespace}/${p.metadata?.name}`;
+      expect(p.status?.phase, name).toBe('Running');
+      expect(p.spec?.nodeName, name).toBeTruthy();
+      expect(p.status?.podIP, name).toMatch(/^[0-9a-f.:]+$/);
+    }
+  });
+
+  it('fills EndpointSlices for the scenario services from their pods', async () => {
+    const discovery = env.kc.makeApiClient(k8s.DiscoveryV1Api);
+    const slices = await waitFor('an EndpointSlice with ready endpoints for shop/catalog', async () => {
+      const list = await discovery.listNamespacedEndpointSlice({ namespace: 'shop', labelSelector: 'kubernetes.io/service-name=catalog' });
+      const ready = list.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      return ready.length >= 2 ? ready : undefined;
+    });
+    const pods = (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=catalog' })).items;
+    const podIps = new Set(pods.map((p) => p.status?.podIP));
+    for (const e of slices) expect(podIps.has(e.addresses[0])).toBe(true);
+  });
+
+  it('puts one DaemonSet pod on every schedulable node', async () => {
+    const apps = env.kc.makeApiClient(k8s.AppsV1Api);
+    const ds = await waitFor('DaemonSet monitoring/node-exporter to be fully available', async () => {
+      const d = await apps.readNamespacedDaemonSet({ namespace: 'monitoring', name: 'node-exporter' });
+      const s = d.status;
+      return s && s.desiredNumberScheduled > 0 && s.numberAvailable === s.desiredNumberScheduled ? s : undefined;
+    });
+    const nodes = (await core.listNode()).items.filter((n) => !n.spec?.unschedulable);
+    expect(ds.desiredNumberScheduled).toBe(nodes.length);
+  });
+
+  it('serves the policy CRDs and keeps the scenario policies as written', async () => {
+    expect(env.crds).toEqual(
+      expect.arrayContaining([
+        'adminnetworkpolicies.policy.networking.k8s.io',
+        'baselineadminnetworkpolicies.policy.networking.k8s.io',
+        'ciliumnetworkpolicies.cilium.io',
+        'ciliumclusterwidenetworkpolicies.cilium.io',
+      ]),
+    );
+    const custom = env.kc.makeApiClient(k8s.CustomObjectsApi);
+    const anp = (await custom.getClusterCustomObject({
+      group: 'policy.networking.k8s.io',
+      version: 'v1alpha1',
+      plural: 'adminnetworkpolicies',
+      name: 'allow-monitoring-scrape',
+    })) as { spec: { priority: number } };
+    expect(anp.spec.priority).toBe(10);
+    const cnp = (await custom.getNamespacedCustomObject({
+      group: 'cilium.io',
+      version: 'v2',
+      namespace: 'shop',
+      plural: 'ciliumnetworkpolicies',
+      name: 'catalog-http-readonly',
+    })) as { spec: { ingress: { toPorts: { rules: { http: { method: string }[] } }[] }[] } };
+    // The L7 rule survives: the minimal CRD keeps unknown fields instead of pruning them.
+    expect(cnp.spec.ingress[0].toPorts[0].rules.http[0].method).toBe('GET');
+  });
+});

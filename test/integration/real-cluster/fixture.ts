@@ -1,0 +1,165 @@
+/**
+ * Shared set-up for the real-cluster suite: which cluster (NETCITY_TEST_KUBECONFIG), the CRDs
+ * NetCity reads, and the demo city applied with server-side apply. Every step is idempotent, so
+ * each test file can call prepareCluster() in beforeAll and files may run in any order.
+ *
+ * The suite runs against test/cluster/up.sh's control plane (kwok nodes, contexts netcity-admin
+ * and netcity-restricted) or any cluster a kubeconfig names; tests that need something only the
+ * local control plane has (the restricted user, the fake relay port-forward) skip elsewhere.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { demoSnapshot } from '../../../main/model/scenario/demo.js';
+import { scenarioManifests, type Manifest } from './scenario-manifests.js';
+
+export const KUBECONFIG_ENV = 'NETCITY_TEST_KUBECONFIG';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '../../..');
+export const FIELD_MANAGER = 'netcity-test';
+
+/** Why the suite cannot run here, or undefined when a cluster is named. Printed once per file. */
+export function skipReason(): string | undefined {
+  if (process.env[KUBECONFIG_ENV]) return undefined;
+  return `${KUBECONFIG_ENV} is not set: real-cluster tests skipped (run \`npm run test:cluster\`, or start test/cluster/up.sh and source test/cluster/env.sh)`;
+}
+
+export function announceSkip(file: string): boolean {
+  const reason = skipReason();
+  if (reason) console.warn(`[${path.basename(file)}] ${reason}`);
+  return reason !== undefined;
+}
+
+export const kubeconfigPath = (): string => process.env[KUBECONFIG_ENV] ?? '';
+/** Context names as up.sh writes them; on another cluster the admin context is the current one. */
+export const adminContext = (): string | undefined => process.env.NETCITY_TEST_ADMIN_CONTEXT;
+export const restrictedContext = (): string | undefined => process.env.NETCITY_TEST_RESTRICTED_CONTEXT;
+export const restrictedNamespace = (): string => process.env.NETCITY_TEST_RESTRICTED_NS ?? 'shop';
+export const fakeRelayPort = (): number | undefined =>
+  process.env.NETCITY_FAKE_RELAY_PORT ? Number(process.env.NETCITY_FAKE_RELAY_PORT) : undefined;
+/** True on test/cluster/up.sh's control plane (kwok nodes), where pods never run real processes. */
+export const isLocalControlPlane = (): boolean => process.env.NETCITY_TEST_CLUSTER_KIND === 'netcity-local';
+
+export function loadKubeConfig(context = adminContext()): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath());
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until check() returns a value (not undefined), or fails naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Server-side apply, so re-running the suite converges instead of failing on AlreadyExists. */
+export async function applyAll(kc: k8s.KubeConfig, manifests: Manifest[] | k8s.KubernetesObject[]): Promise<void> {
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  for (const m of manifests) {
+    try {
+      await api.patch(m as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    } catch (err) {
+      const meta = (m as Manifest).metadata;
+      const where = meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+      throw new Error(`apply ${(m as Manifest).kind} ${where}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function crdDirectory(): string {
+  if (process.env.NETCITY_TEST_CRD_DIR) return process.env.NETCITY_TEST_CRD_DIR;
+  // Not started through run.sh: let crds.sh fetch the pinned CRDs (needs Go) and say where.
+  return execFileSync('bash', [path.join(REPO, 'test/cluster/crds.sh')], { encoding: 'utf8' }).trim();
+}
+
+export function crdManifests(): k8s.KubernetesObject[] {
+  const dir = crdDirectory();
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  if (files.length === 0) throw new Error(`CRD directory ${dir} holds no YAML files; run test/cluster/crds.sh`);
+  return files.flatMap((f) =>
+    parseAllDocuments(readFileSync(path.join(dir, f), 'utf8'))
+      .map((d) => d.toJS() as k8s.KubernetesObject | null)
+      .filter((o): o is k8s.KubernetesObject => !!o && o.kind === 'CustomResourceDefinition'),
+  );
+}
+
+export async function installCrds(kc: k8s.KubeConfig): Promise<string[]> {
+  const crds = crdManifests();
+  await applyAll(kc, crds);
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const names = crds.map((c) => c.metadata!.name!);
+  for (const name of names) {
+    await waitFor(`CRD ${name} to be Established`, async () => {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+    });
+  }
+  return names;
+}
+
+export interface PreparedCluster {
+  kc: k8s.KubeConfig;
+  manifests: Manifest[];
+  crds: string[];
+}
+
+let prepared: Promise<PreparedCluster> | undefined;
+
+/** CRDs, then the demo city; waits until every scenario pod that should run is Running. */
+export function prepareCluster(): Promise<PreparedCluster> {
+  prepared ??= (async () => {
+    const kc = loadKubeConfig();
+    const crds = await installCrds(kc);
+    const manifests = scenarioManifests(demoSnapshot());
+    await applyAll(kc, manifests);
+    await waitForScenarioPods(kc, manifests);
+    return { kc, manifests, crds };
+  })();
+  return prepared;
+}
+
+/** Expected running pods per workload: replicas, or one per schedulable node for a DaemonSet. */
+export async function waitForScenarioPods(kc: k8s.KubeConfig, manifests: Manifest[], timeoutMs = 120_000): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const nodes = (await core.listNode()).items.filter((n) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule'));
+  let expected = 0;
+  for (const m of manifests) {
+    const spec = m.spec as { replicas?: number } | undefined;
+    if (m.kind === 'Deployment' || m.kind === 'StatefulSet' || m.kind === 'ReplicaSet') expected += spec?.replicas ?? 1;
+    else if (m.kind === 'DaemonSet') expected += nodes.length;
+    else if (m.kind === 'Pod') expected += 1;
+  }
+  const namespaces = [...new Set(manifests.filter((m) => m.metadata.namespace).map((m) => m.metadata.namespace!))];
+  await waitFor(
+    `${expected} scenario pods Running in ${namespaces.join(', ')}`,
+    async () => {
+      let running = 0;
+      for (const ns of namespaces) {
+        const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'netcity.test/scenario' });
+        running += pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp).length;
+      }
+      return running >= expected ? running : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
