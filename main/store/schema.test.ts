@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demoSnapshot } from '../model/scenario/demo.js';
+import { insertFlows } from './snapshot-file.js';
+import { writeInventory, writeReview, writeRoads } from './rows-write.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersionOf } from './schema.js';
+import { SnapshotFile, openSnapshot } from './snapshot-file.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcity-schema-'));
+});
+afterEach(() => {
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+  fs.chmodSync(dir, 0o755);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A file exactly as NetCity wrote it at schema 1 (before the capture table existed). */
+function writeV1File(file: string): void {
+  const db = new Database(file);
+  migrate(db, 1);
+  const snap = demoSnapshot();
+  db.transaction(() => {
+    writeInventory(db, snap);
+    writeReview(db, snap);
+    writeRoads(db, snap.roads);
+    insertFlows(db, snap.flows);
+  })();
+  db.close();
+}
+
+describe('schema migrations', () => {
+  it('numbers migrations 1..N without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+  });
+
+  it('opens a schema-1 file by migrating it forward in place', () => {
+    const file = path.join(dir, 'old.netcity');
+    writeV1File(file);
+    const probe = new Database(file, { readonly: true });
+    expect(schemaVersionOf(probe)).toBe(1);
+    expect(probe.prepare("SELECT name FROM sqlite_master WHERE name = 'capture'").get()).toBeUndefined();
+    probe.close();
+
+    const f = SnapshotFile.open(file);
+    const info = f.info();
+    f.close();
+    expect(info.originalSchemaVersion).toBe(1);
+    expect(info.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(info.closedCleanly).toBe(true);
+    const back = openSnapshot(file, { maxRawFlows: 1e6 });
+    expect(back.roads).toEqual(demoSnapshot().roads);
+    expect(back.flows).toHaveLength(demoSnapshot().flows.length);
+    const after = new Database(file, { readonly: true });
+    expect(schemaVersionOf(after)).toBe(SCHEMA_VERSION);
+    after.close();
+  });
+
+  it('opens a schema-1 file on read-only storage through a migrated temp copy, leaving it untouched', () => {
+    if (process.getuid?.() === 0) {
+      // root ignores file modes; the integration tests cover read-only media as an unprivileged user.
+      return;
+    }
+    const file = path.join(dir, 'old.netcity');
+    writeV1File(file);
+    const before = fs.readFileSync(file);
+    fs.chmodSync(file, 0o444);
+    fs.chmodSync(dir, 0o555);
+    const back = openSnapshot(file);
+    expect(back.pods).toHaveLength(demoSnapshot().pods.length);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('applies each migration in its own transaction and records it', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, 1)).toEqual([1]);
+    expect(migrate(db)).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
+    expect(migrate(db)).toEqual([]);
+    const rows = db.prepare('SELECT version, description FROM schema_version ORDER BY version').all();
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, description: m.description })));
+    db.close();
+  });
+});
