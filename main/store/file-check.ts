@@ -4,6 +4,7 @@
  * Then, once open: schema version known to this app, and SQLite's own quick_check.
  */
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { SnapshotFileError, explainStoreError } from './errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, schemaVersionOf } from './schema.js';
@@ -84,25 +85,30 @@ export interface OpenedDb {
 export function openChecked(path: string, opts: { readonly: boolean; check: 'quick' | 'none'; doing?: string }): OpenedDb {
   const doing = opts.doing ?? 'opening';
   checkHeader(path, doing);
+  // A file left mid-capture has a -wal that SQLite must index in a -shm beside it.
+  const explainOpen = (err: unknown): SnapshotFileError => {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CANTOPEN') && !isWritable(nodePath.dirname(path))) {
+      return new SnapshotFileError(
+        'read-only',
+        path,
+        `${doing} snapshot ${path}: SQLite cannot open it here: its folder is read-only and the file was left mid-capture (it has a -wal file that needs recovery). Copy it (with its -wal file) to a writable folder and open the copy.`,
+      );
+    }
+    return explainStoreError(err, path, doing);
+  };
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: opts.readonly, fileMustExist: true });
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_CANTOPEN' && opts.readonly) {
-      throw new SnapshotFileError(
-        'read-only',
-        path,
-        `${doing} snapshot ${path}: SQLite cannot open it here (its folder is read-only and the file was left mid-capture, needing recovery). Copy it to a writable folder and open the copy.`,
-      );
-    }
-    throw explainStoreError(err, path, doing);
+    throw explainOpen(err);
   }
   try {
     let version: number;
     try {
       version = schemaVersionOf(db);
     } catch (err) {
-      throw explainStoreError(err, path, doing);
+      throw explainOpen(err);
     }
     if (version === 0) {
       throw new SnapshotFileError('corrupt', path, `${doing} snapshot ${path}: the file is marked as a NetCity snapshot but has no schema. It was not saved completely.`);

@@ -85,6 +85,17 @@ export function assertReplaceable(path: string, doing: string): void {
   }
 }
 
+/** Refuses early, with a clear message, when the folder cannot take a new file. */
+export function assertWritableFolder(path: string, doing: string): void {
+  const dir = nodePath.dirname(path);
+  if (!fs.existsSync(dir)) throw new SnapshotFileError('not-found', path, `${doing} snapshot ${path}: the folder ${dir} does not exist. Create it or pick another folder.`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw explainStoreError(err, path, doing);
+  }
+}
+
 /** Creates a fresh database at `path` with the current schema and bulk-write pragmas. */
 export function createDatabase(path: string, opts: SaveOptions = {}): Database.Database {
   const db = new Database(path);
@@ -109,8 +120,8 @@ export function insertFlows(db: Database.Database, flows: Iterable<FlowRecord>):
 export function saveSnapshot(path: string, snap: Snapshot, opts: SaveOptions = {}): void {
   const { snapshot } = cleanSnapshot(snap);
   assertReplaceable(path, 'saving');
+  assertWritableFolder(path, 'saving');
   const dir = nodePath.dirname(path);
-  if (!fs.existsSync(dir)) throw new SnapshotFileError('not-found', path, `saving snapshot ${path}: the folder ${dir} does not exist. Create it or pick another folder.`);
   const tmp = tempPathFor(path);
   let db: Database.Database | undefined;
   try {

@@ -13,7 +13,7 @@ import { openChecked } from './file-check.js';
 import { FlowInserter, writeFindings, writeInventory, writeNotes, writePositions, writeProbes, writeReview, writeRoads, writeWarnings } from './rows-write.js';
 import { migrate } from './schema.js';
 import { cleanFlow, cleanSnapshot } from './secrets.js';
-import { assertReplaceable, createDatabase, insertFlows, tempPathFor } from './snapshot-file.js';
+import { assertReplaceable, assertWritableFolder, createDatabase, insertFlows, tempPathFor } from './snapshot-file.js';
 import { aggregateWindow } from './timeline.js';
 
 export interface WriterOptions {
@@ -63,6 +63,7 @@ export class SnapshotWriter {
   static create(path: string, snap: Snapshot, opts: WriterOptions = {}): SnapshotWriter {
     const { snapshot } = cleanSnapshot(snap);
     assertReplaceable(path, 'starting a capture in');
+    assertWritableFolder(path, 'starting a capture in');
     const tmp = tempPathFor(path);
     let db: Database.Database | undefined;
     try {
