@@ -1,0 +1,207 @@
+/** Helpers shared by the per-kind compilers: context, IP blocks, port specs, peers. */
+import type { Labels, PolicyKind, PolicyObject, Protocol } from '../model/types.js';
+import { policyKey } from '../model/ids.js';
+import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
+import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, Tri } from './ir.js';
+import { ALL_PORTS, NO_PORTS, PROTOCOLS, MAX_PORT, portSetOf, protocolSet, union, type PortSet } from './ports.js';
+import type { PodClass, Universe } from './universe.js';
+
+export interface CompileContext {
+  u: Universe;
+  warnings: PolicyWarning[];
+  nextUid: () => number;
+  /** Every CIDR met, to cut the address space into ranges for the matrix. */
+  cidrs: Cidr[];
+}
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function asArray(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export function keyOf(p: PolicyObject): string {
+  return policyKey(p.kind, p.name, p.namespace);
+}
+
+export function emptyPolicy(p: PolicyObject, u: Universe, layer: CompiledPolicy['layer'], priority: number, label: string): CompiledPolicy {
+  return {
+    key: keyOf(p),
+    kind: p.kind as PolicyKind,
+    label,
+    layer,
+    priority,
+    subjects: u.none(),
+    isolates: { ingress: false, egress: false },
+    rules: { ingress: [], egress: [] },
+    denyRules: { ingress: [], egress: [] },
+  };
+}
+
+export function newRule(
+  ctx: CompileContext,
+  policy: CompiledPolicy,
+  dir: Direction,
+  section: string,
+  index: number,
+  action: Rule['action'],
+  peer: PeerMatcher,
+  ports: PortMatcher,
+  name?: string,
+): Rule {
+  return { uid: ctx.nextUid(), policy, dir, section, index, action, peer, ports, name };
+}
+
+export const NO_PEER: PeerMatcher = { classes: null, other: () => 'no' };
+
+export function anyPeer(u: Universe): PeerMatcher {
+  return { classes: u.all(), other: () => 'yes' };
+}
+
+/** ORs peers: pods by bitset union, other endpoints by the best answer. */
+export function orPeers(u: Universe, peers: PeerMatcher[]): PeerMatcher {
+  if (peers.length === 0) return NO_PEER;
+  if (peers.length === 1) return peers[0];
+  const bits = u.none();
+  let anyBits = false;
+  for (const p of peers)
+    if (p.classes) {
+      bits.orWith(p.classes);
+      anyBits = true;
+    }
+  const whys = peers.map((p) => p.unknownWhy).filter((w): w is string => !!w);
+  return {
+    classes: anyBits ? bits : null,
+    other: (ep) => {
+      let r: Tri = 'no';
+      for (const p of peers) {
+        const t = p.other(ep);
+        if (t === 'yes') return 'yes';
+        if (t === 'unknown') r = 'unknown';
+      }
+      return r;
+    },
+    unknownWhy: whys.length ? [...new Set(whys)].join('; ') : undefined,
+  };
+}
+
+export interface IpBlock {
+  cidr: Cidr;
+  except: Cidr[];
+}
+
+export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string, text: unknown): Cidr | undefined {
+  const c = typeof text === 'string' ? parseCidr(text) : undefined;
+  if (!c) ctx.warnings.push({ policy: key, message: `${where}: invalid CIDR '${String(text)}' (rule part ignored)` });
+  else ctx.cidrs.push(c);
+  return c;
+}
+
+/**
+ * IP-block peers match addresses outside the pod network: external addresses, nodes and the API
+ * server. Pods are matched by selectors only (how ipBlock treats pod IPs is CNI-specific).
+ * `nodes`: whether node/API-server addresses are matched (Cilium's CIDR rules do not).
+ */
+export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean } = { nodes: true }): PeerMatcher {
+  const containsIp = (ip: { v6: boolean; value: bigint }) =>
+    blocks.some((b) => cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip)));
+  const coversAll = blocks.some((b) => cidrIsWholeFamily(b.cidr) && b.except.length === 0);
+  const list = blocks.map((b) => b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : '')).join(', ');
+  const matchIps = (ips: { v6: boolean; value: bigint }[]): Tri => {
+    if (ips.length === 0) return coversAll ? 'yes' : 'unknown';
+    return ips.some(containsIp) ? 'yes' : 'no';
+  };
+  const raw = (ep: Endpoint): Tri => {
+    switch (ep.t) {
+      case 'pod':
+        return 'no';
+      case 'ext':
+        return ep.ip ? (containsIp(ep.ip) ? 'yes' : 'no') : coversAll ? 'yes' : 'unknown';
+      case 'node':
+        return opts.nodes ? matchIps(ep.ips) : 'no';
+      case 'apiserver':
+        return opts.nodes ? matchIps(ep.ips) : 'no';
+    }
+  };
+  const other = opts.negate
+    ? (ep: Endpoint): Tri => {
+        const t = raw(ep);
+        return t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'unknown';
+      }
+    : raw;
+  return { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
+}
+
+export function normProtocol(v: unknown, dflt: Protocol | 'ANY'): Protocol | 'ANY' | undefined {
+  if (v === undefined || v === null || v === '') return dflt;
+  const s = String(v).toUpperCase();
+  if (s === 'TCP' || s === 'UDP' || s === 'SCTP' || s === 'ANY') return s;
+  return undefined;
+}
+
+export interface PortSpec {
+  protocol: Protocol | 'ANY';
+  from?: number;
+  to?: number;
+  /** Named port, resolved against the destination pod's container ports. */
+  name?: string;
+}
+
+function protocols(p: Protocol | 'ANY'): readonly Protocol[] {
+  return p === 'ANY' ? PROTOCOLS : [p];
+}
+
+function specSet(s: PortSpec, dst: PodClass | null): PortSet {
+  let out = NO_PORTS;
+  for (const proto of protocols(s.protocol)) {
+    if (s.name !== undefined) {
+      if (!dst) continue;
+      for (const cp of dst.namedPorts)
+        if (cp.name === s.name && cp.protocol === proto) out = union(out, portSetOf(proto, cp.containerPort));
+    } else if (s.from === undefined) out = union(out, protocolSet(proto));
+    else out = union(out, portSetOf(proto, s.from, s.to ?? s.from));
+  }
+  return out;
+}
+
+/** null specs: every port of every protocol. */
+export function portMatcher(specs: PortSpec[] | null): PortMatcher {
+  if (specs === null) return { fixed: ALL_PORTS, resolve: () => ALL_PORTS };
+  if (!specs.some((s) => s.name !== undefined)) {
+    const fixed = specs.reduce((acc, s) => union(acc, specSet(s, null)), NO_PORTS);
+    return { fixed, resolve: () => fixed };
+  }
+  const cache = new Map<number, PortSet>();
+  return {
+    resolve: (dst) => {
+      const k = dst ? dst.id : -1;
+      let r = cache.get(k);
+      if (!r) {
+        r = specs.reduce((acc, s) => union(acc, specSet(s, dst)), NO_PORTS);
+        cache.set(k, r);
+      }
+      return r;
+    },
+  };
+}
+
+/** Validates a port number or name; returns undefined (and warns) when invalid. */
+export function portValue(ctx: CompileContext, key: string, where: string, v: unknown): number | string | undefined {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_PORT) return v;
+  if (typeof v === 'string') {
+    if (/^\d+$/.test(v)) {
+      const n = Number(v);
+      if (n >= 1 && n <= MAX_PORT) return n;
+    } else if (/^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) return v;
+  }
+  ctx.warnings.push({ policy: key, message: `${where}: invalid port '${String(v)}' (must be 1-65535 or a port name)` });
+  return undefined;
+}
+
+export function labelsOfNode(u: Universe, name: string | undefined): Labels {
+  return (name && u.nodes.get(name)?.labels) || {};
+}

@@ -1,0 +1,110 @@
+/** Turns evaluation events into explanation steps and one-line summaries. */
+import type { Direction, Rule } from './ir.js';
+import type { DirPlan, EvalEvent } from './evaluate.js';
+
+export type StepLayer = 'cilium-deny' | 'admin' | 'networkpolicy' | 'baseline' | 'default' | 'none';
+export type StepOutcome =
+  | 'allowed'
+  | 'denied'
+  | 'passed'
+  | 'unknown'
+  | 'maybe'
+  | 'logged'
+  | 'not-isolated'
+  | 'isolated-no-match'
+  | 'default-allow'
+  | 'not-applicable'
+  | 'node-local';
+
+export interface ExplanationStep {
+  direction: Direction;
+  layer: StepLayer;
+  outcome: StepOutcome;
+  /** policyKey (from ids.ts) of the deciding policy. */
+  policy?: string;
+  rule?: { section: string; index: number; name?: string };
+  /** L7 protocols enforced on top (Cilium). */
+  l7?: string;
+  text: string;
+}
+
+const LAYER: Record<EvalEvent['layer'], StepLayer> = {
+  deny: 'cilium-deny',
+  admin: 'admin',
+  main: 'networkpolicy',
+  baseline: 'baseline',
+  default: 'default',
+};
+
+export function ruleRef(r: Rule): string {
+  if (r.policy.layer === 'main' || r.policy.kind.startsWith('Cilium')) return `${r.section} rule #${r.index}${r.name ? ` '${r.name}'` : ''}`;
+  return r.name ? `rule '${r.name}'` : `${r.section} rule #${r.index}`;
+}
+
+function ruleStep(dir: Direction, e: EvalEvent, outcome: StepOutcome, text: string): ExplanationStep {
+  const r = e.rule!;
+  return {
+    direction: dir,
+    layer: LAYER[e.layer],
+    outcome,
+    policy: r.policy.key,
+    rule: { section: r.section, index: r.index, name: r.name },
+    l7: r.l7,
+    text,
+  };
+}
+
+/** Steps for one direction of one connection (the events of a single-port evaluation). */
+export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: DirPlan, events: EvalEvent[], what: string): ExplanationStep[] {
+  const steps: ExplanationStep[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const r = e.rule;
+    const at = r ? `${r.policy.label}, ${ruleRef(r)}` : '';
+    switch (e.outcome) {
+      case 'allowed': {
+        const tail = e.layer === 'admin' ? '; NetworkPolicy not consulted' : '';
+        const l7 = r!.l7 ? ` with L7 rules (${r!.l7})` : '';
+        steps.push(ruleStep(dir, e, 'allowed', `${dir}: allowed${l7} by ${at}${tail}`));
+        break;
+      }
+      case 'denied':
+        steps.push(ruleStep(dir, e, 'denied', `${dir}: denied by ${at}${e.layer === 'admin' || e.layer === 'deny' ? '; NetworkPolicy not consulted' : ''}`));
+        break;
+      case 'passed':
+        steps.push(ruleStep(dir, e, 'passed', `${dir}: passed on by ${at} to the ${e.layer === 'admin' ? 'NetworkPolicy' : 'next'} tier`));
+        break;
+      case 'logged':
+        steps.push(ruleStep(dir, e, 'logged', `${dir}: logged by ${at}`));
+        break;
+      case 'maybe':
+        steps.push(ruleStep(dir, e, 'maybe', `${dir}: unknown whether ${at} applies (${e.why ?? 'not statically known'})`));
+        break;
+      case 'unknown':
+        steps.push(ruleStep(dir, e, 'unknown', `${dir}: unknown: ${at} (${e.why ?? 'not statically known'})`));
+        break;
+      case 'default-deny':
+        steps.push({
+          direction: dir,
+          layer: 'networkpolicy',
+          outcome: 'isolated-no-match',
+          policy: plan.isolatedBy[0]?.key,
+          text: `${dir}: denied: ${side} isolated by ${[...new Set(plan.isolatedBy.map((p) => p.label))].join(', ')} and no rule allows ${what}`,
+        });
+        break;
+      case 'not-isolated':
+        steps.push({ direction: dir, layer: 'networkpolicy', outcome: 'not-isolated', text: `${dir}: ${side} not isolated` });
+        break;
+      case 'default-allow':
+        // "not isolated" already says it when nothing else came in between.
+        if (events[i - 1]?.outcome !== 'not-isolated')
+          steps.push({ direction: dir, layer: 'default', outcome: 'default-allow', text: `${dir}: allowed by default (no tier decided)` });
+        break;
+    }
+  }
+  return steps;
+}
+
+export function summaryOf(steps: ExplanationStep[]): string {
+  return steps.map((s) => s.text).join('; ');
+}

@@ -1,0 +1,192 @@
+/**
+ * Public API of the policy engine. Pure: give it namespaces, pods, nodes, policies (and services
+ * for the API server's address); ask verdicts with explanations, allowed ports, fences, the
+ * connectivity matrix, and what a change of policies would do.
+ */
+import type { PeerId, PolicyObject, Protocol } from '../model/types.js';
+import { podId, policyKey } from '../model/ids.js';
+import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
+import type { PolicyWarning } from './ir.js';
+import { computeMatrix, type AnalyzeResult, type MatrixOptions } from './matrix.js';
+import { ALL_PORTS, fromPortLists, isEmpty, NO_PORTS, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
+
+export type { Decision, Fences, PolicyEngineInput } from './engine.js';
+export type { ExplanationStep, StepLayer, StepOutcome } from './explain.js';
+export type { PolicyWarning } from './ir.js';
+export type { AnalyzeConnection, AnalyzePeer, AnalyzeResult, MatrixOptions } from './matrix.js';
+export type { PortLists } from './ports.js';
+export { describePorts, fromPortLists, toPortLists } from './ports.js';
+export { workloadOfPod } from './engine.js';
+
+export interface PolicyEngine {
+  /** Verdict and explanation for one connection. Peers: pod:, wl: (all its pods), svc: (its backends), ip:, node:, world, host, remote-node, kube-apiserver. */
+  evaluate(src: PeerId, dst: PeerId, protocol: Protocol, port: number): Decision;
+  /** Ports allowed from src to dst ("80,8080-8090", "1-65535", ""); for workloads, the union over their pods. */
+  allowedPorts(src: PeerId, dst: PeerId): PortLists;
+  /** Like allowedPorts, plus the ports whose verdict is unknown to a static check. */
+  portVerdicts(src: PeerId, dst: PeerId): { allowed: PortLists; unknown: PortLists };
+  /** Whether a pod is isolated (default deny) per direction, and by which policies (policy keys). */
+  fences(pod: PeerId): Fences;
+  /** Policy keys of every policy whose subject includes the pod (any kind, any tier). */
+  policiesSelecting(pod: PeerId): string[];
+  /** Pods a policy applies to ([] for "policy selects nothing"). */
+  policySubjects(policyKey: string): PeerId[];
+  /** The connectivity matrix in the `netcity analyze --format json` shape. */
+  workloadMatrix(opts?: MatrixOptions): AnalyzeResult;
+  /** Invalid selectors, CIDRs, ports... found while reading the policies, by policy key. */
+  readonly warnings: PolicyWarning[];
+}
+
+const CAP = 64; // concrete pairs evaluated for one workload pair; more would repeat the same classes
+
+/** Distinct ends only: pods of one class behave alike. */
+function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
+  const seen = new Set<unknown>();
+  const out: ResolvedPeer[] = [];
+  for (const r of list) {
+    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}` : r;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(r);
+  }
+  return out;
+}
+
+function pairs(core: PolicyEngineCore, src: PeerId, dst: PeerId): [ResolvedPeer, ResolvedPeer][] {
+  const s = distinct(core.resolve(src));
+  const d = distinct(core.resolve(dst));
+  const out: [ResolvedPeer, ResolvedPeer][] = [];
+  for (const a of s)
+    for (const b of d) {
+      if (a.pod && b.pod && a.pod === b.pod && s.length * d.length > 1) continue;
+      out.push([a, b]);
+      if (out.length >= CAP) return out;
+    }
+  return out;
+}
+
+export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
+  const core = new PolicyEngineCore(input);
+  const podClassOf = (pod: PeerId) => {
+    const r = core.resolve(pod);
+    if (r.length !== 1 || !r[0].pod) throw new Error(`'${pod}' is not a pod (use pod:<ns>/<name>)`);
+    return r[0].ep.t === 'pod' ? r[0].ep.cls : null;
+  };
+  const verdicts = (src: PeerId, dst: PeerId): { allowed: PortSet; unknown: PortSet } => {
+    let allowed = NO_PORTS;
+    let unknown = NO_PORTS;
+    for (const [a, b] of pairs(core, src, dst)) {
+      const r = core.evalPair(a, b, ALL_PORTS, false);
+      allowed = union(allowed, r.allowed);
+      unknown = union(unknown, r.unknown);
+    }
+    return { allowed, unknown: subtract(unknown, allowed) };
+  };
+  return {
+    warnings: core.warnings,
+    evaluate(src, dst, protocol, port) {
+      const ps = pairs(core, src, dst);
+      const decisions = ps.map(([a, b]) => core.decide(a, b, protocol, port));
+      const first = decisions[0];
+      if (decisions.every((d) => d.verdict === first.verdict)) return first;
+      const parts = decisions.map((d, i) => `${ps[i][0].label} -> ${ps[i][1].label}: ${d.verdict}`);
+      return {
+        verdict: 'unknown',
+        summary: `differs between pods: ${[...new Set(parts)].join('; ')}`,
+        steps: decisions.flatMap((d) => d.steps),
+      };
+    },
+    allowedPorts(src, dst) {
+      return toPortLists(verdicts(src, dst).allowed);
+    },
+    portVerdicts(src, dst) {
+      const v = verdicts(src, dst);
+      return { allowed: toPortLists(v.allowed), unknown: toPortLists(v.unknown) };
+    },
+    fences(pod) {
+      return core.fences(podClassOf(pod));
+    },
+    policiesSelecting(pod) {
+      const cls = podClassOf(pod);
+      if (!cls) return [];
+      return [...new Set(core.compiled.filter((c) => c.subjects.has(cls.id)).map((c) => c.key))];
+    },
+    policySubjects(key) {
+      const list = core.compiled.filter((c) => c.key === key);
+      const out: PeerId[] = [];
+      for (const cls of core.u.classes) if (list.some((c) => c.subjects.has(cls.id))) for (const p of cls.pods) out.push(podId(p.namespace, p.name));
+      return out.sort();
+    },
+    workloadMatrix(opts) {
+      return computeMatrix(core, opts);
+    },
+  };
+}
+
+export interface PortChange {
+  src: PeerId;
+  dst: PeerId;
+  /** Port lists per protocol that changed. */
+  ports: PortLists;
+}
+
+export interface WhatIfResult {
+  newlyAllowed: PortChange[];
+  newlyDenied: PortChange[];
+  /** Pairs whose verdict becomes or stops being unknown. */
+  newlyUnknown: PortChange[];
+  before: { connections: number };
+  after: { connections: number };
+  /** Warnings of the changed policy set (the ones about the new policies matter most). */
+  warnings: PolicyWarning[];
+}
+
+export interface PolicyChange {
+  upsert: PolicyObject[];
+  /** policyKeys to remove. */
+  remove?: string[];
+}
+
+/** What a change of policies would do to the workload matrix (IP ranges included). */
+export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}): WhatIfResult {
+  const k = (p: PolicyObject) => policyKey(p.kind, p.name, p.namespace);
+  const drop = new Set([...(change.remove ?? []), ...change.upsert.map(k)]);
+  const policies = [...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert];
+  const before = createPolicyEngine(input).workloadMatrix(opts);
+  const afterEngine = createPolicyEngine({ ...input, policies });
+  const after = afterEngine.workloadMatrix(opts);
+  const index = (m: AnalyzeResult) => {
+    const map = new Map<string, { a: PortSet; u: PortSet }>();
+    for (const c of m.connections)
+      map.set(`${c.src}\u0000${c.dst}`, { a: fromPortLists(c.allowed), u: c.unknown ? fromPortLists(c.unknown) : NO_PORTS });
+    return map;
+  };
+  const b = index(before);
+  const a = index(after);
+  const out: WhatIfResult = {
+    newlyAllowed: [],
+    newlyDenied: [],
+    newlyUnknown: [],
+    before: { connections: before.connections.length },
+    after: { connections: after.connections.length },
+    warnings: afterEngine.warnings,
+  };
+  const none = { a: NO_PORTS, u: NO_PORTS };
+  for (const key of new Set([...b.keys(), ...a.keys()])) {
+    const x = b.get(key) ?? none;
+    const y = a.get(key) ?? none;
+    const [src, dst] = key.split('\u0000');
+    const gained = subtract(y.a, x.a);
+    const lost = subtract(x.a, y.a);
+    const unk = subtract(y.u, x.u);
+    if (!isEmpty(gained)) out.newlyAllowed.push({ src, dst, ports: toPortLists(gained) });
+    const denied = subtract(lost, y.u);
+    if (!isEmpty(denied)) out.newlyDenied.push({ src, dst, ports: toPortLists(denied) });
+    if (!isEmpty(unk)) out.newlyUnknown.push({ src, dst, ports: toPortLists(unk) });
+  }
+  const order = (l: PortChange[]) => l.sort((p, q) => (p.src + p.dst < q.src + q.dst ? -1 : 1));
+  order(out.newlyAllowed);
+  order(out.newlyDenied);
+  order(out.newlyUnknown);
+  return out;
+}

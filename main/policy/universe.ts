@@ -1,0 +1,127 @@
+/**
+ * The pods a policy set is evaluated over, grouped into equivalence classes: pods with the same
+ * namespace (so the same namespace labels), the same labels and the same named ports get the
+ * same verdicts from every policy kind, so selectors and verdicts are computed per class.
+ */
+import type { ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo } from '../model/types.js';
+import { Bitset } from './bitset.js';
+import { parseIp, type IpAddr } from './ip.js';
+
+export const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export interface PodClass {
+  id: number;
+  ns: string;
+  nsLabels: Labels;
+  labels: Labels;
+  /** Container ports that carry a name, for named-port rules. */
+  namedPorts: ContainerPort[];
+  pods: PodInfo[];
+}
+
+export interface UniverseInput {
+  namespaces: NamespaceInfo[];
+  pods: PodInfo[];
+  nodes: NodeInfo[];
+  services?: ServiceInfo[];
+}
+
+function labelsKey(l: Labels): string {
+  return Object.keys(l)
+    .sort()
+    .map((k) => `${k}=${l[k]}`)
+    .join('\u0001');
+}
+
+export class Universe {
+  /** Namespace labels, always including the automatic kubernetes.io/metadata.name. */
+  readonly nsLabels = new Map<string, Labels>();
+  readonly nsNames: string[];
+  readonly classes: PodClass[] = [];
+  /** Classes of a namespace are contiguous: [from, to). */
+  readonly nsRange = new Map<string, [number, number]>();
+  readonly podClass = new Map<string, PodClass>();
+  readonly pods = new Map<string, PodInfo>();
+  readonly nodes = new Map<string, NodeInfo>();
+  readonly nodeIps = new Map<string, IpAddr[]>();
+  /** Pod IP -> "ns/name" and node IP -> node name, to resolve ip: peers. */
+  readonly ipOwner = new Map<string, { pod?: string; node?: string }>();
+  readonly apiserverIps: IpAddr[] = [];
+  readonly services: ServiceInfo[];
+
+  constructor(input: UniverseInput) {
+    this.services = input.services ?? [];
+    for (const ns of input.namespaces) this.nsLabels.set(ns.name, { ...ns.labels, [NS_NAME_LABEL]: ns.name });
+    for (const p of input.pods)
+      if (!this.nsLabels.has(p.namespace)) this.nsLabels.set(p.namespace, { [NS_NAME_LABEL]: p.namespace });
+    this.nsNames = [...this.nsLabels.keys()].sort();
+    const byNs = new Map<string, PodInfo[]>();
+    for (const p of input.pods) {
+      this.pods.set(`${p.namespace}/${p.name}`, p);
+      for (const ip of p.ips) this.ipOwner.set(ip, { pod: `${p.namespace}/${p.name}` });
+      if (p.hostNetwork) continue; // host-network pods are their node to every policy kind
+      let list = byNs.get(p.namespace);
+      if (!list) byNs.set(p.namespace, (list = []));
+      list.push(p);
+    }
+    for (const ns of this.nsNames) {
+      const from = this.classes.length;
+      const byKey = new Map<string, PodClass>();
+      for (const p of byNs.get(ns) ?? []) {
+        const named = p.ports.filter((cp) => cp.name);
+        const key = `${labelsKey(p.labels)}\u0000${named.map((cp) => `${cp.name}/${cp.protocol}/${cp.containerPort}`).sort().join(',')}`;
+        let cls = byKey.get(key);
+        if (!cls) {
+          cls = { id: this.classes.length, ns, nsLabels: this.nsLabels.get(ns)!, labels: p.labels, namedPorts: named, pods: [] };
+          byKey.set(key, cls);
+          this.classes.push(cls);
+        }
+        cls.pods.push(p);
+        this.podClass.set(`${p.namespace}/${p.name}`, cls);
+      }
+      this.nsRange.set(ns, [from, this.classes.length]);
+    }
+    for (const n of input.nodes) {
+      this.nodes.set(n.name, n);
+      const ips: IpAddr[] = [];
+      for (const a of n.addresses) {
+        const ip = parseIp(a.address);
+        if (ip) {
+          ips.push(ip);
+          this.ipOwner.set(a.address, { node: n.name });
+        }
+      }
+      this.nodeIps.set(n.name, ips);
+    }
+    // The API server's addresses come from the default/kubernetes service when it is known.
+    const k = this.services.find((s) => s.namespace === 'default' && s.name === 'kubernetes');
+    for (const a of [...(k?.clusterIPs ?? []), ...(k?.endpoints.map((e) => e.ip) ?? [])]) {
+      const ip = parseIp(a);
+      if (ip) this.apiserverIps.push(ip);
+    }
+  }
+
+  get size(): number {
+    return this.classes.length;
+  }
+
+  /** Classes in namespaces passing nsTest whose pod labels pass podTest. */
+  select(nsTest: ((ns: string, labels: Labels) => boolean) | null, podTest: ((cls: PodClass) => boolean) | null): Bitset {
+    const bits = new Bitset(this.classes.length);
+    for (const ns of this.nsNames) {
+      if (nsTest && !nsTest(ns, this.nsLabels.get(ns)!)) continue;
+      const [from, to] = this.nsRange.get(ns)!;
+      if (!podTest) bits.setRange(from, to);
+      else for (let i = from; i < to; i++) if (podTest(this.classes[i])) bits.set(i);
+    }
+    return bits;
+  }
+
+  all(): Bitset {
+    return this.select(null, null);
+  }
+
+  none(): Bitset {
+    return new Bitset(this.classes.length);
+  }
+}
