@@ -1,0 +1,303 @@
+/**
+ * A fake Hubble Relay for tests and benches: a grpc-js server on loopback speaking NetCity's
+ * Observer subset. It keeps a ring buffer of events like Hubble, answers last N / first N /
+ * since-until / follow with whitelist and blacklist filters evaluated server-side, replays JSON
+ * captures, produces synthetic flows at a set rate, emits node status and lost events, and can
+ * cut streams mid-flow or stop listening to exercise the client's fault handling.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { loadObserverProto } from '../../../main/flows/proto.js';
+import { matchesAnyFilter } from './filters.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+
+export interface Timestamp {
+  seconds: string;
+  nanos: number;
+}
+
+/** One event in the buffer: the decoded-shape response and, for speed, optionally its bytes. */
+interface BufferedEvent {
+  resp: Obj;
+  /** Sort key in ns, as a bigint-free pair. */
+  seconds: number;
+  nanos: number;
+  encoded?: Buffer;
+}
+
+export interface FakeRelayOptions {
+  /** Ring buffer capacity (Hubble's default is 4095 per node). */
+  bufferSize?: number;
+  /** Cut every follow stream after sending this many flows (UNAVAILABLE), once per stream. */
+  cutAfterFlows?: number;
+  nodes?: string[];
+  version?: string;
+}
+
+export function tsOfMs(ms: number): Timestamp {
+  const s = Math.floor(ms / 1000);
+  return { seconds: String(s), nanos: Math.round((ms - s * 1000) * 1e6) };
+}
+
+function tsOf(v: unknown): Timestamp {
+  if (typeof v === 'string') {
+    // Keep nanosecond precision from RFC 3339 text.
+    const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(v);
+    const ms = Date.parse(m ? `${m[1]}${m[3]}` : v);
+    const nanos = m?.[2] ? Number(m[2].padEnd(9, '0').slice(0, 9)) : 0;
+    return { seconds: String(Math.floor(ms / 1000)), nanos };
+  }
+  if (v && typeof v === 'object') return { seconds: String((v as Obj).seconds ?? 0), nanos: Number((v as Obj).nanos ?? 0) };
+  return tsOfMs(Date.now());
+}
+
+/** A jsonpb GetFlowsResponse (as in Hubble exports) in the shape proto-loader encodes. */
+export function responseFromJson(line: Obj): Obj {
+  const r: Obj = { ...line };
+  if (r.time !== undefined) r.time = tsOf(r.time);
+  if (r.flow) {
+    const f: Obj = { ...r.flow };
+    if (f.time !== undefined) f.time = tsOf(f.time);
+    if (typeof f.is_reply === 'boolean') f.is_reply = { value: f.is_reply };
+    r.flow = f;
+  } else if (!r.node_status && !r.lost_events) {
+    return responseFromJson({ flow: line });
+  }
+  return r;
+}
+
+export function readJsonFlows(path: string): Obj[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => responseFromJson(JSON.parse(l)));
+}
+
+const cmp = (a: { seconds: number; nanos: number }, b: { seconds: number; nanos: number }) => a.seconds - b.seconds || a.nanos - b.nanos;
+
+interface Follower {
+  call: grpc.ServerWritableStream<Obj, Obj>;
+  whitelist: Obj[];
+  blacklist: Obj[];
+  sent: number;
+  cutAfter?: number;
+}
+
+export class FakeRelay {
+  private server = new grpc.Server();
+  private ring: BufferedEvent[] = [];
+  private ringStart = 0;
+  private followers = new Set<Follower>();
+  private timer?: NodeJS.Timeout;
+  private readonly encodeResp: (v: Obj) => Buffer;
+  port = 0;
+  /** Every GetFlows request received, for assertions. */
+  readonly requests: Obj[] = [];
+  seenFlows = 0;
+  cutAfterFlows: number | undefined;
+  readonly nodes: string[];
+  unavailableNodes: string[] = [];
+
+  constructor(readonly opts: FakeRelayOptions = {}) {
+    this.cutAfterFlows = opts.cutAfterFlows;
+    this.nodes = opts.nodes ?? ['kind-control-plane', 'kind-worker'];
+    const def = loadObserverProto().def['observer.Observer'] as Obj;
+    this.encodeResp = def.GetFlows.responseSerialize;
+    // Pre-encoded events pass through untouched, so benches measure the client, not this encoder.
+    const service: grpc.ServiceDefinition = {
+      ...(def as grpc.ServiceDefinition),
+      GetFlows: { ...def.GetFlows, responseSerialize: (v: Obj | Buffer) => (Buffer.isBuffer(v) ? v : def.GetFlows.responseSerialize(v)) },
+    };
+    this.server.addService(service, {
+      GetFlows: (call: grpc.ServerWritableStream<Obj, Obj>) => this.getFlows(call),
+      ServerStatus: (_call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) =>
+        cb(null, {
+          num_flows: String(this.size),
+          max_flows: String(this.bufferSize),
+          seen_flows: String(this.seenFlows),
+          uptime_ns: '1000000000',
+          num_connected_nodes: { value: this.nodes.length - this.unavailableNodes.length },
+          num_unavailable_nodes: { value: this.unavailableNodes.length },
+          unavailable_nodes: this.unavailableNodes,
+          version: opts.version ?? '1.17.0-fake',
+          flows_rate: this.rate,
+        }),
+      GetNodes: (_call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) =>
+        cb(null, {
+          nodes: this.nodes.map((name) => ({
+            name,
+            version: opts.version ?? '1.17.0-fake',
+            address: '127.0.0.1:4244',
+            state: this.unavailableNodes.includes(name) ? 'NODE_UNAVAILABLE' : 'NODE_CONNECTED',
+            tls: { enabled: false },
+            uptime_ns: '1000000000',
+            num_flows: String(this.size),
+            max_flows: String(this.bufferSize),
+            seen_flows: String(this.seenFlows),
+          })),
+        }),
+      GetNamespaces: (_call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
+        const seen = new Set<string>();
+        for (const e of this.events()) {
+          const f = e.resp.flow;
+          if (f?.source?.namespace) seen.add(f.source.namespace);
+          if (f?.destination?.namespace) seen.add(f.destination.namespace);
+        }
+        cb(null, { namespaces: [...seen].sort().map((namespace) => ({ cluster: 'default', namespace })) });
+      },
+    });
+  }
+
+  rate = 0;
+
+  get bufferSize(): number {
+    return this.opts.bufferSize ?? 4095;
+  }
+
+  get size(): number {
+    return this.ring.length - this.ringStart;
+  }
+
+  private events(): BufferedEvent[] {
+    return this.ring.slice(this.ringStart);
+  }
+
+  async start(port = 0): Promise<number> {
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    return this.port;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Adds events to the buffer and sends them to following streams that match. */
+  emit(responses: Obj[], encoded?: Buffer[]): void {
+    for (let i = 0; i < responses.length; i++) {
+      const resp = responses[i];
+      const t = tsOf(resp.flow?.time ?? resp.time);
+      const ev: BufferedEvent = { resp, seconds: Number(t.seconds), nanos: t.nanos, encoded: encoded?.[i] };
+      if (resp.flow) this.seenFlows++;
+      this.ring.push(ev);
+      if (this.ring.length - this.ringStart > this.bufferSize) this.ringStart++;
+      for (const f of this.followers) this.send(f, ev);
+    }
+    // Compact the ring now and then instead of shifting on every event.
+    if (this.ringStart > this.bufferSize) {
+      this.ring = this.ring.slice(this.ringStart);
+      this.ringStart = 0;
+    }
+  }
+
+  /** Relay telling clients that nodes went away (NODE_UNAVAILABLE / NODE_GONE / NODE_ERROR) or came back. */
+  nodeStatus(state: 'NODE_CONNECTED' | 'NODE_UNAVAILABLE' | 'NODE_GONE' | 'NODE_ERROR', nodeNames: string[], message?: string): void {
+    if (state === 'NODE_CONNECTED') this.unavailableNodes = this.unavailableNodes.filter((n) => !nodeNames.includes(n));
+    else this.unavailableNodes = [...new Set([...this.unavailableNodes, ...nodeNames])];
+    this.emit([{ node_status: { state_change: state, node_names: nodeNames, message }, time: tsOfMs(Date.now()) }]);
+  }
+
+  lostEvents(count: number, node = this.nodes[0], source = 'HUBBLE_RING_BUFFER'): void {
+    this.emit([{ lost_events: { source, num_events_lost: String(count) }, node_name: node, time: tsOfMs(Date.now()) }]);
+  }
+
+  /** Ends every open stream with UNAVAILABLE, as when Relay restarts or a port-forward dies. */
+  cutStreams(message = 'fake relay: stream cut'): void {
+    for (const f of this.followers) this.cut(f, message);
+  }
+
+  private cut(f: Follower, message: string): void {
+    this.followers.delete(f);
+    // Ends the call with status UNAVAILABLE once what was written is flushed, as Relay does when it stops.
+    f.call.emit('error', Object.assign(new Error(message), { code: grpc.status.UNAVAILABLE, details: message }));
+  }
+
+  private send(f: Follower, ev: BufferedEvent): boolean {
+    const r = ev.resp;
+    if (r.flow) {
+      if (f.whitelist.length && !matchesAnyFilter(r.flow, f.whitelist)) return true;
+      if (f.blacklist.length && matchesAnyFilter(r.flow, f.blacklist)) return true;
+    }
+    f.call.write(ev.encoded ?? r);
+    if (r.flow) {
+      f.sent++;
+      if (f.cutAfter !== undefined && f.sent >= f.cutAfter) {
+        this.cut(f, `fake relay: stream cut after ${f.sent} flows`);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private getFlows(call: grpc.ServerWritableStream<Obj, Obj>): void {
+    const req = call.request ?? {};
+    this.requests.push(req);
+    const f: Follower = { call, whitelist: req.whitelist ?? [], blacklist: req.blacklist ?? [], sent: 0, cutAfter: this.cutAfterFlows };
+    // Cut only the first stream after N flows, so a reconnect can complete.
+    this.cutAfterFlows = undefined;
+    if (req.number && (req.since || req.until)) {
+      call.emit('error', Object.assign(new Error('number cannot be combined with since/until'), { code: grpc.status.INVALID_ARGUMENT, details: 'number cannot be combined with since/until' }));
+      return;
+    }
+    const since = req.since ? { seconds: Number(req.since.seconds ?? 0), nanos: Number(req.since.nanos ?? 0) } : undefined;
+    const until = req.until ? { seconds: Number(req.until.seconds ?? 0), nanos: Number(req.until.nanos ?? 0) } : undefined;
+    let backlog = this.events().filter((e) => (!since || cmp(e, since) >= 0) && (!until || cmp(e, until) <= 0));
+    if (req.number) {
+      const n = Number(req.number);
+      const matching = backlog.filter((e) => !e.resp.flow || ((!f.whitelist.length || matchesAnyFilter(e.resp.flow, f.whitelist)) && !(f.blacklist.length && matchesAnyFilter(e.resp.flow, f.blacklist))));
+      backlog = req.first ? matching.slice(0, n) : matching.slice(-n);
+    }
+    for (const ev of backlog) if (!this.send(f, ev)) return;
+    if (req.follow) {
+      this.followers.add(f);
+      call.on('cancelled', () => this.followers.delete(f));
+      call.on('close', () => this.followers.delete(f));
+    } else call.end();
+  }
+
+  /**
+   * Produces flows from `make` at `perSecond`, in small batches every `tickMs`. `make(i)` returns
+   * the response and optionally its pre-encoded bytes.
+   */
+  produce(perSecond: number, make: (i: number, nowMs: number) => { resp: Obj; encoded?: Buffer }, tickMs = 10): void {
+    this.stopProducing();
+    this.rate = perSecond;
+    let i = 0;
+    const t0 = performance.now();
+    this.timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * perSecond);
+      const n = Math.min(due - i, perSecond); // never more than one second's worth at once
+      if (n <= 0) return;
+      const resps: Obj[] = [];
+      const enc: Buffer[] = [];
+      const now = Date.now();
+      for (let k = 0; k < n; k++) {
+        const { resp, encoded } = make(i++, now);
+        resps.push(resp);
+        if (encoded) enc.push(encoded);
+      }
+      this.emit(resps, enc.length === resps.length ? enc : undefined);
+      if (due - i > perSecond) i = due; // fell behind: skip rather than balloon
+    }, tickMs);
+  }
+
+  stopProducing(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.rate = 0;
+  }
+
+  encode(resp: Obj): Buffer {
+    return this.encodeResp(resp);
+  }
+
+  async stop(): Promise<void> {
+    this.stopProducing();
+    for (const f of this.followers) f.call.end();
+    this.followers.clear();
+    this.server.forceShutdown();
+  }
+}

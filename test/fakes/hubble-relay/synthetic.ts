@@ -1,0 +1,95 @@
+/**
+ * Synthetic Hubble flows for the fake relay: a deterministic pool of realistic flows (pods with
+ * workloads, services, world/DNS, drops with policies, HTTP and DNS L7), stamped with a fresh
+ * time and uuid on each use. Pre-encoded once so a high rate costs the server little: protobuf
+ * merges repeated embedded messages, so "body bytes + {flow:{time,uuid}} bytes" decodes as one flow.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+
+import { tsOfMs, type FakeRelay } from './fake-relay.js';
+
+const NAMESPACES = ['shop', 'payments', 'search', 'auth', 'ops'];
+const APPS = ['web', 'cart', 'checkout', 'db', 'cache', 'api', 'worker', 'queue'];
+
+function endpoint(ns: string, app: string, replica: number): Obj {
+  return {
+    ID: 100 + replica,
+    identity: 10_000 + APPS.indexOf(app) * 10 + NAMESPACES.indexOf(ns),
+    namespace: ns,
+    labels: [`k8s:app=${app}`, `k8s:io.kubernetes.pod.namespace=${ns}`, 'k8s:io.cilium.k8s.policy.cluster=default'],
+    pod_name: `${app}-6d9f8b7c5d-x${replica}k2q`,
+    workloads: [{ name: app, kind: 'Deployment' }],
+  };
+}
+
+/** The flow body (everything but time and uuid) of pool entry `k`. */
+export function syntheticFlowBody(k: number): Obj {
+  const ns = NAMESPACES[k % NAMESPACES.length];
+  const a = APPS[k % APPS.length];
+  const b = APPS[(k * 7 + 3) % APPS.length];
+  const port = [80, 443, 5432, 6379, 8080][k % 5];
+  const kind = k % 20;
+  const f: Obj = {
+    verdict: 'FORWARDED',
+    IP: { source: `10.0.${k % 8}.${(k % 200) + 2}`, destination: `10.0.${(k + 3) % 8}.${((k * 3) % 200) + 2}`, ipVersion: 'IPv4' },
+    l4: { TCP: { source_port: 30000 + (k % 20000), destination_port: port, flags: { SYN: true } } },
+    source: endpoint(ns, a, k % 4),
+    destination: endpoint(kind === 7 ? NAMESPACES[(k + 1) % NAMESPACES.length] : ns, b, (k >> 2) % 4),
+    Type: 'L3_L4',
+    node_name: `node-${k % 3}`,
+    is_reply: { value: false },
+    traffic_direction: 'EGRESS',
+    destination_service: { name: b, namespace: ns },
+  };
+  if (kind === 3) {
+    f.verdict = 'DROPPED';
+    f.drop_reason_desc = 'POLICY_DENIED';
+    f.ingress_denied_by = [{ name: `deny-${b}`, namespace: ns, kind: 'CiliumNetworkPolicy' }];
+  } else {
+    f.egress_allowed_by = [{ name: `allow-${a}`, namespace: ns, kind: 'NetworkPolicy' }];
+  }
+  if (kind === 5) {
+    f.destination = { identity: 2, labels: ['reserved:world'] };
+    f.destination_names = [`api${k % 3}.example.com`];
+    delete f.destination_service;
+  }
+  if (kind === 9) {
+    f.Type = 'L7';
+    f.l7 = { type: 'REQUEST', http: { method: k % 2 ? 'GET' : 'POST', url: `http://${b}:8080/api/v1/items/${k % 12}`, protocol: 'HTTP/1.1' } };
+  }
+  if (kind === 11) {
+    f.l4 = { UDP: { source_port: 40000 + (k % 1000), destination_port: 53 } };
+    f.Type = 'L7';
+    f.destination = endpoint('kube-system', 'coredns', 0);
+    f.l7 = { type: 'REQUEST', dns: { query: `${b}.${ns}.svc.cluster.local.`, qtypes: ['A'] } };
+  }
+  return f;
+}
+
+export class SyntheticFlows {
+  private readonly bodies: Obj[] = [];
+  private readonly encodedBodies: Buffer[] = [];
+
+  constructor(
+    private readonly relay: FakeRelay,
+    poolSize = 512,
+  ) {
+    for (let k = 0; k < poolSize; k++) {
+      const body = syntheticFlowBody(k);
+      this.bodies.push(body);
+      this.encodedBodies.push(relay.encode({ flow: body, node_name: body.node_name }));
+    }
+  }
+
+  /** For FakeRelay.produce: a response object (for filters and since/until) and its bytes. */
+  readonly make = (i: number, nowMs: number): { resp: Obj; encoded: Buffer } => {
+    const k = i % this.bodies.length;
+    const time = tsOfMs(nowMs);
+    time.nanos += i % 1_000_000; // distinct times within a tick, still within the same ms
+    const uuid = `syn-${i}`;
+    const resp = { flow: { ...this.bodies[k], time, uuid }, node_name: this.bodies[k].node_name, time };
+    const stamp = this.relay.encode({ flow: { time, uuid }, time });
+    return { resp, encoded: Buffer.concat([this.encodedBodies[k], stamp]) };
+  };
+}
