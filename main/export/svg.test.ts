@@ -1,21 +1,14 @@
-import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { fixtureMap } from '../../test/integration/export/fixture.js';
+import { parseXml, type XDocument } from '../../test/integration/export/xml.js';
 import { selectMap, SelectionError } from './selection.js';
 import { renderSvg, type SvgOptions } from './svg.js';
 
-const { DOMParser } = new JSDOM('').window;
 const header: SvgOptions['header'] = { title: 'Fixture', lines: ['cluster kind-fixture'] };
 
-/** Parses as XML (not HTML): any well-formedness error yields a <parsererror> document. */
-function parseSvg(svg: string): Document {
-  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
-  const err = doc.getElementsByTagName('parsererror')[0];
-  if (err) throw new Error(`SVG is not well-formed: ${err.textContent}`);
-  return doc;
-}
+const parseSvg = (svg: string) => parseXml(svg);
 
-const ids = (doc: Document, selector: string) => [...doc.querySelectorAll(selector)].map((e) => e.getAttribute('data-id'));
+const ids = (doc: XDocument, selector: string) => [...doc.querySelectorAll(selector)].map((e) => e.getAttribute('data-id'));
 
 describe('renderSvg', () => {
   it('is well-formed XML holding every district, block, house and road of the map', () => {

@@ -1,0 +1,85 @@
+/**
+ * Mermaid flowchart: a subgraph per district, nodes as blocks/highways/outskirts, links styled by
+ * verdict (allowed -->, denied --x dashed, unknown -.->), and a legend subgraph.
+ */
+import type { MapModel, MapNode, RoadVerdict } from '../map/model.js';
+import { foldEdges, GRAPH_KINDS, NodeIndex, resolveOverlays } from './encoding.js';
+import { evidenceText, type GraphOptions } from './dot.js';
+import { AREA, ROAD } from './style-tokens.js';
+
+/** Mermaid quoted text: entity codes for what would end the string or open markup. */
+export function mermaidText(s: string): string {
+  const esc = s.replace(/[&"<>#|\[\]{}()]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, '<br/>').replace(/[\u0000-\u001F`]/g, ' ');
+  return `"${esc}"`;
+}
+
+const ARROW: Record<RoadVerdict, string> = { allowed: '-->', denied: '--x', unknown: '-.->' };
+
+export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<string, void, undefined> {
+  const o = resolveOverlays(opts.overlays);
+  const index = new NodeIndex(map);
+  // Mermaid ids must be plain words: peer ids are mapped to n0, n1... and named by their labels.
+  const ids = new Map<string, string>();
+  const idOf = (peer: string) => {
+    let id = ids.get(peer);
+    if (!id) ids.set(peer, (id = `n${ids.size}`));
+    return id;
+  };
+  // Front matter is YAML; a JSON string is a valid YAML double-quoted scalar.
+  yield `---\ntitle: ${JSON.stringify([opts.title, ...opts.lines].join(' · '))}\n---\n`;
+  yield `flowchart LR\n`;
+  yield `  classDef block fill:#FFFFFF,stroke:${AREA.block.stroke}\n`;
+  yield `  classDef highway fill:${AREA.highway.fill},stroke:${AREA.highway.stroke}\n`;
+  yield `  classDef outskirt fill:${AREA.outskirt.fill},stroke:${AREA.outskirt.stroke}\n`;
+  const graphNodes = map.nodes.filter((n) => GRAPH_KINDS.has(n.kind));
+  const byDistrict = new Map<string, MapNode[]>();
+  const loose: MapNode[] = [];
+  for (const n of graphNodes) {
+    const d = index.districtOf(n.id);
+    if (!d) loose.push(n);
+    else byDistrict.set(d.id, [...(byDistrict.get(d.id) ?? []), n]);
+  }
+  let di = 0;
+  for (const d of map.nodes) {
+    if (d.kind !== 'district') continue;
+    yield `  subgraph d${di++}[${mermaidText(d.label)}]\n`;
+    for (const n of byDistrict.get(d.id) ?? []) yield `    ${mermaidNode(idOf(n.id), n)}\n`;
+    yield `  end\n`;
+  }
+  for (const n of loose) yield `  ${mermaidNode(idOf(n.id), n)}\n`;
+  const styles: Record<string, number[]> = { allowed: [], denied: [], unknown: [], link: [] };
+  let li = 0;
+  for (const e of foldEdges(map, index, o)) {
+    if (e.kind === 'highway-link') {
+      yield `  ${idOf(e.source)} --- ${idOf(e.target)}\n`;
+      styles.link.push(li++);
+      continue;
+    }
+    const label = [e.labels.slice(0, 2).join(', '), evidenceText(e.evidence)].filter(Boolean).join(' ');
+    yield `  ${idOf(e.source)} ${ARROW[e.verdict]}${label ? `|${mermaidText(label)}|` : ''} ${idOf(e.target)}\n`;
+    styles[e.verdict].push(li++);
+  }
+  // Legend: one sample link per verdict.
+  yield `  subgraph legend[${mermaidText('Legend')}]\n`;
+  for (const v of ['allowed', 'denied', 'unknown'] as const) {
+    yield `    lg_${v}_a[${mermaidText(ROAD[v].label)}] ${ARROW[v]} lg_${v}_b[${mermaidText(' ')}]\n`;
+    styles[v].push(li++);
+  }
+  yield `    lg_key[${mermaidText('◇ predicted · ● observed · ■ probe ok/blocked/mismatch')}]\n  end\n`;
+  for (const v of ['allowed', 'denied', 'unknown'] as const) {
+    if (!styles[v].length) continue;
+    const dash = ROAD[v].dash ? `,stroke-dasharray:${ROAD[v].dash}` : '';
+    yield `  linkStyle ${styles[v].join(',')} stroke:${ROAD[v].colour},stroke-width:2px${dash}\n`;
+  }
+  if (styles.link.length) yield `  linkStyle ${styles.link.join(',')} stroke:${AREA.highwayLink.colour}\n`;
+}
+
+export function renderMermaid(map: MapModel, opts: GraphOptions): string {
+  return [...mermaidChunks(map, opts)].join('');
+}
+
+function mermaidNode(id: string, n: MapNode): string {
+  if (n.kind === 'highway') return `${id}{{${mermaidText(n.label)}}}:::highway`;
+  if (n.kind === 'outskirt') return `${id}([${mermaidText(n.label)}]):::outskirt`;
+  return `${id}[${mermaidText(n.label)}]:::block`;
+}
