@@ -1,0 +1,8 @@
+/** Reading Kubernetes manifests (files, folders, YAML/JSON, Lists) into the shared model. */
+export { parseManifestText, formatManifestError, formatLocation } from './parse.js';
+export type { ManifestError, ManifestLocation, ManifestObject } from './parse.js';
+export { convertObjects } from './convert.js';
+export type { ConvertOptions, ManifestSet } from './convert.js';
+export { loadManifests } from './load.js';
+export type { LoadOptions } from './load.js';
+export { manifestsToSnapshot } from './snapshot.js';
