@@ -13,6 +13,7 @@ import { Informer, slim, type RawObject } from './informer.js';
 import { Inventory, type InventoryChange } from './inventory.js';
 import { KubeClient } from './kube-client.js';
 import { resolveContext, type ContextInfo, type ListOptions } from './kubeconfig.js';
+import { forwardPortWith, type ForwardedPort, type ForwardOptions } from './port-forward.js';
 import { RESOURCES, collectionPath, resourceLabel, type ResourceSpec } from './resources.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'live' | 'stale' | 'failed' | 'closed';
@@ -339,6 +340,12 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
       positions: {},
       notes: [],
     };
+  }
+
+  /** Forwards a loopback port to a pod port with this connection's credentials (they stay in main). */
+  forwardPort(opts: ForwardOptions): Promise<ForwardedPort> {
+    if (!this.client) throw new ClusterError('http', 'ClusterConnection.forwardPort: not connected');
+    return forwardPortWith(this.client.kubeConfig, opts);
   }
 
   /** Stops every watch; the last state stays readable through snapshot(). */
