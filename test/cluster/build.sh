@@ -17,8 +17,8 @@ export CGO_ENABLED=0
 BUILD_LOG="${NETCITY_CLUSTER_BUILD_LOG:-$CACHE_DIR/build.log}"
 export GOTOOLCHAIN=local
 
-build_one() { # <wrapper> <bin dir> <package...>
-  local wrapper="$1" out="$2"; shift 2
+build_one() { # <wrapper> <bin dir> <extra ldflags> <package...>
+  local wrapper="$1" out="$2" ldflags="-s -w $3"; shift 3
   if [ -f "$out/.complete" ]; then
     log "$wrapper: cached in $out"
     return 0
@@ -28,7 +28,7 @@ build_one() { # <wrapper> <bin dir> <package...>
   log "$wrapper: building $* (log: $BUILD_LOG)"
   start=$(date +%s)
   # nice: the machine is shared; a build must not starve tests running beside it.
-  if ! (cd "$BUILD_DIR/$wrapper" && nice -n 5 go build -ldflags='-s -w' -o "$partial/" "$@") >>"$BUILD_LOG" 2>&1; then
+  if ! (cd "$BUILD_DIR/$wrapper" && nice -n 5 go build -ldflags="$ldflags" -o "$partial/" "$@") >>"$BUILD_LOG" 2>&1; then
     tail -30 "$BUILD_LOG" >&2
     die "$wrapper: go build failed (full log: $BUILD_LOG)"
   fi
@@ -44,9 +44,9 @@ build_one() { # <wrapper> <bin dir> <package...>
 want="${*:-etcd kwok kube}"
 for c in $want; do
   case "$c" in
-    etcd) build_one etcd "$(etcd_bin_dir)" go.etcd.io/etcd/server/v3 ;;
-    kwok) build_one kwok "$(kwok_bin_dir)" sigs.k8s.io/kwok/cmd/kwok ;;
-    kube) build_one kube "$(kube_bin_dir)" k8s.io/kubernetes/cmd/kube-apiserver \
+    etcd) build_one etcd "$(etcd_bin_dir)" "" go.etcd.io/etcd/server/v3 ;;
+    kwok) build_one kwok "$(kwok_bin_dir)" "" sigs.k8s.io/kwok/cmd/kwok ;;
+    kube) build_one kube "$(kube_bin_dir)" "$(kube_version_ldflags)" k8s.io/kubernetes/cmd/kube-apiserver \
             k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
     *) die "build.sh: unknown component '$c' (have: etcd kwok kube)" ;;
   esac

@@ -30,13 +30,26 @@ module_version() { # <wrapper dir> <module path>
 
 # Binaries are cached per component, version and a hash of the wrapper's go.mod and go.sum, so
 # any change of pins builds anew and an unchanged tree reuses the build.
-component_key() { # <wrapper dir> <module path>
+component_key() { # <wrapper dir> <module path> [extra build flags that change the output]
   local v h
   v="$(module_version "$1" "$2")"
-  h="$(cat "$BUILD_DIR/$1/go.mod" "$BUILD_DIR/$1/go.sum" | sha256sum | cut -c1-12)"
+  h="$({ cat "$BUILD_DIR/$1/go.mod" "$BUILD_DIR/$1/go.sum"; [ -n "${3:-}" ] && printf '%s' "$3"; } | sha256sum | cut -c1-12)"
   printf '%s-%s-%s' "$1" "$v" "$h"
 }
 
-kube_bin_dir() { printf '%s/bin/%s' "$CACHE_DIR" "$(component_key kube k8s.io/kubernetes)"; }
+# The release version stamped into the Kubernetes binaries, as the release build does; without it
+# /version answers "v0.0.0-master" and clients that parse it (the app, kwok) see no real version.
+kube_version_ldflags() {
+  local v major minor pkg
+  v="$(module_version kube k8s.io/kubernetes)"
+  major="${v#v}"; major="${major%%.*}"
+  minor="${v#v*.}"; minor="${minor%%.*}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$pkg" "$v" "$pkg" "$major" "$pkg" "$minor" "$pkg"
+  done
+}
+
+kube_bin_dir() { printf '%s/bin/%s' "$CACHE_DIR" "$(component_key kube k8s.io/kubernetes "$(kube_version_ldflags)")"; }
 etcd_bin_dir() { printf '%s/bin/%s' "$CACHE_DIR" "$(component_key etcd go.etcd.io/etcd/server/v3)"; }
 kwok_bin_dir() { printf '%s/bin/%s' "$CACHE_DIR" "$(component_key kwok sigs.k8s.io/kwok)"; }

@@ -1,6 +1,7 @@
 // The app's cluster code (main/cluster) against a real API server: kubeconfig contexts, the raw
 // JSON client and its error mapping, the informer's list/watch/relist, and the live inventory
 // reading the demo city back into the snapshot model.
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError } from '../../../main/cluster/errors.js';
@@ -14,6 +15,8 @@ import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import {
   adminContext,
   announceSkip,
+  compactEtcd,
+  isLocalControlPlane,
   kubeconfigPath,
   prepareCluster,
   restrictedContext,
@@ -51,7 +54,11 @@ describe.skipIf(skip)('main/cluster against a real API server', () => {
     it('lists the contexts of the kubeconfig without credentials, and connects through each', async () => {
       const contexts = await listContexts(opts());
       expect(contexts.length).toBeGreaterThan(0);
-      expect(JSON.stringify(contexts)).not.toMatch(/token|BEGIN CERTIFICATE|certificate-authority-data/i);
+      // No credential leaves the module: none of the kubeconfig's secrets appear in what it returns.
+      const secrets = [...readFileSync(kubeconfigPath(), 'utf8').matchAll(/(?:token|client-key-data|client-certificate-data|password):\s*"?([^"\s]+)/g)].map((m) => m[1]);
+      if (isLocalControlPlane()) expect(secrets.length).toBeGreaterThanOrEqual(2);
+      const listed = JSON.stringify(contexts);
+      for (const secret of secrets) expect(listed.includes(secret)).toBe(false);
       const current = contexts.find((c) => c.current);
       expect(current).toBeDefined();
       if (adminContext()) {
@@ -163,39 +170,67 @@ describe.skipIf(skip)('main/cluster against a real API server', () => {
       expect([...rvs].sort((a, b) => a - b)).toEqual(rvs);
     });
 
-    it('relists after 410 Gone from a resourceVersion the server no longer holds, reporting only the difference', async () => {
+    // A real 410: configmaps bypass the API server's watch cache on the local control plane, and
+    // etcd is compacted past the informer's resourceVersion while it is "disconnected".
+    it.skipIf(!isLocalControlPlane())('relists after 410 Gone from a compacted resourceVersion, reporting only the difference', async () => {
       const abort = new AbortController();
       const seen: { type: ChangeType; name: string }[] = [];
       const errors: ClusterError[] = [];
       const informer = new Informer({
         client: admin,
-        path: `/api/v1/namespaces/${TEST_NS}/pods`,
-        label: `pods in ${TEST_NS}`,
+        path: `/api/v1/namespaces/${TEST_NS}/configmaps`,
+        label: `configmaps in ${TEST_NS}`,
         signal: abort.signal,
         onChange: (type, obj) => seen.push({ type, name: obj.metadata?.name }),
         onError: (e) => errors.push(e),
       });
-      await core.createNamespacedPod({ namespace: TEST_NS, body: podBody('before') });
+      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'before' }, data: { v: '1' } } });
       await informer.list();
-      expect(seen).toEqual([{ type: 'add', name: 'before' }]);
-      // Changes the informer misses while "disconnected"...
-      await core.createNamespacedPod({ namespace: TEST_NS, body: podBody('after') });
-      // ...and a resume point older than anything the API server's watch cache (or etcd after
-      // compaction) still holds: the watch answers 410 Gone, and the informer must relist.
-      informer.resourceVersion = '1';
+      const listedAt = informer.resourceVersion;
+      expect(seen.filter((e) => e.name === 'before')).toEqual([{ type: 'add', name: 'before' }]);
+      // Changes the informer misses while disconnected...
+      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'after' }, data: { v: '1' } } });
+      await core.deleteNamespacedConfigMap({ namespace: TEST_NS, name: 'before' });
+      // ...then the history it would resume from is compacted away.
+      const compactedTo = await compactEtcd();
+      expect(compactedTo).toBeGreaterThan(Number(listedAt));
       const running = informer.run();
       try {
-        await waitFor('relist to report pod "after"', async () => (seen.some((e) => e.name === 'after') ? true : undefined), 30_000);
+        await waitFor('the relist to report "after" added and "before" deleted', async () =>
+          seen.some((e) => e.name === 'after' && e.type === 'add') && seen.some((e) => e.name === 'before' && e.type === 'delete') ? true : undefined,
+        30_000);
       } finally {
         abort.abort();
         await running;
       }
       expect(informer.relists).toBe(1);
-      // 'before' was already known: the relist reports it at most as an update, never as a new add.
       expect(seen.filter((e) => e.name === 'before' && e.type === 'add')).toHaveLength(1);
-      expect(seen.filter((e) => e.name === 'after' && e.type === 'add')).toHaveLength(1);
-      expect(Number(informer.resourceVersion)).toBeGreaterThan(1);
+      expect(seen.filter((e) => e.name === 'after')).toEqual([{ type: 'add', name: 'after' }]);
+      expect(Number(informer.resourceVersion)).toBeGreaterThanOrEqual(compactedTo);
+      expect([...informer.cache.keys()].filter((k) => k.startsWith(`${TEST_NS}/`))).toContain(`${TEST_NS}/after`);
+      expect(informer.cache.has(`${TEST_NS}/before`)).toBe(false);
       expect(errors.filter((e) => e.code !== 'gone')).toEqual([]);
+    });
+
+    it.skipIf(!isLocalControlPlane())('gets 410 Gone for a watch from a compacted resourceVersion (what the informer reacts to)', async () => {
+      const list = await admin.request<{ metadata: { resourceVersion: string } }>(`/api/v1/namespaces/${TEST_NS}/configmaps`);
+      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'bump' } } });
+      await compactEtcd();
+      const events: { type: string; code?: number }[] = [];
+      const stop = new AbortController();
+      const err = await admin
+        .watch(
+          `/api/v1/namespaces/${TEST_NS}/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`,
+          (ev) => {
+            events.push({ type: ev.type, code: ev.object?.code });
+            if (ev.type === 'ERROR') stop.abort(); // the stream may stay open after the error event
+          },
+          { signal: stop.signal, idleMs: 20_000 },
+        )
+        .catch((e: unknown) => e);
+      // The API server reports it either as an HTTP 410 or as an ERROR event with code 410.
+      const gone = (err instanceof ClusterError && err.code === 'gone') || events.some((e) => e.type === 'ERROR' && e.code === 410);
+      expect(gone, JSON.stringify({ err: String(err), events })).toBe(true);
     });
   });
 

@@ -1,8 +1,10 @@
 // The cluster under test does what the app relies on: Ready nodes, the demo city's pods Running
 // with IPs, EndpointSlices behind services, DaemonSets on every node, and the policy CRDs served.
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
+import { announceSkip, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
 
@@ -85,5 +87,41 @@ describe.skipIf(skip)('real control plane', () => {
     })) as { spec: { ingress: { toPorts: { rules: { http: { method: string }[] } }[] }[] } };
     // The L7 rule survives: the minimal CRD keeps unknown fields instead of pruning them.
     expect(cnp.spec.ingress[0].toPorts[0].rules.http[0].method).toBe('GET');
+  });
+
+  // kwok stands in for the kubelet: the API server's port-forward reaches kwok, which connects
+  // port 4245 of kube-system pods to a process on loopback (test/cluster/up.sh's kwok config).
+  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('port-forwards to the hubble-relay pod through kwok to a local process', async () => {
+    const received: string[] = [];
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('data', (d) => {
+        received.push(d.toString());
+        sock.write(`echo:${d.toString()}`);
+      });
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(fakeRelayPort(), '127.0.0.1', resolve));
+    try {
+      const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=hubble-relay' });
+      const pod = pods.items.find((p) => p.status?.phase === 'Running')!;
+      expect(pod, 'a Running hubble-relay pod').toBeDefined();
+      const input = new PassThrough();
+      const output = new PassThrough();
+      let answer = '';
+      output.on('data', (d: Buffer) => (answer += d.toString()));
+      const ws = await new k8s.PortForward(env.kc).portForward('kube-system', pod.metadata!.name!, [4245], output, null, input);
+      try {
+        input.write('hello-relay');
+        await waitFor('the echo through the port-forward', async () => (answer.includes('echo:hello-relay') ? true : undefined), 20_000, 100);
+        expect(received.join('')).toBe('hello-relay');
+      } finally {
+        input.end();
+        (typeof ws === 'function' ? ws() : ws)?.close();
+      }
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -42,6 +43,22 @@ export const fakeRelayPort = (): number | undefined =>
   process.env.NETCITY_FAKE_RELAY_PORT ? Number(process.env.NETCITY_FAKE_RELAY_PORT) : undefined;
 /** True on test/cluster/up.sh's control plane (kwok nodes), where pods never run real processes. */
 export const isLocalControlPlane = (): boolean => process.env.NETCITY_TEST_CLUSTER_KIND === 'netcity-local';
+/** etcd's HTTP gateway of the local control plane (loopback), for compaction. */
+export const etcdUrl = (): string | undefined => process.env.NETCITY_TEST_ETCD_URL;
+
+/** Compacts etcd's history up to its current revision; returns that revision. */
+export async function compactEtcd(): Promise<number> {
+  const base = etcdUrl();
+  if (!base) throw new Error('NETCITY_TEST_ETCD_URL is not set: etcd compaction needs the local control plane (test/cluster/up.sh)');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`etcd ${path}: HTTP ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { header?: { revision?: string } };
+  };
+  const revision = Number((await post('/v3/kv/range', { key: 'AA==' })).header?.revision);
+  await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
+}
 
 export function loadKubeConfig(context = adminContext()): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -71,18 +88,54 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-/** Server-side apply, so re-running the suite converges instead of failing on AlreadyExists. */
+/** Exposes client-node's REST path resolution (discovery of plurals and scope) for raw requests. */
+class PathResolver extends k8s.KubernetesObjectApi {
+  pathOf(spec: k8s.KubernetesObject): Promise<string> {
+    return this.specUriPath(spec, 'patch');
+  }
+}
+
+/**
+ * Server-side apply as raw JSON, so re-running the suite converges instead of failing on
+ * AlreadyExists. Raw on purpose: client-node's typed serializer drops JSON keys it has no model
+ * field for (x-kubernetes-preserve-unknown-fields in a CRD schema), which silently prunes specs.
+ */
 export async function applyAll(kc: k8s.KubeConfig, manifests: Manifest[] | k8s.KubernetesObject[]): Promise<void> {
-  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
-  for (const m of manifests) {
+  const resolver = kc.makeApiClient(PathResolver);
+  const server = kc.getCurrentCluster()!.server;
+  for (const m of manifests as k8s.KubernetesObject[]) {
+    const meta = m.metadata!;
+    const where = `${m.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
     try {
-      await api.patch(m as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+      const url = new URL(`${server}${await resolver.pathOf(m)}`);
+      url.searchParams.set('fieldManager', FIELD_MANAGER);
+      url.searchParams.set('force', 'true');
+      await rawRequest(kc, url, 'PATCH', JSON.stringify(m), 'application/apply-patch+yaml');
     } catch (err) {
-      const meta = (m as Manifest).metadata;
-      const where = meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
-      throw new Error(`apply ${(m as Manifest).kind} ${where}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`apply ${where}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+async function rawRequest(kc: k8s.KubeConfig, url: URL, method: string, body: string, contentType: string): Promise<unknown> {
+  const opts: https.RequestOptions = { method, headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  opts.headers = { ...(opts.headers as Record<string, string>), 'Content-Type': contentType, Accept: 'application/json' };
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${url.pathname}: HTTP ${res.statusCode}: ${text.slice(0, 400)}`));
+        else resolve(text ? JSON.parse(text) : undefined);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out after 30 s`)));
+    req.end(body);
+  });
 }
 
 function crdDirectory(): string {
