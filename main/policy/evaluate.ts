@@ -147,7 +147,10 @@ export function evalDirection(plan: DirPlan, peer: Endpoint, dstCls: PodClass | 
       events?.push({ layer: 'deny', outcome: 'unknown', rule: r, ports: h.ps, why: r.uncertain ?? r.peer.unknownWhy });
     } else events?.push({ layer: 'deny', outcome: 'denied', rule: r, ports: h.ps });
   }
-  if (plan.admin.length) undecided = union(undecided, sequential(plan.admin, 'admin'));
+  if (plan.admin.length) {
+    const passed = sequential(plan.admin, 'admin');
+    undecided = union(undecided, passed);
+  }
   if (!isEmpty(undecided)) {
     if (plan.isolated) {
       const passed = sequential(plan.main, 'main');
@@ -157,7 +160,8 @@ export function evalDirection(plan: DirPlan, peer: Endpoint, dstCls: PodClass | 
   }
   if (plan.baseline.length && !isEmpty(undecided)) {
     // Pass in the baseline tier leads to the default allow.
-    undecided = union(undecided, sequential(plan.baseline, 'baseline'));
+    const passed = sequential(plan.baseline, 'baseline');
+    undecided = union(undecided, passed);
   }
   if (!isEmpty(undecided)) {
     allowed = union(allowed, undecided);
