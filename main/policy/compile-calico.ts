@@ -111,8 +111,9 @@ function entityPeer(
   // Pods: chosen by selectors (in the policy's namespace unless namespaceSelector says otherwise).
   let classes: Bitset | null = null;
   if (inNets === null) {
+    // A selector in a namespaced policy looks in the policy's namespace; no selector means anywhere.
     classes = u.select(
-      nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : global ? null : (n) => n === ns,
+      nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : s && !global ? (n) => n === ns : null,
       s || notS ? (c) => (!s || s(calicoPodLabels(c))) && !(notS && notS(calicoPodLabels(c))) : null,
     );
   }

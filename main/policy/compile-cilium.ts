@@ -142,8 +142,8 @@ function compileRule(
       }
       const s = compileSelector(sel, at, stripSource);
       s.errors.forEach(warn);
-      // A namespaced policy's endpoint selectors stay in its namespace unless they name one.
-      const scoped = namespaced && !keys.includes(NS_KEY);
+      // A namespaced policy's endpoint selectors stay in its namespace unless they name one or select by namespace labels.
+      const scoped = namespaced && !keys.includes(NS_KEY) && !keys.some((k) => k.startsWith(NS_LABEL_PREFIX));
       peers.push({ classes: u.select(scoped ? (n) => n === ns : null, s.empty ? null : (c) => s.match(ciliumLabels(c))), other: () => 'no' });
     });
   }

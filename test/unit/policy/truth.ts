@@ -19,7 +19,8 @@ export interface TruthCase {
   expect: Expect[];
 }
 
-const match = (pat: string, pod: string) => pat === '*' || pat === pod || (pat.endsWith('/*') && pod.startsWith(pat.slice(0, -1)));
+const match = (pat: string, pod: string) =>
+  pat === '*' || pat === pod || (pat.endsWith('/*') && pod.startsWith(pat.slice(0, -1))) || (pat.startsWith('*/') && pod.endsWith(pat.slice(1)));
 
 export function expected(c: TruthCase, from: string, to: string, probe: Probe): boolean | 'unknown' {
   let v: boolean | 'unknown' = c.base ?? true;
