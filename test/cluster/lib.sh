@@ -19,6 +19,8 @@ FAKE_RELAY_PORT="${NETCITY_FAKE_RELAY_PORT:-14245}"
 NODE_COUNT="${NETCITY_CLUSTER_NODES:-3}"
 # The namespace the restricted user may read; the rest of the city is hidden from it.
 RESTRICTED_NS="${NETCITY_RESTRICTED_NS:-shop}"
+# The only namespace where kwok runs exec'd commands (on this machine, in $RUN_DIR/exec).
+EXEC_NS="${NETCITY_EXEC_NS:-netcity-exec}"
 
 log() { printf '[cluster %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

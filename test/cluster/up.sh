@@ -26,7 +26,7 @@ for p in "$APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$KCM_PORT" "$SCHEDULE
 done
 
 rm -rf "$RUN_DIR"
-mkdir -p "$RUN_DIR/pki" "$RUN_DIR/logs" "$RUN_DIR/pids"
+mkdir -p "$RUN_DIR/pki" "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/exec"
 chmod 700 "$RUN_DIR"
 PKI="$RUN_DIR/pki"
 
@@ -201,6 +201,54 @@ spec:
   forwards:
   - ports: [4245]
     target: {address: 127.0.0.1, port: $FAKE_RELAY_PORT}
+---
+# Exec runs the command on this machine, so it is allowed in one test namespace only (never where
+# probes run: their commands would reach pod addresses, which exist only in the API here).
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterExec
+metadata:
+  name: exec-in-test-namespace
+spec:
+  selector:
+    matchNamespaces: [$EXEC_NS]
+  execs:
+  - local:
+      workDir: $RUN_DIR/exec
+      envs: [{name: NETCITY_KWOK_EXEC, value: "1"}]
+---
+# kwok's stages know nothing of ephemeral containers: start them as soon as they are added, as a
+# kubelet would (probes add a debug container and wait for it to run).
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-ephemeral-containers-running
+spec:
+  resourceRef: {apiGroup: v1, kind: Pod}
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: DoesNotExist
+    - key: '.status.phase'
+      operator: In
+      values: [Running]
+    - key: '((.spec.ephemeralContainers // []) | length) > ((.status.ephemeralContainerStatuses // []) | length)'
+      operator: In
+      values: ['true']
+  next:
+    statusTemplate: |
+      {{ \$now := Now }}
+      ephemeralContainerStatuses:
+      {{ range .spec.ephemeralContainers }}
+      - name: {{ .name | Quote }}
+        image: {{ .image | Quote }}
+        imageID: ""
+        ready: false
+        restartCount: 0
+        started: true
+        state:
+          running:
+            startedAt: {{ \$now | Quote }}
+      {{ end }}
 YAML
 } >"$RUN_DIR/kwok.yaml"
 start kwok "$KWOK_BIN/kwok" --kubeconfig="$RUN_DIR/kwok.kubeconfig" --config="$RUN_DIR/kwok.yaml" \
@@ -228,6 +276,7 @@ export NETCITY_TEST_RESTRICTED_NS="$RESTRICTED_NS"
 export NETCITY_FAKE_RELAY_PORT="$FAKE_RELAY_PORT"
 export NETCITY_TEST_CLUSTER_KIND=netcity-local
 export NETCITY_TEST_ETCD_URL="http://127.0.0.1:$ETCD_PORT"
+export NETCITY_TEST_EXEC_NS="$EXEC_NS"
 ENV
 t1=$(date +%s)
 printf '%s up: build/cache check %ss, start %ss\n' "$(date -u +%FT%TZ)" "$((t_built - t0))" "$((t1 - t_built))" >>"$CACHE_DIR/build-times.log"

@@ -193,7 +193,7 @@ describe.skipIf(skip)('main/cluster against a real API server', () => {
       await core.deleteNamespacedConfigMap({ namespace: TEST_NS, name: 'before' });
       // ...then the history it would resume from is compacted away.
       const compactedTo = await compactEtcd();
-      expect(compactedTo).toBeGreaterThan(Number(listedAt));
+      expect(compactedTo).toBeGreaterThan(Number(listedAt) + 1);
       const running = informer.run();
       try {
         await waitFor('the relist to report "after" added and "before" deleted', async () =>
@@ -214,8 +214,10 @@ describe.skipIf(skip)('main/cluster against a real API server', () => {
 
     it.skipIf(!isLocalControlPlane())('gets 410 Gone for a watch from a compacted resourceVersion (what the informer reacts to)', async () => {
       const list = await admin.request<{ metadata: { resourceVersion: string } }>(`/api/v1/namespaces/${TEST_NS}/configmaps`);
-      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'bump' } } });
-      await compactEtcd();
+      // Two writes: etcd keeps the compaction revision itself, so the resume point (list RV + 1) must lie below it.
+      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'bump-1' } } });
+      await core.createNamespacedConfigMap({ namespace: TEST_NS, body: { metadata: { name: 'bump-2' } } });
+      expect(await compactEtcd()).toBeGreaterThan(Number(list.metadata.resourceVersion) + 1);
       const events: { type: string; code?: number }[] = [];
       const stop = new AbortController();
       const err = await admin

@@ -6,6 +6,8 @@ import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
 
+const execNamespace = process.env.NETCITY_TEST_EXEC_NS;
+
 const skip = announceSkip(import.meta.filename);
 
 describe.skipIf(skip)('real control plane', () => {
@@ -123,5 +125,50 @@ describe.skipIf(skip)('real control plane', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  // Exec reaches a local process on the local control plane, in the one namespace allowed for it.
+  it.skipIf(!isLocalControlPlane() || !execNamespace)('execs a command in a pod and streams its output back', async () => {
+    const ns = execNamespace!;
+    await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+    try {
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: 'shell' }, spec: { containers: [{ name: 'main', image: 'registry.invalid/shell:1' }], terminationGracePeriodSeconds: 0 } },
+      });
+      await waitFor('pod shell Running', async () => ((await core.readNamespacedPod({ namespace: ns, name: 'shell' })).status?.phase === 'Running' ? true : undefined));
+      let stdout = '';
+      const out = new PassThrough();
+      out.on('data', (d: Buffer) => (stdout += d.toString()));
+      const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+        new k8s.Exec(env.kc)
+          .exec(ns, 'shell', 'main', ['sh', '-c', 'echo "kwok exec $NETCITY_KWOK_EXEC"'], out, null, null, false, (st) => resolve(st))
+          .catch(reject);
+      });
+      expect(status.status).toBe('Success');
+      expect(stdout.trim()).toBe('kwok exec 1');
+    } finally {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
+  });
+
+  // Probes add an ephemeral debug container and wait for it to run; kwok gets a stage for that.
+  it('runs an ephemeral container added to a running pod', async () => {
+    const pod = (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' })).items[0];
+    const name = pod.metadata!.name!;
+    const debug = `debug-${Date.now().toString(36)}`;
+    await core.patchNamespacedPodEphemeralcontainers(
+      {
+        namespace: 'shop',
+        name,
+        body: { spec: { ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), { name: debug, image: 'registry.invalid/debug:1', command: ['sleep', '60'] }] } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+    const st = await waitFor(`ephemeral container ${debug} running in shop/${name}`, async () => {
+      const p = await core.readNamespacedPod({ namespace: 'shop', name });
+      return p.status?.ephemeralContainerStatuses?.find((c) => c.name === debug && c.state?.running);
+    });
+    expect(st.started).toBe(true);
   });
 });
