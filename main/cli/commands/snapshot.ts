@@ -1,0 +1,142 @@
+/**
+ * `netcity snapshot`: saves a .netcity file from the demo city, from manifests, or from a live
+ * cluster (inventory and policies through the cluster module; flows when that build captures them).
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Snapshot } from '../../model/types.js';
+import { SNAPSHOT_EXTENSION, saveSnapshot } from '../../store/index.js';
+import { UsageError, type CliIO, type Command } from '../command.js';
+
+const usage = `
+Usage:
+  netcity snapshot --demo --out FILE.netcity
+  netcity snapshot --manifests PATH... --out FILE.netcity [--name NAME] [--namespace DEFAULT_NS]
+  netcity snapshot --context CONTEXT [--namespace NS]... [--flows 60s] [--kubeconfig FILE] --out FILE.netcity
+
+Saves a snapshot: one .netcity file holding the inventory, every policy (original manifests),
+flows and roads, with no secrets, tokens or kubeconfig contents. Open it in the app, with
+\`netcity serve FILE.netcity\`, or compare two with \`netcity diff A B\`.
+
+Sources (pick one):
+  --demo              the built-in demo shop city
+  --manifests PATH... Kubernetes manifests (files or folders, YAML or JSON, read like kubectl -f -R),
+                      so a change can be reviewed before it is deployed
+  --context CONTEXT   a live cluster from your kubeconfig
+
+Options:
+  --out FILE          the .netcity file to write (required; an existing snapshot is replaced
+                      atomically, any other file is never overwritten)
+  --name NAME         snapshot name (default: from the source)
+  --namespace NS      live: only these namespaces (repeatable); manifests: namespace for objects without one
+  --flows DURATION    live: capture flows for this long (e.g. 30s, 2m) when Hubble is reachable
+  --kubeconfig FILE   live: use this kubeconfig instead of KUBECONFIG / ~/.kube/config
+`;
+
+/** "60s", "2m", "1h", "500ms", "45" (seconds) -> seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--flows: expected a duration such as 30s, 2m or 1h, got "${text}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+}
+
+interface LiveOptions {
+  context: string;
+  namespaces?: string[];
+  kubeconfigPath?: string;
+  flowsSeconds?: number;
+  signal: AbortSignal;
+}
+
+type CaptureLive = (opts: LiveOptions) => Promise<Snapshot>;
+
+/** The cluster module is loaded only for live snapshots (and may be missing from a build). */
+async function loadLiveCapture(): Promise<CaptureLive> {
+  const specifier = '../../cluster/live-snapshot.js';
+  let mod: { captureLiveSnapshot?: unknown };
+  try {
+    mod = (await import(specifier)) as { captureLiveSnapshot?: unknown };
+  } catch (err) {
+    throw new Error(`live snapshots are not available in this build (cannot load main/cluster/live-snapshot: ${(err as Error).message}). Use --demo or --manifests.`);
+  }
+  if (typeof mod.captureLiveSnapshot !== 'function') {
+    throw new Error('live snapshots are not available in this build (main/cluster/live-snapshot has no captureLiveSnapshot). Use --demo or --manifests.');
+  }
+  return mod.captureLiveSnapshot as CaptureLive;
+}
+
+async function fromManifests(paths: string[], cwd: string, name: string | undefined, defaultNamespace: string | undefined, io: CliIO): Promise<Snapshot> {
+  const { loadManifests, manifestsToSnapshot, formatManifestError } = await import('../../manifests/index.js');
+  const set = await loadManifests(
+    paths.map((p) => path.resolve(cwd, p)),
+    { signal: io.signal, ...(defaultNamespace ? { defaultNamespace } : {}) },
+  );
+  for (const w of set.warnings) io.err(`warning: ${formatManifestError(w)}\n`);
+  for (const e of set.errors) io.err(`error: ${formatManifestError(e)}\n`);
+  const objects = set.namespaces.length + set.workloads.length + set.pods.length + set.services.length + set.policies.length;
+  if (objects === 0) throw new Error(`no usable Kubernetes objects in ${paths.join(', ')}${set.errors.length ? ` (${set.errors.length} errors above)` : ''}`);
+  return manifestsToSnapshot(set, name ?? path.basename(path.resolve(cwd, paths[0])));
+}
+
+const snapshot: Command = {
+  name: 'snapshot',
+  summary: 'save a .netcity snapshot from the demo, manifests or a live cluster',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        demo: { type: 'boolean' },
+        manifests: { type: 'boolean' },
+        context: { type: 'string' },
+        namespace: { type: 'string', multiple: true },
+        flows: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        name: { type: 'string' },
+      },
+    });
+    const sources = [values.demo, values.manifests, values.context !== undefined].filter(Boolean).length;
+    if (sources !== 1) throw new UsageError('pick exactly one source: --demo, --manifests PATH... or --context CONTEXT');
+    if (!values.out) throw new UsageError('--out FILE.netcity is required');
+    if (!values.out.endsWith(SNAPSHOT_EXTENSION)) throw new UsageError(`--out: the file name must end in ${SNAPSHOT_EXTENSION} (got "${values.out}")`);
+    if (positionals.length > 0 && !values.manifests) throw new UsageError(`unexpected argument "${positionals[0]}" (paths go after --manifests)`);
+    if (values.manifests && positionals.length === 0) throw new UsageError('--manifests: give at least one file or folder');
+    if (values.flows !== undefined && values.context === undefined) throw new UsageError('--flows only applies to live snapshots (--context)');
+    const out = path.resolve(io.cwd, values.out);
+
+    let snap: Snapshot;
+    if (values.demo) {
+      const { demoSnapshot } = await import('../../model/scenario/demo.js');
+      snap = demoSnapshot();
+    } else if (values.manifests) {
+      const ns = values.namespace;
+      if (ns && ns.length > 1) throw new UsageError('--namespace: give one default namespace for manifests');
+      snap = await fromManifests(positionals, io.cwd, values.name, ns?.[0], io);
+    } else {
+      const flowsSeconds = values.flows !== undefined ? parseDuration(values.flows) : undefined;
+      const capture = await loadLiveCapture();
+      const opts: LiveOptions = { context: values.context!, signal: io.signal };
+      if (values.namespace?.length) opts.namespaces = values.namespace;
+      if (values.kubeconfig) opts.kubeconfigPath = path.resolve(io.cwd, values.kubeconfig);
+      if (flowsSeconds !== undefined) opts.flowsSeconds = flowsSeconds;
+      io.err(`reading cluster context '${values.context}'${flowsSeconds ? ` and capturing flows for ${flowsSeconds}s` : ''}...\n`);
+      snap = await capture(opts);
+      if (flowsSeconds && snap.flows.length === 0 && snap.roads.length === 0) {
+        io.err('warning: no flows were captured (Hubble not reachable, or flow capture not supported by this build): the snapshot holds inventory and policies only\n');
+      }
+    }
+    if (values.name) snap = { ...snap, name: values.name };
+    saveSnapshot(out, snap);
+    io.out(
+      `saved ${out}: ${snap.namespaces.length} namespaces, ${snap.workloads.length} workloads, ${snap.pods.length} pods, ` +
+        `${snap.services.length} services, ${snap.policies.length} policies, ${snap.roads.length} roads, ${snap.flows.length} flows\n`,
+    );
+    return 0;
+  },
+};
+
+export default snapshot;
