@@ -236,7 +236,6 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
       if (si < podGroups && di < podGroups && src.nodeEps.length === 0 && dst.nodeEps.length === 0) {
         if (src.classes.length === 1 && dst.classes.length === 1) {
           const id = rowFor(src.classes[0])[dst.classes[0]];
-          if (id === NONE_ID) continue;
           const aId = table.allowed[id];
           const uId = table.unknown[id];
           if (aId === NONE_ID && uId === NONE_ID) continue;
