@@ -6,7 +6,7 @@
 import type { MapModel, MapNode } from '../map/model.js';
 import { foldEdges, GRAPH_KINDS, NodeIndex, resolveOverlays, type EdgeEvidence, type ExportOverlays, type FoldedEdge } from './encoding.js';
 import { escapeXml } from './escape.js';
-import { AREA, ROAD, roadWidth, TEXT } from './style-tokens.js';
+import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD, roadWidth, TEXT } from './draw-style.js';
 
 export interface GraphOptions {
   title: string;
@@ -20,8 +20,13 @@ export function dotString(s: string): string {
 }
 
 export function evidenceText(ev: EdgeEvidence): string {
-  return [ev.predicted && `◇${ev.predicted}`, ev.observed && `●${ev.observed}`, ev.probed && `■${ev.probed}`].filter(Boolean).join(' ');
+  return [ev.observed && `${EVIDENCE_GLYPH.observed}${ev.observed}`, ev.predicted && `${EVIDENCE_GLYPH.predicted}${ev.predicted}`, ev.probed && `${EVIDENCE_GLYPH.probed}${ev.probed}`]
+    .filter(Boolean)
+    .join(' ');
 }
+
+/** Graphviz names for the target markers: arrow, bar (tee), hollow circle. */
+const DOT_ARROW = { triangle: 'normal', tee: 'tee', circle: 'odot' } as const;
 
 export function* dotChunks(map: MapModel, opts: GraphOptions): Generator<string, void, undefined> {
   const o = resolveOverlays(opts.overlays);
@@ -57,7 +62,7 @@ export function renderDot(map: MapModel, opts: GraphOptions): string {
 }
 
 function dotNode(n: MapNode): string {
-  if (n.kind === 'highway') return `${dotString(n.id)} [label=${dotString(n.label)}, shape=cds, fillcolor=${dotString(AREA.highway.fill)}, color=${dotString(AREA.highway.stroke)}];`;
+  if (n.kind === 'highway') return `${dotString(n.id)} [label=${dotString(n.label)}, shape=cds, fillcolor=${dotString(AREA.highway.fill)}, color=${dotString(AREA.highway.stroke)}, fontcolor="#FFFFFF"];`;
   if (n.kind === 'outskirt') return `${dotString(n.id)} [label=${dotString(n.label)}, shape=ellipse, fillcolor=${dotString(AREA.outskirt.fill)}, color=${dotString(AREA.outskirt.stroke)}];`;
   return `${dotString(n.id)} [label=${dotString(n.label)}];`;
 }
@@ -70,8 +75,7 @@ function dotEdge(e: FoldedEdge, byVolume: boolean): string {
     `style=${st.dotStyle}`,
     `color=${dotString(st.colour)}`,
     `penwidth=${byVolume ? roadWidth(e.volume).toFixed(2) : '1.5'}`,
-    // The bar of a denied road: a tee before the arrowhead.
-    `arrowhead=${e.verdict === 'denied' ? 'teenormal' : 'normal'}`,
+    `arrowhead=${DOT_ARROW[st.targetMarker]}`,
     `label=${dotString(label)}`,
     `fontcolor=${dotString(st.colour)}`,
   ];
@@ -88,13 +92,13 @@ function* dotLegend(byVolume: boolean): Generator<string> {
     `<TD WIDTH="48" HEIGHT="8" SIDES="B" BORDER="2" STYLE="${ROAD[v].dotStyle === 'solid' ? 'solid' : ROAD[v].dotStyle}" COLOR="${ROAD[v].colour}"> </TD>`;
   const rows = [
     row(line('allowed'), ROAD.allowed.label),
-    row(line('denied'), `${ROAD.denied.label} (dashed, bar before the arrowhead)`),
+    row(line('denied'), ROAD.denied.label),
     row(line('unknown'), ROAD.unknown.label),
-    row('<TD>◇ ● ■</TD>', 'evidence: predicted (policy), observed (flows), probe ok / blocked / mismatch'),
+    row(`<TD>${EVIDENCE_GLYPH.observed} ${EVIDENCE_GLYPH.predicted} ${EVIDENCE_GLYPH.probed}</TD>`, `on labels: ${EVIDENCE.observed.label}, ${EVIDENCE.predicted.label}, ${EVIDENCE.probed.label} (ok / blocked / mismatch)`),
     byVolume ? row('<TD>━</TD>', 'line width = observed flows') : '',
-    row(`<TD BGCOLOR="${AREA.highway.fill}">cds</TD>`, 'highway (service)'),
-    row(`<TD BGCOLOR="${AREA.outskirt.fill}">ellipse</TD>`, 'outskirts (world, IP ranges, nodes)'),
-    row('<TD BORDER="1">box</TD>', 'block (workload); frames are districts (namespaces)'),
+    row(`<TD BGCOLOR="${AREA.highway.fill}"><FONT COLOR="#FFFFFF">cds</FONT></TD>`, AREA.highway.label),
+    row(`<TD BGCOLOR="${AREA.outskirt.fill}">ellipse</TD>`, AREA.outskirt.label),
+    row('<TD BORDER="1">box</TD>', `${AREA.block.label}; frames: ${AREA.district.label}`),
   ];
   yield `  subgraph cluster_legend {\n    label="Legend"; style="rounded"; color="#BBBBBB"; fontsize=12;\n`;
   yield `    "legend" [shape=plaintext, style="", label=<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">${rows.join('')}</TABLE>>];\n  }\n`;

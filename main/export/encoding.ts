@@ -4,6 +4,7 @@
  * so SVG, DOT, Mermaid and CSV never disagree.
  */
 import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../map/model.js';
+import { drawnVerdict } from './draw-style.js';
 
 /** Overlays toggled in the app; exports draw the same ones. All on by default. */
 export interface ExportOverlays {
@@ -37,17 +38,13 @@ export function visibleEvidence(e: MapEdge, o: ResolvedOverlays): EdgeEvidence {
 }
 
 /**
- * The verdict that styles the line: what traffic really did wins over what policy predicts;
- * a probe alone says allowed (ok) or denied (blocked). Undefined: nothing visible, skip the road.
+ * The verdict that styles the line, by the viewer's rule (observed, then probed, then predicted)
+ * applied to what the active overlays show. Undefined: no visible evidence, the road is left out.
  */
 export function lineVerdict(e: MapEdge, o: ResolvedOverlays): RoadVerdict | undefined {
   const v = visibleEvidence(e, o);
-  if (v.observed) return v.observed;
-  if (v.predicted) return v.predicted;
-  if (v.probed === 'ok') return 'allowed';
-  if (v.probed === 'blocked') return 'denied';
-  if (v.probed === 'mismatch') return 'unknown';
-  return undefined;
+  if (!v.observed && !v.predicted && !v.probed) return undefined;
+  return drawnVerdict(v);
 }
 
 export function describeEdge(e: MapEdge, labelOf: (id: string) => string): string {

@@ -3,7 +3,7 @@
  * Order: redact (so nothing original reaches a format) -> select -> render -> rasterise.
  */
 import type { MapModel } from '../map/model.js';
-import type { ProbeResult, RoadAggregate, Snapshot } from '../model/types.js';
+import type { Finding, ProbeResult, RoadAggregate, Snapshot } from '../model/types.js';
 import { csvFlowsChunks, csvMatrixChunks } from './csv.js';
 import { dotChunks, type GraphOptions } from './dot.js';
 import type { ExportOverlays } from './encoding.js';
@@ -53,6 +53,8 @@ export interface ExportRequest {
   /** PNG background (default white). SVG too: transparent leaves out the white backdrop. */
   background?: 'white' | 'transparent';
   title?: string;
+  /** Findings to report when the caller computed them (the app's findings list); default: the snapshot's. */
+  findings?: Finding[];
   onProgress?: (p: ExportProgress) => void;
   signal?: AbortSignal;
   /** PNG/PDF engine; default headless Chromium (closed after the export). The Electron app passes its own. */
@@ -84,7 +86,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
   const signal = req.signal;
   signal?.throwIfAborted();
 
-  let snapshot = req.snapshot;
+  let snapshot = req.findings ? { ...req.snapshot, findings: req.findings } : req.snapshot;
   let map = req.map;
   // Select on the original ids (what the user picked), then redact the cut-down city.
   let selection = req.selection?.length ? req.selection : undefined;
@@ -122,7 +124,8 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
     case 'html':
     case 'pdf': {
       const svgBg = req.format === 'png' || req.format === 'svg' ? background : 'white';
-      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg });
+      const report = req.format === 'html' || req.format === 'pdf';
+      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg, showHeader: !report });
       const svg = await render(prepared.chunks(), prepared.total, req.format === 'svg' ? 0.95 : 0.6);
       if (req.format === 'svg') {
         data = svg;

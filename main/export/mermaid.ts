@@ -5,7 +5,7 @@
 import type { MapModel, MapNode, RoadVerdict } from '../map/model.js';
 import { foldEdges, GRAPH_KINDS, NodeIndex, resolveOverlays } from './encoding.js';
 import { evidenceText, type GraphOptions } from './dot.js';
-import { AREA, ROAD } from './style-tokens.js';
+import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD } from './draw-style.js';
 
 /** Mermaid quoted text: entity codes for what would end the string or open markup. */
 export function mermaidText(s: string): string {
@@ -13,7 +13,8 @@ export function mermaidText(s: string): string {
   return `"${esc}"`;
 }
 
-const ARROW: Record<RoadVerdict, string> = { allowed: '-->', denied: '--x', unknown: '-.->' };
+/** Link ends follow the target markers: arrow (allowed), cross for the bar (denied), circle (unknown, dotted). */
+const ARROW: Record<RoadVerdict, string> = { allowed: '-->', denied: '--x', unknown: '-.-o' };
 
 export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<string, void, undefined> {
   const o = resolveOverlays(opts.overlays);
@@ -29,7 +30,7 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
   yield `---\ntitle: ${JSON.stringify([opts.title, ...opts.lines].join(' · '))}\n---\n`;
   yield `flowchart LR\n`;
   yield `  classDef block fill:#FFFFFF,stroke:${AREA.block.stroke}\n`;
-  yield `  classDef highway fill:${AREA.highway.fill},stroke:${AREA.highway.stroke}\n`;
+  yield `  classDef highway fill:${AREA.highway.fill},stroke:${AREA.highway.stroke},color:#FFFFFF\n`;
   yield `  classDef outskirt fill:${AREA.outskirt.fill},stroke:${AREA.outskirt.stroke}\n`;
   const graphNodes = map.nodes.filter((n) => GRAPH_KINDS.has(n.kind));
   const byDistrict = new Map<string, MapNode[]>();
@@ -65,7 +66,7 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
     yield `    lg_${v}_a[${mermaidText(ROAD[v].label)}] ${ARROW[v]} lg_${v}_b[${mermaidText(' ')}]\n`;
     styles[v].push(li++);
   }
-  yield `    lg_key[${mermaidText('◇ predicted · ● observed · ■ probe ok/blocked/mismatch')}]\n  end\n`;
+  yield `    lg_key[${mermaidText(`${EVIDENCE_GLYPH.observed} ${EVIDENCE.observed.label} · ${EVIDENCE_GLYPH.predicted} ${EVIDENCE.predicted.label} · ${EVIDENCE_GLYPH.probed} ${EVIDENCE.probed.label}`)}]\n  end\n`;
   for (const v of ['allowed', 'denied', 'unknown'] as const) {
     if (!styles[v].length) continue;
     const dash = ROAD[v].dash ? `,stroke-dasharray:${ROAD[v].dash}` : '';

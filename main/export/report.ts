@@ -6,7 +6,7 @@
 import type { Snapshot } from '../model/types.js';
 import { escapeXml as h, formatTime, formatWindow } from './escape.js';
 import type { ReportFacts } from './report-facts.js';
-import { PROBE, ROAD, TEXT } from './style-tokens.js';
+import { PROBE, ROAD, TEXT } from './draw-style.js';
 
 export interface ReportInput {
   title: string;
@@ -86,7 +86,7 @@ ${card('unprotected workloads', f.unprotected.length)}${card('denied roads', f.d
   parts.push(`<section class="first"><h2>Findings</h2>`);
   parts.push(table(['severity', 'finding', 'detail', 'where'], f.findings.map((x) => [
     `<span class="sev-${h(x.severity)}">${h(x.severity)}</span>`, h(x.title), h(x.detail), h(x.target ?? ''),
-  ]), max, 'No findings.'));
+  ]), max, 'No findings recorded with this snapshot; the sections below are computed from it.'));
   parts.push(`</section>`);
 
   parts.push(`<section><h2>Unprotected workloads</h2><p class="meta">Workloads with pods that no policy isolates for incoming traffic: anything in the cluster can reach them.</p>`);

@@ -32,6 +32,8 @@ describe('renderSvg', () => {
     expect(road('e3').querySelector('line')!.getAttribute('stroke-dasharray')).toMatch(/^\d/);
     expect(road('e3').querySelector('line.bar')).not.toBeNull();
     expect(road('e1').querySelector('line.bar')).toBeNull();
+    expect(road('e1').querySelector('line')!.getAttribute('marker-end')).toBe('url(#end-allowed)');
+    expect(road('e3').querySelector('line')!.hasAttribute('marker-end')).toBe(false);
     // Volume sets width: 5000 flows draw wider than 300.
     const width = (id: string) => Number(road(id).querySelector('line')!.getAttribute('stroke-width'));
     expect(width('e5')).toBeGreaterThan(width('e2'));
@@ -47,12 +49,17 @@ describe('renderSvg', () => {
     expect(marks('e4').querySelector('.mark-observed')).toBeNull();
   });
 
-  it('draws ingress and egress fences differently, only where a house is isolated', () => {
-    const doc = parseSvg(renderSvg(fixtureMap(), { header }));
-    const cart = doc.querySelector('g.house[data-id="pod:shop/cart-55d6b-q1w2e"]')!;
-    expect(cart.querySelector('.fence-ingress')!.hasAttribute('stroke-dasharray')).toBe(false);
-    expect(cart.querySelector('.fence-egress')!.getAttribute('stroke-dasharray')).toMatch(/^\d/);
-    const db = doc.querySelector('g.house[data-id="pod:shop/db-0"]')!;
+  it('draws ingress, egress and two-way fences differently, only where a house is isolated', () => {
+    const map = fixtureMap();
+    const doc = parseSvg(renderSvg(map, { header }));
+    const house = (id: string) => doc.querySelector(`g.house[data-id="${id}"]`)!;
+    const fe = house('pod:shop/frontend-7f9c4-zqx2p');
+    expect(fe.querySelector('.fence-ingress rect')!.hasAttribute('stroke-dasharray')).toBe(false);
+    expect(house('pod:shop/cart-55d6b-q1w2e').querySelectorAll('.fence-both rect')).toHaveLength(2);
+    map.nodes.find((n) => n.id === 'pod:shop/db-0')!.fence = { ingress: false, egress: true };
+    const egress = parseSvg(renderSvg(map, { header })).querySelector('g.house[data-id="pod:shop/db-0"] .fence-egress rect')!;
+    expect(egress.getAttribute('stroke-dasharray')).toMatch(/^\d/);
+    const db = house('pod:shop/db-0');
     expect(db.querySelector('[class^=fence]')).toBeNull();
     expect(db.getAttribute('class')).toBe('house failed');
   });
@@ -60,6 +67,7 @@ describe('renderSvg', () => {
   it('follows the overlays: without flows, roads take the predicted verdict and the legend drops volume', () => {
     const doc = parseSvg(renderSvg(fixtureMap(), { header, overlays: { flows: false, probes: false } }));
     expect(doc.querySelector('g.road[data-id="e2"]')!.getAttribute('class')).toBe('road unknown');
+    expect(doc.querySelector('g.road[data-id="e2"] line')!.getAttribute('marker-end')).toBe('url(#end-unknown)');
     expect(doc.querySelector('.mark-probed')).toBeNull();
     expect(doc.querySelector('.legend')!.textContent).not.toContain('observed flows');
     const all = parseSvg(renderSvg(fixtureMap(), { header }));
@@ -78,7 +86,7 @@ describe('renderSvg', () => {
     expect(text).toContain('cluster prod');
     expect(text).toContain('REDACTED');
     const legend = doc.querySelector('.legend')!.textContent!;
-    for (const word of ['allowed', 'denied', 'unknown', 'predicted', 'observed', 'probe', 'ingress fence', 'egress fence', 'district']) expect(legend).toContain(word);
+    for (const word of ['allowed', 'denied', 'unknown', 'predicted', 'observed', 'probed', 'fenced for ingress', 'fenced for egress', 'fenced both ways', 'district']) expect(legend).toContain(word);
   });
 
   it('escapes markup in titles, labels and metadata', () => {

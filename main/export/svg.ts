@@ -7,7 +7,7 @@ import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../m
 import { describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
 import { escapeXml as x, num } from './escape.js';
 import { legendSections, type LegendSwatch } from './legend.js';
-import { AREA, FENCE, PHASE, PROBE, ROAD, roadWidth, TEXT } from './style-tokens.js';
+import { AREA, FENCE, PHASE, PROBE, ROAD, roadWidth, TEXT } from './draw-style.js';
 
 export interface SvgHeader {
   title: string;
@@ -23,6 +23,8 @@ export interface SvgOptions {
   background?: 'white' | 'transparent';
   /** Width of the map area in px; by default derived from the map's size (900-3000 px). */
   mapWidth?: number;
+  /** Draw the title block (default true); the report has its own. */
+  showHeader?: boolean;
 }
 
 export interface PreparedSvg {
@@ -51,8 +53,9 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
   const sections = legendSections(o);
   const legendH = sections.reduce((h, sec) => h + 30 + sec.rows.length * 20, 16);
   const width = Math.ceil(PAD + mapW + PAD + LEGEND_W + PAD);
-  const height = Math.ceil(HEADER_H + Math.max(mapH + PAD, legendH + PAD));
-  const geo: Geo = { s, ox: PAD - b.x * s, oy: HEADER_H - b.y * s };
+  const top = opts.showHeader === false ? PAD : HEADER_H;
+  const height = Math.ceil(top + Math.max(mapH + PAD, legendH + PAD));
+  const geo: Geo = { s, ox: PAD - b.x * s, oy: top - b.y * s };
   const index = new NodeIndex(map);
   const nodes = [...map.nodes].sort((a, c) => KIND_ORDER[a.kind] - KIND_ORDER[c.kind]);
   const roads = map.edges.filter((e) => e.kind === 'highway-link' || lineVerdict(e, o));
@@ -64,7 +67,7 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     yield `<title>${x(opts.header.title)}</title>\n`;
     yield defs();
     if ((opts.background ?? 'white') === 'white') yield `<rect width="100%" height="100%" fill="#FFFFFF"/>\n`;
-    yield header(opts.header, width);
+    if (opts.showHeader !== false) yield header(opts.header, width);
     yield `<g class="map">\n`;
     // Places first, then roads over them (so no road hides under a highway), then evidence on top.
     for (const n of nodes) yield n.kind === 'house' ? house(n, geo, o) : area(n, geo);
@@ -74,7 +77,7 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     yield `<g class="evidence">\n`;
     for (const e of roads) if (e.kind === 'road') yield evidenceMarkers(e, index, geo, o, pairs.has(`${e.target}\u0000${e.source}`));
     yield `</g>\n</g>\n`;
-    yield legend(sections, PAD + mapW + PAD, HEADER_H, legendH);
+    yield legend(sections, PAD + mapW + PAD, top, legendH);
     yield `</svg>\n`;
   }
   return { width, height, total: nodes.length + roads.length * 2 + 6, chunks };
@@ -89,12 +92,17 @@ interface Geo {
 const px = (g: Geo, v: number) => g.ox + v * g.s;
 const py = (g: Geo, v: number) => g.oy + v * g.s;
 
+/** Target-end markers from the style tokens: a triangle for allowed, a circle for unknown; denied draws its bar itself. */
 function defs(): string {
-  const arrows = (Object.keys(ROAD) as RoadVerdict[])
-    .map((v) => `<marker id="arrow-${v}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="${ROAD[v].colour}"/></marker>`)
+  const m = (id: string, colour: string, shape: string, size = 9) =>
+    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="${size}" markerHeight="${size}" markerUnits="userSpaceOnUse" orient="auto">${shape.replaceAll('COLOUR', colour)}</marker>`;
+  const triangle = '<path d="M0,1 L10,5 L0,9 z" fill="COLOUR"/>';
+  const circle = '<circle cx="5.5" cy="5" r="3.5" fill="#FFFFFF" stroke="COLOUR" stroke-width="2"/>';
+  const out = (Object.keys(ROAD) as RoadVerdict[])
+    .filter((v) => ROAD[v].targetMarker !== 'tee')
+    .map((v) => m(`end-${v}`, ROAD[v].colour, ROAD[v].targetMarker === 'circle' ? circle : triangle))
     .join('');
-  const link = `<marker id="arrow-link" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="${AREA.highwayLink.colour}"/></marker>`;
-  return `<defs>${arrows}${link}</defs>\n`;
+  return `<defs>${out}${m('end-link', AREA.highwayLink.colour, triangle, 7)}</defs>\n`;
 }
 
 function header(h: SvgHeader, width: number): string {
@@ -131,9 +139,12 @@ function areaLabel(n: MapNode, x0: number, y0: number, w: number, h: number, col
     const fs = clamp(h * 0.28, 6, 11);
     return `<text x="${num(x0 + 3)}" y="${num(y0 + fs + 1)}" font-size="${num(fs)}" fill="${colour}">${x(n.label)}</text>`;
   }
-  // Highways and outskirts: label under the shape so it never hides a road end.
+  // Highways and outskirts: label under the shape so it never hides a road end; highways stand
+  // side by side, so their labels are cut to the shape's width (the full name is in the tooltip).
   const fs = clamp(Math.max(w, h) * 0.3, 7, 12);
-  return `<text x="${num(x0 + w / 2)}" y="${num(y0 + h + fs + 2)}" font-size="${num(fs)}" text-anchor="middle" fill="${colour}">${x(n.label)}</text>`;
+  const room = n.kind === 'highway' ? Math.max(3, Math.floor((w * 1.25) / (fs * 0.6))) : 40;
+  const text = n.label.length > room ? `${n.label.slice(0, room - 1)}…` : n.label;
+  return `<text x="${num(x0 + w / 2)}" y="${num(y0 + h + fs + 2)}" font-size="${num(fs)}" text-anchor="middle" fill="${colour}">${x(text)}</text>`;
 }
 
 function house(n: MapNode, g: Geo, o: ResolvedOverlays): string {
@@ -146,18 +157,22 @@ function house(n: MapNode, g: Geo, o: ResolvedOverlays): string {
   if (phase.glyph === 'hollow') out += `<rect x="${num(x0 + m * 0.25)}" y="${num(y0 + h / 2 - m * 0.25)}" width="${num(w - m * 0.5)}" height="${num(m * 0.5)}" fill="#FFFFFF"/>`;
   else if (phase.glyph === 'cross') out += `<path d="M${num(x0 + m * 0.2)},${num(y0 + m * 0.2)} L${num(x0 + w - m * 0.2)},${num(y0 + h - m * 0.2)} M${num(x0 + w - m * 0.2)},${num(y0 + m * 0.2)} L${num(x0 + m * 0.2)},${num(y0 + h - m * 0.2)}" stroke="#000000" stroke-width="${num(Math.max(0.6, m * 0.12))}"/>`;
   else if (phase.glyph === 'dot') out += `<circle cx="${num(x0 + w / 2)}" cy="${num(y0 + h / 2)}" r="${num(m * 0.18)}" fill="#000000"/>`;
-  if (o.policy && n.fence) {
+  if (o.policy && n.fence && (n.fence.ingress || n.fence.egress)) {
     const off = clamp(m * 0.14, 0.8, 2.5);
     const sw = clamp(m * 0.1, 0.6, 1.6);
-    if (n.fence.ingress) out += fenceRect('ingress', x0 - off, y0 - off, w + 2 * off, h + 2 * off, sw);
-    if (n.fence.egress) out += fenceRect('egress', x0 - 2.4 * off, y0 - 2.4 * off, w + 4.8 * off, h + 4.8 * off, sw);
+    const dir = n.fence.ingress && n.fence.egress ? 'both' : n.fence.ingress ? 'ingress' : 'egress';
+    out += fence(dir, x0 - off, y0 - off, w + 2 * off, h + 2 * off, sw);
   }
   return out + `</g>\n`;
 }
 
-function fenceRect(d: 'ingress' | 'egress', x0: number, y0: number, w: number, h: number, sw: number): string {
-  const dash = FENCE[d].dash ? ` stroke-dasharray="${FENCE[d].dash.split(' ').map((v) => num(Number(v) * sw)).join(' ')}"` : '';
-  return `<rect class="fence-${d}" x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${FENCE[d].colour}" stroke-width="${num(sw)}"${dash}/>`;
+/** A fence around a house: ingress solid, egress dashed, both double (as in the viewer). */
+function fence(d: 'ingress' | 'egress' | 'both', x0: number, y0: number, w: number, h: number, sw: number): string {
+  const rect = (dx: number, extra = '') =>
+    `<rect x="${num(x0 - dx)}" y="${num(y0 - dx)}" width="${num(w + 2 * dx)}" height="${num(h + 2 * dx)}" fill="none" stroke="${FENCE[d].colour}" stroke-width="${num(sw)}"${extra}/>`;
+  if (d === 'both') return `<g class="fence-both">${rect(0)}${rect(sw * 1.8)}</g>`;
+  const dash = FENCE[d].pattern === 'dashed' ? ` stroke-dasharray="${num(sw * 2)} ${num(sw * 1.5)}"` : '';
+  return `<g class="fence-${d}">${rect(0, dash)}</g>`;
 }
 
 interface Segment {
@@ -196,19 +211,19 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReve
   const title = `<title>${x(describeEdge(e, (id) => index.label(id)))}</title>`;
   const line = `x1="${num(sg.x1)}" y1="${num(sg.y1)}" x2="${num(sg.x2)}" y2="${num(sg.y2)}"`;
   if (e.kind === 'highway-link') {
-    return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#arrow-link)"/></g>\n`;
+    return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
   }
   const v = lineVerdict(e, o)!;
   const st = ROAD[v];
   const w = o.flows ? roadWidth(e.volume) : 1.5;
-  const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.7))).join(' ')}"` : '';
-  const cap = v === 'unknown' ? ' stroke-linecap="round"' : '';
+  const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.5))).join(' ')}"` : '';
+  const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
+  const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${v})"`;
   let out = `<g class="road ${v}" data-id="${x(e.id)}" data-source="${x(e.source)}" data-target="${x(e.target)}">${title}`;
-  out += `<line ${line} stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9" marker-end="url(#arrow-${v})"/>`;
-  if (v === 'denied') {
-    // The bar: a short solid crossbar before the arrow, the road's "closed" sign in any colour mode.
-    const len = Math.hypot(sg.x2 - sg.x1, sg.y2 - sg.y1);
-    const back = Math.min(14, len * 0.3);
+  out += `<line ${line} stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9"${end}/>`;
+  if (st.targetMarker === 'tee') {
+    // The bar: a solid crossbar closing the road at its target, readable without colour.
+    const back = Math.min(3, Math.hypot(sg.x2 - sg.x1, sg.y2 - sg.y1) * 0.2);
     const cx = sg.x2 - sg.ux * back, cy = sg.y2 - sg.uy * back;
     const half = 5 + w;
     out += `<line class="bar" x1="${num(cx - sg.uy * half)}" y1="${num(cy + sg.ux * half)}" x2="${num(cx + sg.uy * half)}" y2="${num(cy - sg.ux * half)}" stroke="${st.colour}" stroke-width="${num(Math.max(2.5, w * 0.8))}"/>`;
@@ -216,33 +231,37 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReve
   return out + `</g>\n`;
 }
 
+/** One marker per evidence source at the road's source end: observed ●, predicted ○, probed ◆ (fill = verdict). */
 function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReverse: boolean): string {
   const sg = segment(e, index, g, hasReverse);
   if (!sg) return '';
   const ev = visibleEvidence(e, o);
-  const marks: string[] = [];
   const r = 4.5;
-  const mx = (sg.x1 + sg.x2) / 2, my = (sg.y1 + sg.y2) / 2;
   const items: Array<(cx: number, cy: number) => string> = [];
-  if (ev.predicted) { const v = ev.predicted; items.push((cx, cy) => diamond(cx, cy, r, ROAD[v].colour)); }
-  if (ev.observed) { const v = ev.observed; items.push((cx, cy) => `<circle class="mark-observed" cx="${num(cx)}" cy="${num(cy)}" r="${num(r * 0.85)}" fill="${ROAD[v].colour}" stroke="#FFFFFF" stroke-width="1"/>`); }
-  if (ev.probed) { const v = ev.probed; items.push((cx, cy) => probeSquare(cx, cy, r, v)); }
-  const step = r * 2.6;
-  items.forEach((draw, i) => {
-    const t = (i - (items.length - 1) / 2) * step;
-    marks.push(draw(mx + sg.ux * t, my + sg.uy * t));
+  if (ev.observed) { const v = ev.observed; items.push((cx, cy) => observedMark(cx, cy, r, ROAD[v].colour)); }
+  if (ev.predicted) { const v = ev.predicted; items.push((cx, cy) => predictedMark(cx, cy, r, ROAD[v].colour)); }
+  if (ev.probed) { const v = ev.probed; items.push((cx, cy) => probedMark(cx, cy, r + 1, v)); }
+  const len = Math.hypot(sg.x2 - sg.x1, sg.y2 - sg.y1);
+  const step = Math.min(r * 2.4, len / (items.length + 1));
+  const marks = items.map((draw, i) => {
+    const t = Math.min(len / 2, r + 2) + i * step;
+    return draw(sg.x1 + sg.ux * t, sg.y1 + sg.uy * t);
   });
   return marks.length ? `<g data-road="${x(e.id)}">${marks.join('')}</g>\n` : '';
 }
 
-function diamond(cx: number, cy: number, r: number, colour: string): string {
-  return `<path class="mark-predicted" d="M${num(cx)},${num(cy - r)} L${num(cx + r)},${num(cy)} L${num(cx)},${num(cy + r)} L${num(cx - r)},${num(cy)} z" fill="#FFFFFF" stroke="${colour}" stroke-width="1.8"/>`;
+function observedMark(cx: number, cy: number, r: number, colour: string): string {
+  return `<circle class="mark-observed" cx="${num(cx)}" cy="${num(cy)}" r="${num(r)}" fill="${colour}" stroke="#FFFFFF" stroke-width="1"/>`;
 }
 
-function probeSquare(cx: number, cy: number, r: number, v: ProbeVerdict): string {
-  const st = PROBE[v];
-  let out = `<rect class="mark-probed ${v}" x="${num(cx - r)}" y="${num(cy - r)}" width="${num(2 * r)}" height="${num(2 * r)}" fill="${st.colour}" stroke="#000000" stroke-width="0.8"/>`;
-  if (st.glyph) out += `<text x="${num(cx)}" y="${num(cy + r * 0.7)}" font-size="${num(r * 2)}" font-weight="bold" text-anchor="middle" fill="#FFFFFF">${x(st.glyph)}</text>`;
+function predictedMark(cx: number, cy: number, r: number, colour: string): string {
+  return `<circle class="mark-predicted" cx="${num(cx)}" cy="${num(cy)}" r="${num(r * 0.85)}" fill="#FFFFFF" stroke="${colour}" stroke-width="2"/>`;
+}
+
+function probedMark(cx: number, cy: number, r: number, v: ProbeVerdict | undefined, colour?: string): string {
+  const st = v ? PROBE[v] : undefined;
+  let out = `<path class="mark-probed${v ? ` ${v}` : ''}" d="M${num(cx)},${num(cy - r)} L${num(cx + r)},${num(cy)} L${num(cx)},${num(cy + r)} L${num(cx - r)},${num(cy)} z" fill="${colour ?? st!.colour}" stroke="#FFFFFF" stroke-width="1"/>`;
+  if (st?.glyph) out += `<text x="${num(cx)}" y="${num(cy + r * 0.38)}" font-size="${num(r * 1.05)}" font-weight="bold" text-anchor="middle" fill="#FFFFFF">${x(st.glyph)}</text>`;
   return out;
 }
 
@@ -267,25 +286,27 @@ function swatch(sw: LegendSwatch, sx: number, sy: number): string {
     case 'road': {
       const st = ROAD[sw.verdict];
       const dash = st.dash ? ` stroke-dasharray="${st.dash}"` : '';
-      let out = `<line x1="${sx}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${st.colour}" stroke-width="2"${dash}${sw.verdict === 'unknown' ? ' stroke-linecap="round"' : ''} marker-end="url(#arrow-${sw.verdict})"/>`;
-      if (sw.verdict === 'denied') out += `<line x1="${sx + 26}" y1="${sy - 6}" x2="${sx + 26}" y2="${sy + 6}" stroke="${st.colour}" stroke-width="2.5"/>`;
+      const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${sw.verdict})"`;
+      let out = `<line x1="${sx}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${st.colour}" stroke-width="2"${dash}${st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : ''}${end}/>`;
+      if (st.targetMarker === 'tee') out += `<line x1="${sx + 37}" y1="${sy - 6}" x2="${sx + 37}" y2="${sy + 6}" stroke="${st.colour}" stroke-width="2.5"/>`;
       return out;
     }
     case 'width':
       return `<line x1="${sx}" y1="${sy - 4}" x2="${sx + 40}" y2="${sy - 4}" stroke="${TEXT.muted}" stroke-width="1.25"/><line x1="${sx}" y1="${sy + 3}" x2="${sx + 40}" y2="${sy + 3}" stroke="${TEXT.muted}" stroke-width="6"/>`;
     case 'evidence':
-      return sw.source === 'predicted'
-        ? diamond(sx + 20, sy, 5, TEXT.colour)
-        : `<circle cx="${sx + 20}" cy="${sy}" r="4.5" fill="${TEXT.colour}" stroke="#FFFFFF"/>`;
+      return sw.source === 'observed'
+        ? observedMark(sx + 20, sy, 4.5, TEXT.colour)
+        : sw.source === 'predicted'
+          ? predictedMark(sx + 20, sy, 4.5, TEXT.colour)
+          : probedMark(sx + 20, sy, 5.5, undefined, TEXT.colour);
     case 'probe':
-      return probeSquare(sx + 20, sy, 5.5, sw.verdict);
+      return probedMark(sx + 20, sy, 6, sw.verdict);
     case 'house': {
       const n: MapNode = { id: 'legend', kind: 'house', label: '', x: sx + 20, y: sy, w: 12, h: 12, phase: sw.phase, meta: {}, flags: [] };
       return house(n, { s: 1, ox: 0, oy: 0 }, { policy: false, flows: false, probes: false }).replace(/<title>.*?<\/title>/, '').replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
     }
     case 'fence':
-      return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` +
-        (sw.direction === 'ingress' ? fenceRect('ingress', sx + 13, sy - 7, 14, 14, 1.4) : fenceRect('egress', sx + 10.5, sy - 9.5, 19, 19, 1.4));
+      return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` + fence(sw.direction, sx + 13, sy - 7, 14, 14, 1.2);
     case 'area': {
       const st = AREA[sw.area];
       const rx = sw.area === 'outskirt' ? 6 : 2;
