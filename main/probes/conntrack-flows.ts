@@ -105,29 +105,56 @@ export class ConntrackFlowMapper {
    * sample of that node; returns counts. Entries missing from this sample are forgotten.
    */
   sample(node: string, time: number, entries: Iterable<ConntrackEntry>, emit: (flow: FlowRecord) => void): SampleStats {
+    const s = this.beginSample(node, time, emit);
+    for (const e of entries) s.add(e);
+    return s.finish(true);
+  }
+
+  /**
+   * A sample fed entry by entry, so a large table is never held in memory. finish(false) for a
+   * sample cut short (stream ended mid-table): what it saw is merged with the previous sample, so
+   * the entries it did not reach are not counted again next time.
+   */
+  beginSample(node: string, time: number, emit: (flow: FlowRecord) => void): SampleBuilder {
     const prev = this.previous.get(node);
     const next = new Map<string, number>();
     const stats: SampleStats = { entries: 0, emitted: 0, repeated: 0, ignored: 0, untracked: 0 };
-    for (const e of entries) {
-      stats.entries++;
-      const key = conntrackKey(e);
-      const status = e.unreplied ? UNREPLIED : REPLIED;
-      const before = prev?.get(key);
-      if (next.size < this.maxTracked) next.set(key, status);
-      else stats.untracked++;
-      if (before !== undefined && before >= status) {
-        stats.repeated++;
-        continue;
-      }
-      const flow = flowFromConntrack(e, this.index, node, time);
-      if (!flow) {
-        stats.ignored++;
-        continue;
-      }
-      stats.emitted++;
-      emit(flow);
-    }
-    this.previous.set(node, next);
-    return stats;
+    const max = this.maxTracked;
+    return {
+      add: (e) => {
+        stats.entries++;
+        const key = conntrackKey(e);
+        const status = e.unreplied ? UNREPLIED : REPLIED;
+        const before = prev?.get(key);
+        if (next.size < max) next.set(key, status);
+        else stats.untracked++;
+        if (before !== undefined && before >= status) {
+          stats.repeated++;
+          return;
+        }
+        const flow = flowFromConntrack(e, this.index, node, time);
+        if (!flow) {
+          stats.ignored++;
+          return;
+        }
+        stats.emitted++;
+        emit(flow);
+      },
+      finish: (complete) => {
+        if (!complete && prev) {
+          for (const [k, v] of prev) {
+            if (next.size >= max) break;
+            if (!next.has(k)) next.set(k, v);
+          }
+        }
+        this.previous.set(node, next);
+        return stats;
+      },
+    };
   }
+}
+
+export interface SampleBuilder {
+  add(entry: ConntrackEntry): void;
+  finish(complete: boolean): SampleStats;
 }

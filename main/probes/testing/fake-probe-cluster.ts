@@ -274,9 +274,20 @@ export class FakeProbeCluster implements ProbeCluster {
     this.hook('logs', `${namespace}/${pod}`);
     if (!this.pods.has(`${namespace}/${pod}`)) throw new ProbeClusterError(`pods "${pod}" not found in ${namespace}`, 404);
     if (!this.logs) return;
-    for await (const chunk of this.logs(namespace, pod, container, opts.signal)) {
-      if (opts.signal.aborted) return;
-      onData(chunk);
+    // Like a real stream, an abort ends it at once, whatever the source is waiting on.
+    const it = this.logs(namespace, pod, container, opts.signal)[Symbol.asyncIterator]();
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (opts.signal.aborted) resolve('aborted');
+      opts.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    for (;;) {
+      const next = await Promise.race([it.next(), aborted]);
+      if (next === 'aborted') {
+        void it.return?.();
+        return;
+      }
+      if (next.done) return;
+      onData(next.value);
     }
   }
 
