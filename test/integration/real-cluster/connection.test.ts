@@ -1,0 +1,147 @@
+// ClusterConnection (main/cluster/connection.ts) against a real API server: the admin's whole
+// city, live changes as batched events, and the restricted user's partial city.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterConnection, type ClusterChange } from '../../../main/cluster/connection.js';
+import { policyKey } from '../../../main/model/ids.js';
+import { demoSnapshot } from '../../../main/model/scenario/demo.js';
+import type { Snapshot } from '../../../main/model/types.js';
+import {
+  adminContext,
+  announceSkip,
+  applyAll,
+  kubeconfigPath,
+  prepareCluster,
+  restrictedContext,
+  restrictedNamespace,
+  waitFor,
+  type PreparedCluster,
+} from './fixture.js';
+
+const skip = announceSkip(import.meta.filename);
+// Tuning given explicitly: connect() hands undefined pageSize/backoff/watchTimeoutSeconds on to
+// the informers, whose defaults they then override (see 'connects with default options' below).
+const connectOpts = () => ({
+  kubeconfig: { path: kubeconfigPath(), searchPath: process.env.PATH ?? '' },
+  batchMs: 50,
+  pageSize: 500,
+  backoff: { initialMs: 200, maxMs: 5_000 },
+  watchTimeoutSeconds: 300,
+});
+
+describe.skipIf(skip)('ClusterConnection against a real API server', () => {
+  let env: PreparedCluster;
+  beforeAll(async () => {
+    env = await prepareCluster();
+  }, 240_000);
+
+  describe('as admin', () => {
+    const conn = new ClusterConnection();
+    const changes: ClusterChange[] = [];
+    let snap: Snapshot;
+    beforeAll(async () => {
+      conn.on('change', (c) => changes.push(c));
+      const t0 = Date.now();
+      await conn.connect(adminContext(), connectOpts());
+      console.info(`[connection.test] admin connect + first full read: ${Date.now() - t0} ms`);
+      snap = conn.snapshot();
+    }, 60_000);
+    afterAll(() => conn.close());
+
+    it('is live and reads the whole demo city with the server version', async () => {
+      const status = conn.status();
+      expect(status.state).toBe('live');
+      expect(status.namespaces).toBeUndefined(); // not limited
+      // Watches open just after the first read; then every resource is live.
+      await waitFor('every resource watch to be live', async () =>
+        conn.status().resources.every((r) => r.state === 'live' || r.state === 'polling') ? true : undefined,
+      );
+      expect(conn.status().resources.filter((r) => r.error)).toEqual([]);
+      expect(snap.cluster.source).toBe('live');
+      expect(snap.cluster.kubernetesVersion).toMatch(/^v1\.\d+\.\d+/);
+      const demo = demoSnapshot();
+      for (const n of demo.namespaces) expect(snap.namespaces.some((x) => x.name === n.name), `namespace ${n.name}`).toBe(true);
+      for (const w of demo.workloads) {
+        expect(snap.workloads.some((x) => x.namespace === w.namespace && x.kind === w.kind && x.name === w.name), `${w.kind} ${w.name}`).toBe(true);
+      }
+      const keys = new Set(snap.policies.map((p) => policyKey(p.kind, p.name, p.namespace)));
+      for (const p of demo.policies) expect(keys.has(policyKey(p.kind, p.name, p.namespace)), `${p.kind} ${p.name}`).toBe(true);
+      expect(snap.nodes.length).toBeGreaterThan(0);
+      expect(snap.nodes.every((n) => n.ready)).toBe(true);
+      expect(snap.permissions.filter((p) => !p.allowed)).toEqual([]);
+      // Snapshots never carry credentials.
+      expect(JSON.stringify(snap)).not.toMatch(/"token"|BEGIN (RSA |EC )?PRIVATE KEY/);
+    });
+
+    it('sends add, update and delete of a policy as batched changes', async () => {
+      const np = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'it-live-change', namespace: 'shop' },
+        spec: { podSelector: { matchLabels: { app: 'cart' } }, policyTypes: ['Ingress'] },
+      };
+      const key = policyKey('NetworkPolicy', 'it-live-change', 'shop');
+      const seen = (pick: (c: ClusterChange) => boolean) => waitFor(`a change event for ${key}`, async () => (changes.some(pick) ? true : undefined), 20_000, 50);
+      await applyAll(env.kc, [np]);
+      await seen((c) => !!c.policies?.added.some((p) => p.name === 'it-live-change'));
+      await applyAll(env.kc, [{ ...np, spec: { ...np.spec, policyTypes: ['Ingress', 'Egress'] } }]);
+      await seen((c) => !!c.policies?.updated.some((p) => p.name === 'it-live-change' && JSON.stringify(p.manifest).includes('Egress')));
+      const net = env.kc.makeApiClient(k8s.NetworkingV1Api);
+      await net.deleteNamespacedNetworkPolicy({ namespace: 'shop', name: 'it-live-change' });
+      await seen((c) => !!c.policies?.removed.includes(key));
+      expect(conn.snapshot().policies.some((p) => p.name === 'it-live-change')).toBe(false);
+      // Sequence numbers grow by one per batch.
+      expect(changes.map((c) => c.seq)).toEqual(changes.map((_, i) => changes[0].seq + i));
+      expect(changes.every((c) => c.context === conn.contextName)).toBe(true);
+    });
+  });
+
+  describe.skipIf(!restrictedContext())('as the restricted user', () => {
+    const conn = new ClusterConnection();
+    let snap: Snapshot;
+    beforeAll(async () => {
+      await conn.connect(restrictedContext(), connectOpts());
+      snap = conn.snapshot();
+    }, 60_000);
+    afterAll(() => conn.close());
+
+    it('shows only the namespace it may read, and says what it could not read', () => {
+      const ns = restrictedNamespace();
+      const status = conn.status();
+      expect(status.state).toBe('live');
+      expect(status.namespaces).toEqual([ns]);
+      expect(snap.namespaces.map((n) => n.name)).toEqual([ns]);
+      expect(snap.pods.length).toBeGreaterThan(0);
+      expect(snap.pods.every((p) => p.namespace === ns)).toBe(true);
+      expect(snap.services.every((s) => s.namespace === ns)).toBe(true);
+      expect(snap.workloads.every((w) => w.namespace === ns)).toBe(true);
+      // The namespace's own policies are there; cluster-scoped ones (ANP) are not readable.
+      const demo = demoSnapshot();
+      const own = demo.policies.filter((p) => p.namespace === ns);
+      for (const p of own) expect(snap.policies.some((x) => x.kind === p.kind && x.name === p.name), `${p.kind} ${p.name}`).toBe(true);
+      expect(snap.policies.some((p) => p.kind === 'AdminNetworkPolicy')).toBe(false);
+      // Nodes are cluster-scoped: refused, recorded as a permission and a warning.
+      expect(snap.nodes).toEqual([]);
+      expect(snap.permissions).toContainEqual(expect.objectContaining({ resource: 'nodes', allowed: false }));
+      expect(snap.warnings.some((w) => w.kind === 'not-permitted' && w.subject === 'nodes')).toBe(true);
+      expect(snap.permissions).toContainEqual(expect.objectContaining({ resource: 'pods', namespace: ns, allowed: true }));
+    });
+
+    it('resolves Deployment pods to their Deployment within the namespace', () => {
+      const frontend = snap.pods.filter((p) => p.owner?.kind === 'Deployment' && p.owner.name === 'frontend');
+      expect(frontend.length).toBe(demoSnapshot().workloads.find((w) => w.name === 'frontend')!.replicas);
+    });
+  });
+
+  // What the app does (no tuning options): every list must still be a valid request.
+  it('connects with default options', async () => {
+    const conn = new ClusterConnection();
+    try {
+      await conn.connect(adminContext(), { kubeconfig: { path: kubeconfigPath(), searchPath: process.env.PATH ?? '' } });
+      expect(conn.status().state).toBe('live');
+      expect(conn.snapshot().pods.length).toBeGreaterThan(0);
+    } finally {
+      conn.close();
+    }
+  });
+});
