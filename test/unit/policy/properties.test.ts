@@ -34,7 +34,8 @@ const policy = fc.record({
 });
 
 type P = { ns: string; subject: object; types: string[]; ingress: { peers?: object[]; ports?: object[] }[]; egress: { peers?: object[]; ports?: object[] }[] };
-function toNp(p: P, i: number): PolicyObject {
+function toNp(p0: unknown, i: number): PolicyObject {
+  const p = p0 as P;
   const r = (dir: 'from' | 'to') => (x: { peers?: object[]; ports?: object[] }) => ({ ...(x.peers ? { [dir]: x.peers } : {}), ...(x.ports ? { ports: x.ports } : {}) });
   return np(`p${i}`, p.ns, { podSelector: p.subject, policyTypes: p.types, ingress: p.ingress.map(r('from')), egress: p.egress.map(r('to')) });
 }
@@ -57,10 +58,10 @@ describe('NetworkPolicy properties', () => {
     fc.assert(
       fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), fc.nat(), rule, fc.boolean(), (ps, pick, extra, ingress) => {
         const before = ps.map(toNp);
-        const target = ps[pick % ps.length] as P;
+        const target = ps[pick % ps.length];
         const dir = ingress ? 'ingress' : 'egress';
-        const widened = { ...target, [dir]: [...target[dir], extra] } as P;
-        const after = ps.map((p, i) => (p === target ? toNp(widened, i) : toNp(p as P, i)));
+        const widened = { ...target, [dir]: [...target[dir], extra] };
+        const after = ps.map((p, i) => (p === target ? toNp(widened, i) : toNp(p, i)));
         const b = matrixMap(before);
         const a = matrixMap(after);
         for (const [k, v] of b) {
@@ -76,7 +77,7 @@ describe('NetworkPolicy properties', () => {
   it('an empty ingress policy isolates the pods it selects and never adds a connection', () => {
     fc.assert(
       fc.property(fc.array(policy, { maxLength: 3 }), sel, fc.constantFrom('x', 'y', 'z'), (ps, subject, ns) => {
-        const before = ps.map((p, i) => toNp(p as P, i));
+        const before = ps.map((p, i) => toNp(p, i));
         const iso = np('isolate', ns, { podSelector: subject, policyTypes: ['Ingress'] });
         const e = createPolicyEngine({ ...xyz(), policies: [...before, iso] });
         const selected = e.policySubjects('NetworkPolicy/' + ns + '/isolate');
@@ -96,7 +97,7 @@ describe('NetworkPolicy properties', () => {
   it('the matrix agrees with single evaluations', () => {
     fc.assert(
       fc.property(fc.array(policy, { maxLength: 4 }), (ps) => {
-        const policies = ps.map((p, i) => toNp(p as P, i));
+        const policies = ps.map((p, i) => toNp(p, i));
         const e = createPolicyEngine({ ...xyz(), policies });
         const m = matrixMap(policies);
         const pods = xyz().pods.map((p) => `pod:${p.namespace}/${p.name}`);
