@@ -58,7 +58,8 @@ NETCITY_TEST_CRD_DIR="$("$CLUSTER_DIR/crds.sh")" || die "test:cluster: crds.sh f
 export NETCITY_TEST_CRD_DIR
 
 t1=$(date +%s)
-npx vitest run --project unit test/integration/real-cluster
+# One file at a time: the files share one cluster (and kwok forwards to one fake relay port).
+npx vitest run --project unit --no-file-parallelism test/integration/real-cluster
 rc=$?
 log "integration suite finished in $(( $(date +%s) - t1 ))s (exit $rc)"
 if [ "$started" = 1 ] && [ "$rc" != 0 ]; then
