@@ -5,6 +5,9 @@
  */
 import { SIZES } from './style.js';
 
+/** Highways sit in a row; each needs room for its label. */
+const HIGHWAY_STEP = 78;
+
 export interface LayoutBlock {
   id: string;
   label: string;
@@ -81,7 +84,7 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
     const sizes = blocks.map((b) => blockSize(b.houses.length));
     const area = sizes.reduce((s, b) => s + (b.w + 12) * (b.h + 12), 0);
     const highwayRow = d.highways.length ? SIZES.highway + 16 : 0;
-    const minW = Math.max(200, d.highways.length * (SIZES.highway + 14) + 20);
+    const minW = Math.max(200, d.highways.length * (HIGHWAY_STEP) + 20);
     const target = Math.max(minW - 2 * SIZES.districtPad, Math.sqrt(area) * 1.3);
     const packed = shelfPack(sizes, target, 12);
     const w = Math.max(minW, packed.w + 2 * SIZES.districtPad);
@@ -105,7 +108,7 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
     // Highways along the district's top edge, below its label.
     l.d.highways.forEach((hw, i) => {
       rects.set(hw, {
-        x: ox + SIZES.districtPad + i * (SIZES.highway + 14),
+        x: ox + SIZES.districtPad + i * (HIGHWAY_STEP),
         y: oy + SIZES.districtLabel,
         w: SIZES.highway,
         h: SIZES.highway,

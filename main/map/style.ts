@@ -80,7 +80,7 @@ export const SIZES = {
 /** Road width grows with the log of its volume so one busy road does not swamp the map. */
 export function roadWidth(volume: number): number {
   if (volume <= 0) return 1.5;
-  return Math.min(12, 1.5 + Math.log10(volume + 1) * 2.2);
+  return Math.min(8, 1.5 + Math.log10(volume + 1) * 1.6);
 }
 
 /** The verdict that decides how an edge is drawn: observed wins, then probed, then predicted. */

@@ -1,0 +1,146 @@
+/**
+ * The backend behind the API contract: the open cities, long-running tasks, settings and push
+ * events. Transport-agnostic: the Electron bridge and the browser-mode server both call `call()`.
+ */
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { City } from '../city/city.js';
+import { demoSnapshot } from '../model/scenario/demo.js';
+import type { Snapshot } from '../model/types.js';
+import {
+  isMethod,
+  parseArgs,
+  type ApiEvent,
+  type ApiEvents,
+  type CityKind,
+  type CitySummary,
+  type EventName,
+  type MethodName,
+  type ResultOf,
+  type Settings,
+} from './contract.js';
+import { createHandlers, type Handlers } from './handlers.js';
+import { TaskRegistry } from './tasks.js';
+import { ValidationError } from './validate.js';
+
+export interface BackendOptions {
+  mode: 'electron' | 'browser';
+  version: string;
+  /** Where settings and the snapshot library live (default ~/.config/netcity). */
+  configDir?: string;
+  /** Default kubeconfig path (else KUBECONFIG / ~/.kube/config as kubectl does). */
+  kubeconfigPath?: string;
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+type Listener = (event: ApiEvent) => void;
+
+export class Backend {
+  readonly cities = new Map<string, City>();
+  readonly tasks: TaskRegistry;
+  selected?: string;
+  settings: Settings;
+  private listeners = new Set<Listener>();
+  private handlers: Handlers;
+
+  constructor(readonly options: BackendOptions) {
+    this.tasks = new TaskRegistry((p) => this.emit('task.progress', p));
+    const configDir = options.configDir ?? join(homedir(), '.config', 'netcity');
+    this.settings = { maxRawFlows: 100_000, probeImage: 'nicolaka/netshoot:v0.13', snapshotDir: join(configDir, 'snapshots'), ...this.loadSettings(configDir) };
+    this.handlers = createHandlers(this);
+  }
+
+  get configDir(): string {
+    return this.options.configDir ?? join(homedir(), '.config', 'netcity');
+  }
+
+  /** Validates and runs one API call. Errors keep their name and message for the UI. */
+  async call<M extends MethodName>(method: M, rawArgs: unknown): Promise<ResultOf<M>> {
+    if (!isMethod(method)) throw new ValidationError(`unknown method ${JSON.stringify(method)}`);
+    const args = parseArgs(method, rawArgs);
+    const handler = this.handlers[method] as (a: unknown) => Promise<ResultOf<M>>;
+    return handler(args);
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit<E extends EventName>(event: E, data: ApiEvents[E]): void {
+    for (const l of this.listeners) {
+      try {
+        l({ event, data } as ApiEvent);
+      } catch {
+        // A broken listener (closed socket) must not stop the others.
+      }
+    }
+  }
+
+  city(id: string): City {
+    const c = this.cities.get(id);
+    if (!c) throw new NotFoundError(`city ${id} is not open (open: ${[...this.cities.keys()].join(', ') || 'none'})`);
+    return c;
+  }
+
+  addCity(kind: CityKind, snapshot: Snapshot, opts: { id?: string; filePath?: string; select?: boolean } = {}): City {
+    let id = opts.id ?? `${kind}:${snapshot.id}`;
+    if (this.cities.has(id) && !opts.id) {
+      let n = 2;
+      while (this.cities.has(`${id}~${n}`)) n++;
+      id = `${id}~${n}`;
+    }
+    const city = new City({ id, kind, snapshot, filePath: opts.filePath });
+    this.cities.set(id, city);
+    if (opts.select !== false) this.selected = id;
+    this.emit('cities.changed', { cityIds: [...this.cities.keys()] });
+    return city;
+  }
+
+  async closeCity(id: string): Promise<void> {
+    const city = this.city(id);
+    for (const d of city.disposers.splice(0)) await d();
+    this.cities.delete(id);
+    if (this.selected === id) this.selected = this.cities.keys().next().value;
+    this.emit('cities.changed', { cityIds: [...this.cities.keys()] });
+  }
+
+  openDemo(): City {
+    const existing = this.cities.get('demo');
+    if (existing) return existing;
+    return this.addCity('demo', demoSnapshot(), { id: 'demo' });
+  }
+
+  summary(id: string): CitySummary {
+    return this.city(id).summary(this.selected === id);
+  }
+
+  cityChanged(id: string, reason: string, counts: { added?: number; updated?: number; removed?: number } = {}): void {
+    this.emit('city.changed', { cityId: id, reason, ...counts });
+  }
+
+  saveSettings(): void {
+    mkdirSync(this.configDir, { recursive: true });
+    const file = join(this.configDir, 'settings.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(this.settings, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private loadSettings(dir: string): Partial<Settings> {
+    try {
+      const parsed = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as Partial<Settings>;
+      return typeof parsed === 'object' && parsed ? parsed : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.tasks.cancelAll();
+    for (const id of [...this.cities.keys()]) await this.closeCity(id);
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * The one API contract between the UI and the backend. Both transports (Electron IPC through the
+ * preload, and browser mode over HTTP + WebSocket) carry exactly these methods and events; main
+ * validates every argument with the schemas below before anything runs.
+ */
+import type { MapModel } from '../map/model.js';
+import type {
+  CaptureWarning,
+  ClusterInfo,
+  Finding,
+  FlowRecord,
+  Permission,
+  PolicyObject,
+  ProbeResult,
+  RoadBuilder,
+} from '../model/types.js';
+import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
+
+const cityId = string({ min: 1, max: 200, pattern: /^[\w.:@/-]+$/, what: 'a city id' });
+const peer = string({ min: 1, max: 600 });
+const path = string({ min: 1, max: 4096 });
+const window = optional(object({ from: optional(number({ min: 0 })), to: optional(number({ min: 0 })) }));
+const taskId = string({ min: 1, max: 100, pattern: /^[\w-]+$/, what: 'a task id' });
+
+export const EXPORT_FORMATS = ['svg', 'png', 'html', 'pdf', 'dot', 'mermaid', 'csv-matrix', 'csv-flows', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const OVERLAYS = ['policy', 'flows', 'probes', 'diff', 'whatif'] as const;
+export type Overlay = (typeof OVERLAYS)[number];
+
+const flowFilters = optional(
+  object({
+    namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
+    pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
+    labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
+    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRANSLATED'] as const), { max: 6 })),
+    protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
+    ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
+  }),
+);
+
+/** Argument schemas, one per method. */
+export const METHODS = {
+  'app.info': object({}),
+  'contexts.list': object({ kubeconfigPath: optional(path) }),
+  'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
+  'cluster.disconnect': object({ cityId }),
+  'cities.list': object({}),
+  'demo.open': object({}),
+  'city.select': object({ cityId }),
+  'city.close': object({ cityId }),
+  'city.summary': object({ cityId }),
+  'city.map': object({ cityId, window, possibleRoads: optional(boolean()) }),
+  'city.search': object({ cityId, query: string({ min: 1, max: 200 }), limit: optional(number({ min: 1, max: 500, int: true })) }),
+  'city.flows': object({
+    cityId,
+    edgeId: optional(string({ max: 2000 })),
+    peer: optional(peer),
+    window,
+    offset: optional(number({ min: 0, int: true })),
+    limit: optional(number({ min: 1, max: 5000, int: true })),
+  }),
+  'city.timeline': object({ cityId, buckets: optional(number({ min: 1, max: 2000, int: true })) }),
+  'road.explain': object({ cityId, edgeId: string({ min: 1, max: 2000 }) }),
+  'node.details': object({ cityId, nodeId: peer }),
+  'positions.set': object({ cityId, positions: record(object({ x: number(), y: number(), pinned: optional(boolean()) }), { maxKeys: 50_000 }) }),
+  'notes.add': object({ cityId, target: optional(peer), text: string({ min: 1, max: 10_000 }) }),
+  'whatif.preview': object({ cityId, yaml: string({ min: 1, max: 1_000_000 }) }),
+  'capture.start': object({
+    cityId,
+    source: oneOf(['hubble', 'probe'] as const),
+    address: optional(string({ min: 1, max: 300 })),
+    tls: optional(object({ caPath: optional(path), certPath: optional(path), keyPath: optional(path), serverName: optional(string({ max: 253 })) })),
+    filters: flowFilters,
+    since: optional(number({ min: 0 })),
+    last: optional(number({ min: 1, max: 1_000_000, int: true })),
+  }),
+  'capture.stop': object({ cityId }),
+  'probes.plan': object({
+    cityId,
+    kind: oneOf(['flows', 'enforcement', 'path', 'matrix'] as const),
+    source: optional(peer),
+    target: optional(string({ min: 1, max: 300 })),
+    protocol: optional(oneOf(['TCP', 'UDP', 'SCTP'] as const)),
+    port: optional(number({ min: 1, max: 65535, int: true })),
+    namespace: optional(string({ min: 1, max: 253 })),
+    image: optional(string({ min: 1, max: 500 })),
+  }),
+  'probes.run': object({ cityId, planId: string({ min: 1, max: 100 }), consent: boolean() }),
+  'tasks.cancel': object({ taskId }),
+  'snapshots.list': object({}),
+  'snapshots.save': object({ cityId, name: optional(string({ min: 1, max: 200 })), path: optional(path) }),
+  'snapshots.open': object({ path }),
+  'snapshots.rename': object({ path, name: string({ min: 1, max: 200 }) }),
+  'snapshots.delete': object({ path }),
+  'snapshots.duplicate': object({ path }),
+  'snapshots.diff': object({ a: cityId, b: cityId }),
+  'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
+  'manifests.open': object({ paths: array(path, { max: 100 }) }),
+  'export.render': object({
+    cityId,
+    format: oneOf(EXPORT_FORMATS),
+    selection: optional(array(peer, { max: 50_000 })),
+    redact: optional(boolean()),
+    scale: optional(number({ min: 1, max: 4 })),
+    background: optional(oneOf(['white', 'transparent'] as const)),
+    window,
+  }),
+  'settings.get': object({}),
+  'settings.set': object({
+    maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
+    probeImage: optional(string({ min: 1, max: 500 })),
+    snapshotDir: optional(path),
+  }),
+} satisfies Record<string, Schema<unknown>>;
+
+export type MethodName = keyof typeof METHODS;
+export type ArgsOf<M extends MethodName> = Infer<(typeof METHODS)[M]>;
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+// ---- Results ----
+
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'browser';
+  demo: boolean;
+  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
+  features: Record<string, boolean>;
+}
+
+export interface ContextSummary {
+  name: string;
+  cluster: string;
+  server: string;
+  user: string;
+  namespace?: string;
+  auth: string;
+  execCommand?: string;
+  installHint?: string;
+  warnings: string[];
+  current: boolean;
+}
+
+export type CityKind = 'demo' | 'live' | 'snapshot' | 'manifests' | 'import';
+
+export interface CitySummary {
+  id: string;
+  name: string;
+  kind: CityKind;
+  cluster: ClusterInfo;
+  roadBuilder: RoadBuilder;
+  window: { from?: number; to?: number };
+  counts: { namespaces: number; workloads: number; pods: number; services: number; policies: number; flows: number; roads: number };
+  status: 'ready' | 'loading' | 'live' | 'stale' | 'capturing';
+  statusMessage?: string;
+  filePath?: string;
+  findings: Finding[];
+  warnings: CaptureWarning[];
+  permissions: Permission[];
+  selected: boolean;
+}
+
+export interface SearchHit {
+  id: string;
+  kind: 'pod' | 'workload' | 'service' | 'namespace' | 'outskirt' | 'policy';
+  label: string;
+  detail: string;
+}
+
+export interface ExplanationStepView {
+  direction: 'egress' | 'ingress' | 'both';
+  layer: string;
+  policy?: string;
+  rule?: string;
+  effect: string;
+  text: string;
+}
+
+export interface PortVerdict {
+  protocol: string;
+  port: number;
+  predicted: 'allowed' | 'denied' | 'unknown';
+  l7?: boolean;
+  summary: string;
+  steps: ExplanationStepView[];
+}
+
+export interface RoadExplanation {
+  edgeId: string;
+  source: { id: string; label: string };
+  target: { id: string; label: string };
+  observed?: { verdict: string; count: number; dropped: number; dropReasons: Record<string, number>; allowedBy: string[]; deniedBy: string[]; firstSeen?: number; lastSeen?: number };
+  probed?: ProbeResult[];
+  ports: PortVerdict[];
+  /** Where predicted, observed and probed disagree: why we think so. */
+  disagreements: string[];
+}
+
+export interface NodeDetails {
+  id: string;
+  kind: string;
+  label: string;
+  facts: [string, string][];
+  fences?: { ingress: { isolated: boolean; by: string[] }; egress: { isolated: boolean; by: string[] } };
+  policies: { key: string; kind: string; yaml: string }[];
+  roadsIn: number;
+  roadsOut: number;
+}
+
+export interface FlowPage {
+  total: number;
+  rows: FlowRecord[];
+}
+
+export interface TimelineBucket {
+  from: number;
+  to: number;
+  forwarded: number;
+  dropped: number;
+}
+
+export interface WhatIfResult {
+  policies: { key: string; change: 'added' | 'changed' | 'removed' }[];
+  newlyAllowed: { src: string; dst: string; ports: string }[];
+  newlyDenied: { src: string; dst: string; ports: string }[];
+  /** Observed flows that the changed policies would drop. */
+  flowsDropped: { road: string; count: number }[];
+  errors: string[];
+  map: MapModel;
+}
+
+export interface ProbePlanView {
+  planId: string;
+  kind: string;
+  summary: string;
+  objects: { kind: string; namespace?: string; name: string; privileges: string }[];
+  permissions: { verb: string; resource: string; namespace?: string; allowed?: boolean }[];
+  checks: number;
+  estimatedSeconds: number;
+  warnings: string[];
+  refused?: string;
+}
+
+export interface SnapshotEntry {
+  path: string;
+  name: string;
+  cluster: string;
+  createdAt: number;
+  sizeBytes: number;
+  pods: number;
+  flows: number;
+}
+
+export interface DiffView {
+  a: string;
+  b: string;
+  summary: string[];
+  /** Peer ids and edge ids added / removed / changed, for the diff overlay. */
+  added: string[];
+  removed: string[];
+  changed: string[];
+  text: string;
+  map: MapModel;
+}
+
+export interface ExportResult {
+  fileName: string;
+  mime: string;
+  /** Text formats as text, binary ones base64. */
+  encoding: 'utf8' | 'base64';
+  data: string;
+  bytes: number;
+}
+
+export interface Settings {
+  maxRawFlows: number;
+  probeImage: string;
+  snapshotDir: string;
+}
+
+export interface ImportResult {
+  cityId: string;
+  flows: number;
+  invalidLines: { line: number; error: string }[];
+  warnings: string[];
+}
+
+export interface ApiResults {
+  'app.info': AppInfo;
+  'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
+  'cluster.connect': CitySummary;
+  'cluster.disconnect': { ok: true };
+  'cities.list': CitySummary[];
+  'demo.open': CitySummary;
+  'city.select': CitySummary;
+  'city.close': { ok: true };
+  'city.summary': CitySummary;
+  'city.map': MapModel;
+  'city.search': SearchHit[];
+  'city.flows': FlowPage;
+  'city.timeline': TimelineBucket[];
+  'road.explain': RoadExplanation;
+  'node.details': NodeDetails;
+  'positions.set': { ok: true };
+  'notes.add': { ok: true };
+  'whatif.preview': WhatIfResult;
+  'capture.start': { taskId: string };
+  'capture.stop': { ok: true; flows: number };
+  'probes.plan': ProbePlanView;
+  'probes.run': { taskId: string };
+  'tasks.cancel': { ok: true };
+  'snapshots.list': SnapshotEntry[];
+  'snapshots.save': SnapshotEntry;
+  'snapshots.open': CitySummary;
+  'snapshots.rename': SnapshotEntry;
+  'snapshots.delete': { ok: true };
+  'snapshots.duplicate': SnapshotEntry;
+  'snapshots.diff': DiffView;
+  'flows.import': ImportResult;
+  'manifests.open': CitySummary;
+  'export.render': ExportResult;
+  'settings.get': Settings;
+  'settings.set': Settings;
+}
+
+export type ResultOf<M extends MethodName> = ApiResults[M];
+
+// ---- Push events ----
+
+export interface TaskProgress {
+  taskId: string;
+  label: string;
+  done: number;
+  total?: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  message?: string;
+  cancellable: boolean;
+}
+
+export interface ApiEvents {
+  /** The city changed (live watch, capture, import): the UI refetches the map, in place. */
+  'city.changed': { cityId: string; reason: string; added?: number; updated?: number; removed?: number };
+  'cities.changed': { cityIds: string[] };
+  'task.progress': TaskProgress;
+  notice: { level: 'info' | 'warning' | 'error'; message: string };
+}
+
+export type EventName = keyof ApiEvents;
+export interface ApiEvent<E extends EventName = EventName> {
+  event: E;
+  data: ApiEvents[E];
+}
+
+/** How errors cross a transport: name and message kept, so the UI can show real messages. */
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export type WireResponse<T> = { result: T } | { error: WireError };
+
+/** Parses a method's arguments or throws a ValidationError naming the method and the field. */
+export function parseArgs<M extends MethodName>(method: M, args: unknown): ArgsOf<M> {
+  return METHODS[method].parse(args ?? {}, method) as ArgsOf<M>;
+}
+
+export function isMethod(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHODS, name);
+}
+
+export type { PolicyObject };

@@ -1,0 +1,111 @@
+/**
+ * One handler per API method. Arguments arrive validated (see contract.ts); each handler is a
+ * short delegation to the module that owns the work.
+ */
+import { explainRoad } from '../city/explain.js';
+import { flowPage } from '../city/flow-page.js';
+import { nodeDetails } from '../city/details.js';
+import { searchCity } from '../city/search.js';
+import { timelineBuckets } from '../city/timeline.js';
+import type { ArgsOf, MethodName, ResultOf } from './contract.js';
+import type { Backend } from './backend.js';
+import { captureArea } from './areas/capture.js';
+import { clusterArea } from './areas/cluster.js';
+import { exportArea } from './areas/export.js';
+import { filesArea } from './areas/files.js';
+import { probesArea } from './areas/probes.js';
+import { whatIfPreview } from './areas/whatif.js';
+
+export type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> };
+
+export function createHandlers(b: Backend): Handlers {
+  const cluster = clusterArea(b);
+  const files = filesArea(b);
+  const capture = captureArea(b);
+  const probes = probesArea(b);
+  const exporter = exportArea(b);
+  return {
+    'app.info': async () => ({
+      version: b.options.version,
+      mode: b.options.mode,
+      demo: b.cities.has('demo'),
+      features: { cluster: true, hubble: true, probes: true, store: true, export: true },
+    }),
+    'contexts.list': (a) => cluster.listContexts(a.kubeconfigPath),
+    'cluster.connect': (a) => cluster.connect(a),
+    'cluster.disconnect': async (a) => {
+      await b.closeCity(a.cityId);
+      return { ok: true };
+    },
+    'cities.list': async () => [...b.cities.keys()].map((id) => b.summary(id)),
+    'demo.open': async () => {
+      const city = b.openDemo();
+      b.selected = city.id;
+      return b.summary(city.id);
+    },
+    'city.select': async (a) => {
+      b.city(a.cityId);
+      b.selected = a.cityId;
+      return b.summary(a.cityId);
+    },
+    'city.close': async (a) => {
+      await b.closeCity(a.cityId);
+      return { ok: true };
+    },
+    'city.summary': async (a) => b.summary(a.cityId),
+    'city.map': async (a) => b.city(a.cityId).map({ window: a.window, possibleRoads: a.possibleRoads }),
+    'city.search': async (a) => {
+      const c = b.city(a.cityId);
+      return searchCity(c.snapshot, c.map(), a.query, a.limit);
+    },
+    'city.flows': async (a) => {
+      const c = b.city(a.cityId);
+      return flowPage(c.snapshot, c.map({ window: a.window }), a);
+    },
+    'city.timeline': async (a) => timelineBuckets(b.city(a.cityId).snapshot, a.buckets),
+    'road.explain': async (a) => {
+      const c = b.city(a.cityId);
+      return explainRoad(c.snapshot, c.map(), c.engine, a.edgeId);
+    },
+    'node.details': async (a) => {
+      const c = b.city(a.cityId);
+      return nodeDetails(c.snapshot, c.map(), c.engine, a.nodeId);
+    },
+    'positions.set': async (a) => {
+      const c = b.city(a.cityId);
+      Object.assign(c.snapshot.positions, a.positions);
+      c.flowsChanged();
+      return { ok: true };
+    },
+    'notes.add': async (a) => {
+      const c = b.city(a.cityId);
+      c.snapshot.notes.push({ id: `note-${Date.now()}-${c.snapshot.notes.length}`, time: Date.now(), target: a.target, text: a.text });
+      return { ok: true };
+    },
+    'whatif.preview': async (a) => whatIfPreview(b.city(a.cityId), a.yaml),
+    'capture.start': (a) => capture.start(a),
+    'capture.stop': (a) => capture.stop(a.cityId),
+    'probes.plan': (a) => probes.plan(a),
+    'probes.run': (a) => probes.run(a),
+    'tasks.cancel': async (a) => {
+      if (!b.tasks.cancel(a.taskId)) throw new Error(`task ${a.taskId} is not running (it may have finished already)`);
+      return { ok: true };
+    },
+    'snapshots.list': () => files.list(),
+    'snapshots.save': (a) => files.save(a),
+    'snapshots.open': (a) => files.open(a.path),
+    'snapshots.rename': (a) => files.rename(a.path, a.name),
+    'snapshots.delete': (a) => files.remove(a.path),
+    'snapshots.duplicate': (a) => files.duplicate(a.path),
+    'snapshots.diff': (a) => files.diff(a.a, a.b),
+    'flows.import': (a) => files.importFlows(a),
+    'manifests.open': (a) => files.openManifests(a.paths),
+    'export.render': (a) => exporter.render(a),
+    'settings.get': async () => ({ ...b.settings }),
+    'settings.set': async (a) => {
+      Object.assign(b.settings, a);
+      b.saveSettings();
+      return { ...b.settings };
+    },
+  };
+}

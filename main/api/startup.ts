@@ -1,0 +1,30 @@
+/** What a new window shows first: a file or folder named on the command line, the demo, or nothing (pick a context). */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Backend } from './backend.js';
+
+export interface StartupOptions {
+  demo: boolean;
+  paths: string[];
+  cwd: string;
+  log: (message: string) => void;
+}
+
+export async function openInitialCity(backend: Backend, opts: StartupOptions): Promise<void> {
+  if (opts.demo) {
+    backend.openDemo();
+    return;
+  }
+  if (opts.paths.length > 0) {
+    const paths = opts.paths.map((p) => resolve(opts.cwd, p));
+    for (const p of paths) if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
+    if (paths.length === 1 && statSync(paths[0]).isFile() && paths[0].endsWith('.netcity')) await backend.call('snapshots.open', { path: paths[0] });
+    else await backend.call('manifests.open', { paths });
+    return;
+  }
+  const { contexts, error } = await backend.call('contexts.list', {});
+  if (contexts.length === 0) {
+    opts.log(error ? `No usable kubeconfig (${error}): opening the demo city.` : 'No kubeconfig found: opening the demo city.');
+    backend.openDemo();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The city's view of the policy engine: what the map, the findings and the side panel ask of it,
+ * with answers cached per query (a map redraw asks the same questions many times).
+ */
+import type { ExplanationStepView, PortVerdict } from '../api/contract.js';
+import type { FenceInfo, PolicyView } from '../map/policy-view.js';
+import type { PeerId, Protocol, Snapshot } from '../model/types.js';
+import { createPolicyEngine, type PolicyEngine } from '../policy/index.js';
+
+export interface EngineView extends PolicyView {
+  explain(src: PeerId, dst: PeerId, protocol: Protocol, port: number): PortVerdict;
+  policiesSelecting(pod: PeerId): string[];
+  policySubjects(policyKey: string): PeerId[];
+  warnings: { policy: string; message: string }[];
+  raw: PolicyEngine;
+}
+
+export function createEngineView(s: Snapshot): EngineView {
+  const engine = createPolicyEngine({ namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services });
+  const fenceCache = new Map<PeerId, FenceInfo>();
+  const verdictCache = new Map<string, 'allowed' | 'denied' | 'unknown'>();
+  const portsCache = new Map<string, Record<Protocol, string>>();
+  const subjectsCache = new Map<string, PeerId[]>();
+  return {
+    raw: engine,
+    warnings: engine.warnings.map((w) => ({ policy: w.policy, message: w.message })),
+    fences(pod) {
+      let f = fenceCache.get(pod);
+      if (!f) {
+        f = engine.fences(pod);
+        fenceCache.set(pod, f);
+      }
+      return f;
+    },
+    verdict(src, dst, protocol, port) {
+      const key = `${src}|${dst}|${protocol}|${port}`;
+      let v = verdictCache.get(key);
+      if (!v) {
+        try {
+          v = engine.evaluate(src, dst, protocol, port).verdict;
+        } catch {
+          v = 'unknown';
+        }
+        verdictCache.set(key, v);
+      }
+      return v;
+    },
+    allowedPorts(src, dst) {
+      const key = `${src}|${dst}`;
+      let p = portsCache.get(key);
+      if (!p) {
+        p = engine.allowedPorts(src, dst);
+        portsCache.set(key, p);
+      }
+      return p;
+    },
+    explain(src, dst, protocol, port) {
+      const d = engine.evaluate(src, dst, protocol, port);
+      const steps: ExplanationStepView[] = d.steps.map((st) => ({
+        direction: st.direction,
+        layer: st.layer,
+        policy: st.policy,
+        rule: st.rule ? `${st.rule.section} #${st.rule.index}${st.rule.name ? ` '${st.rule.name}'` : ''}` : undefined,
+        effect: st.outcome,
+        text: st.text,
+      }));
+      return { protocol, port, predicted: d.verdict, l7: d.l7, summary: d.summary, steps };
+    },
+    policiesSelecting(pod) {
+      return engine.policiesSelecting(pod);
+    },
+    policySubjects(key) {
+      let s = subjectsCache.get(key);
+      if (!s) {
+        s = engine.policySubjects(key);
+        subjectsCache.set(key, s);
+      }
+      return s;
+    },
+  };
+}

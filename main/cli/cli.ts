@@ -1,0 +1,62 @@
+/**
+ * `netcity`: the command line. Each command lives in ./commands/<name>.ts; this file only
+ * dispatches, prints help and turns errors into messages and exit codes.
+ */
+import { appVersion } from '../app-paths.js';
+import { UsageError, type CliIO, type Command } from './command.js';
+
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  serve: () => import('./commands/serve.js'),
+};
+
+function helpText(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'netcity: see and check Kubernetes networking as a city',
+    '',
+    'Usage: netcity <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show help (also `netcity <command> --help`)',
+    '  -v, --version  print the version',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '-v' || first === '--version') {
+    io.out(`${appVersion()}\n`);
+    return 0;
+  }
+  if (!first || first === '-h' || first === '--help' || first === 'help') {
+    const commands = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).default));
+    (first ? io.out : io.err)(helpText(commands));
+    return first ? 0 : 2;
+  }
+  const load = COMMANDS[first];
+  if (!load) {
+    io.err(`netcity: unknown command "${first}" (have: ${Object.keys(COMMANDS).join(', ')}). Run \`netcity --help\`.\n`);
+    return 2;
+  }
+  const command = (await load()).default;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.usage.trim()}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`netcity ${command.name}: ${(err as Error).message}\n\n${command.usage.trim()}\n`);
+      return 2;
+    }
+    io.err(`netcity ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+export const COMMAND_NAMES = (): string[] => Object.keys(COMMANDS);

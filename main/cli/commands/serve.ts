@@ -1,0 +1,54 @@
+/** `netcity serve`: browser mode — the backend plus the UI on a loopback URL with a per-run token. */
+import { parseArgs } from 'node:util';
+import { Backend } from '../../api/backend.js';
+import { appVersion, rendererDir } from '../../app-paths.js';
+import { startServer } from '../../serve/server.js';
+import { UsageError, type Command } from '../command.js';
+import { openInitialCity } from '../../api/startup.js';
+
+const usage = `
+Usage: netcity serve [file.netcity | folder-or-manifest... | --demo] [--port N] [--kubeconfig FILE]
+
+Starts NetCity in browser mode on http://127.0.0.1 only and prints the URL to open (it carries a
+random access token for this run). With no argument it opens the demo city when no kubeconfig is
+found, else it waits for you to pick a context in the UI.
+
+Options:
+  --demo             open the built-in demo city
+  --port N           listen on port N (default: a free port)
+  --kubeconfig FILE  use this kubeconfig instead of KUBECONFIG / ~/.kube/config
+  --config-dir DIR   settings and snapshot library (default ~/.config/netcity)
+`;
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'run NetCity in your browser (loopback only, per-run token)',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        demo: { type: 'boolean' },
+        port: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'config-dir': { type: 'string' },
+      },
+    });
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
+    }
+    const backend = new Backend({ mode: 'browser', version: appVersion(), configDir: values['config-dir'], kubeconfigPath: values.kubeconfig });
+    await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, log: (m) => io.err(`${m}\n`) });
+    const server = await startServer({ backend, rendererDir: rendererDir(), port });
+    io.out(`NetCity is running. Open this URL in your browser (it carries this run's token):\n\n  ${server.url}\n\nPress Ctrl-C to stop.\n`);
+    await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await server.close();
+    await backend.dispose();
+    return 0;
+  },
+};
+
+export default serve;

@@ -1,0 +1,6 @@
+/** IPC channel names shared by the preload and the Electron main process. */
+export const IPC_INVOKE_CHANNEL = 'netcity:invoke';
+export const IPC_EVENT_CHANNEL = 'netcity:event';
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'netcity';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;

@@ -1,0 +1,44 @@
+/** Commands other components send to the map view (fit, zoom, centre), and viewport change callbacks. */
+export interface MapControlsImpl {
+  fit(): void;
+  zoomBy(factor: number): void;
+  centerOn(id: string): boolean;
+  viewport(): { zoom: number; pan: { x: number; y: number }; width: number; height: number } | undefined;
+  panTo(x: number, y: number): void;
+  png(): string | undefined;
+}
+
+class MapControls {
+  private impl?: MapControlsImpl;
+  private listeners = new Set<() => void>();
+  attach(impl: MapControlsImpl) {
+    this.impl = impl;
+  }
+  detach() {
+    this.impl = undefined;
+  }
+  fit() {
+    this.impl?.fit();
+  }
+  zoomBy(f: number) {
+    this.impl?.zoomBy(f);
+  }
+  centerOn(id: string): boolean {
+    return this.impl?.centerOn(id) ?? false;
+  }
+  viewport() {
+    return this.impl?.viewport();
+  }
+  panTo(x: number, y: number) {
+    this.impl?.panTo(x, y);
+  }
+  onViewport(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  viewportChanged() {
+    for (const l of this.listeners) l();
+  }
+}
+
+export const mapControls = new MapControls();

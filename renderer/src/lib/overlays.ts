@@ -1,0 +1,104 @@
+/**
+ * Which roads show, and how, for the overlays and filters the user has on. Pure: the map view
+ * applies the result as Cytoscape classes; component tests check it without a canvas.
+ */
+import type { MapEdge, MapModel, MapNode, RoadVerdict } from '../../../main/map/model';
+
+export interface Overlays {
+  policy: boolean;
+  flows: boolean;
+  probes: boolean;
+  diff: boolean;
+  whatif: boolean;
+}
+
+export const DEFAULT_OVERLAYS: Overlays = { policy: true, flows: true, probes: true, diff: false, whatif: false };
+
+export interface Filters {
+  namespaces: string[];
+  verdicts: RoadVerdict[];
+  protocol: string;
+  port: string;
+}
+
+export const NO_FILTERS: Filters = { namespaces: [], verdicts: [], protocol: '', port: '' };
+
+export interface EdgeLook {
+  visible: boolean;
+  verdict: RoadVerdict;
+  /** Where the drawn verdict comes from. */
+  evidence: 'observed' | 'predicted' | 'probed';
+  probed: boolean;
+  mismatch: boolean;
+}
+
+/** The look of a road under the given overlays; invisible when no active overlay speaks for it. */
+export function edgeLook(e: MapEdge, o: Overlays): EdgeLook {
+  const probed = o.probes && e.probed !== undefined;
+  const mismatch = (o.policy || o.probes) && (e.flags.includes('mismatch') || e.probed === 'mismatch');
+  if (o.flows && e.observed) return { visible: true, verdict: e.observed, evidence: 'observed', probed, mismatch };
+  if (probed) {
+    const verdict: RoadVerdict = e.probed === 'ok' ? 'allowed' : e.probed === 'blocked' ? 'denied' : 'unknown';
+    return { visible: true, verdict, evidence: 'probed', probed, mismatch };
+  }
+  if (o.policy && e.predicted) return { visible: true, verdict: e.predicted, evidence: 'predicted', probed, mismatch };
+  return { visible: false, verdict: 'unknown', evidence: 'predicted', probed, mismatch };
+}
+
+function namespaceOf(id: string, nodes: Map<string, MapNode>): string | undefined {
+  let n = nodes.get(id);
+  while (n?.parent) n = nodes.get(n.parent);
+  return n?.kind === 'district' ? n.label : undefined;
+}
+
+/** Whether a road passes the filters (a namespace filter keeps roads touching those districts). */
+export function edgePasses(e: MapEdge, look: EdgeLook, f: Filters, nodes: Map<string, MapNode>): boolean {
+  if (f.verdicts.length && !f.verdicts.includes(look.verdict)) return false;
+  if (f.protocol && !e.protocols.includes(f.protocol as never)) return false;
+  if (f.port) {
+    const port = Number(f.port);
+    if (!e.ports.includes(port) && !e.label.includes(` ${f.port}`)) return false;
+  }
+  if (f.namespaces.length) {
+    const a = namespaceOf(e.source, nodes);
+    const b = namespaceOf(e.target, nodes);
+    if (!(a && f.namespaces.includes(a)) && !(b && f.namespaces.includes(b))) return false;
+  }
+  return true;
+}
+
+export function nodePasses(n: MapNode, f: Filters, nodes: Map<string, MapNode>): boolean {
+  if (!f.namespaces.length || n.kind === 'outskirt') return true;
+  const ns = n.kind === 'district' ? n.label : namespaceOf(n.id, nodes);
+  return ns !== undefined && f.namespaces.includes(ns);
+}
+
+/** The zoom level's name: which layer of the city is drawn. */
+export type Level = 'districts' | 'blocks' | 'houses';
+
+export function levelForZoom(zoom: number): Level {
+  if (zoom < 0.12) return 'districts';
+  if (zoom < 0.3) return 'blocks';
+  return 'houses';
+}
+
+export interface Visible {
+  nodes: number;
+  edges: number;
+  deniedRoads: number;
+}
+
+/** Counts what a model shows under overlays and filters (the e2e tests compare it with the canvas). */
+export function visibleCounts(model: MapModel, o: Overlays, f: Filters): Visible {
+  const nodes = new Map(model.nodes.map((n) => [n.id, n]));
+  let edges = 0;
+  let denied = 0;
+  for (const e of model.edges) {
+    if (e.kind !== 'road') continue;
+    const look = edgeLook(e, o);
+    if (!look.visible || !edgePasses(e, look, f, nodes)) continue;
+    edges++;
+    if (look.verdict === 'denied') denied++;
+  }
+  return { nodes: model.nodes.filter((n) => nodePasses(n, f, nodes)).length, edges, deniedRoads: denied };
+}

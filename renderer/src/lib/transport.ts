@@ -1,0 +1,91 @@
+/**
+ * The renderer's side of the API contract. In Electron the preload exposes `window.netcity`
+ * (named functions over IPC); in browser mode the same calls go over HTTP with the per-run token,
+ * and events over a WebSocket. Errors arrive with their name and message.
+ */
+import type { ApiEvent, ArgsOf, MethodName, ResultOf, WireResponse } from '../../../main/api/contract';
+
+export interface Transport {
+  call<M extends MethodName>(method: M, args: ArgsOf<M>): Promise<ResultOf<M>>;
+  onEvent(listener: (e: ApiEvent) => void): () => void;
+  kind: 'electron' | 'browser';
+}
+
+export interface PreloadBridge {
+  invoke(method: string, args: unknown): Promise<WireResponse<unknown>>;
+  onEvent(listener: (e: ApiEvent) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    netcity?: PreloadBridge;
+  }
+}
+
+export class ApiError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+function unwrap<T>(res: WireResponse<T>): T {
+  if ('error' in res) throw new ApiError(res.error.name, res.error.message);
+  return res.result;
+}
+
+function electronTransport(bridge: PreloadBridge): Transport {
+  return {
+    kind: 'electron',
+    async call(method, args) {
+      return unwrap(await bridge.invoke(method, args)) as never;
+    },
+    onEvent: (l) => bridge.onEvent(l),
+  };
+}
+
+function browserTransport(): Transport {
+  const token = document.querySelector<HTMLMetaElement>('meta[name="netcity-token"]')?.content ?? '';
+  const listeners = new Set<(e: ApiEvent) => void>();
+  let socket: WebSocket | undefined;
+  let retry = 500;
+  const connect = () => {
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/events`, [`netcity-token.${token}`]);
+    socket.onmessage = (m) => {
+      const event = JSON.parse(String(m.data)) as ApiEvent;
+      for (const l of listeners) l(event);
+    };
+    socket.onopen = () => (retry = 500);
+    socket.onclose = () => {
+      // The backend may restart or the laptop sleep: reconnect with backoff.
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    };
+  };
+  connect();
+  return {
+    kind: 'browser',
+    async call(method, args) {
+      let res: Response;
+      try {
+        res = await fetch(`/api/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-netcity-token': token },
+          body: JSON.stringify(args ?? {}),
+        });
+      } catch (err) {
+        throw new ApiError('ConnectionError', `NetCity's backend is not reachable (${(err as Error).message}). Is \`netcity serve\` still running?`);
+      }
+      if (!res.ok) throw new ApiError('HttpError', `${method}: HTTP ${res.status} ${await res.text()}`);
+      return unwrap((await res.json()) as WireResponse<ResultOf<typeof method>>) as never;
+    },
+    onEvent(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}
+
+export function createTransport(): Transport {
+  return window.netcity ? electronTransport(window.netcity) : browserTransport();
+}
