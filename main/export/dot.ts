@@ -74,7 +74,8 @@ function dotEdge(e: FoldedEdge, byVolume: boolean): string {
   const attrs = [
     `style=${st.dotStyle}`,
     `color=${dotString(st.colour)}`,
-    `penwidth=${byVolume ? roadWidth(e.volume).toFixed(2) : '1.5'}`,
+    // Graphviz dashes have a fixed length, so a thick dashed line reads as dotted: cap patterned roads.
+    `penwidth=${(byVolume ? Math.min(roadWidth(e.volume), st.dotStyle === 'solid' ? Infinity : 2.5) : 1.5).toFixed(2)}`,
     `arrowhead=${DOT_ARROW[st.targetMarker]}`,
     `label=${dotString(label)}`,
     `fontcolor=${dotString(st.colour)}`,
@@ -95,7 +96,7 @@ function* dotLegend(byVolume: boolean): Generator<string> {
     row(line('denied'), ROAD.denied.label),
     row(line('unknown'), ROAD.unknown.label),
     row(`<TD>${EVIDENCE_GLYPH.observed} ${EVIDENCE_GLYPH.predicted} ${EVIDENCE_GLYPH.probed}</TD>`, `on labels: ${EVIDENCE.observed.label}, ${EVIDENCE.predicted.label}, ${EVIDENCE.probed.label} (ok / blocked / mismatch)`),
-    byVolume ? row('<TD>━</TD>', 'line width = observed flows') : '',
+    byVolume ? row('<TD>━</TD>', 'line width = observed flows (dashed and dotted roads capped)') : '',
     row(`<TD BGCOLOR="${AREA.highway.fill}"><FONT COLOR="#FFFFFF">cds</FONT></TD>`, AREA.highway.label),
     row(`<TD BGCOLOR="${AREA.outskirt.fill}">ellipse</TD>`, AREA.outskirt.label),
     row('<TD BORDER="1">box</TD>', `${AREA.block.label}; frames: ${AREA.district.label}`),

@@ -13,13 +13,14 @@ import type { FlowEndpoint, Labels, PeerId, Snapshot } from '../model/types.js';
 
 export type TokenKind = 'pod' | 'node' | 'ip' | 'label' | 'ctx';
 
-const PREFIX: Record<TokenKind, string> = { pod: 'pod-', node: 'node-', ip: 'ip-', label: 'v-', ctx: 'ctx-' };
+// '_' never occurs in Kubernetes names or addresses, so a token can never read as (or contain) an original.
+const PREFIX: Record<TokenKind, string> = { pod: 'pod_', node: 'node_', ip: 'ip_', label: 'v_', ctx: 'ctx_' };
 
 /** Label values too generic to hide in free text (they stay hidden in label fields). */
 const GENERIC_VALUES = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'enabled', 'disabled', 'none', 'default', 'tcp', 'udp']);
 
 const IPV4 = /(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?(?![\w.])/g;
-const IPV4_DASHED = /(?<![\d-])\d{1,3}(?:-\d{1,3}){3}(?![\d-])/g;
+const IPV4_DASHED = /(?<![\d.])\d{1,3}(?:-\d{1,3}){3}(?![\d])/g;
 const IPV6 = /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\/\d{1,3})?(?![\w:])/g;
 const ARN = /\barn:[a-z0-9-]+:[^\s"',]*/g;
 const WORD = /[A-Za-z0-9][A-Za-z0-9._-]*/g;

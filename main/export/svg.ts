@@ -303,7 +303,7 @@ function swatch(sw: LegendSwatch, sx: number, sy: number): string {
       return probedMark(sx + 20, sy, 6, sw.verdict);
     case 'house': {
       const n: MapNode = { id: 'legend', kind: 'house', label: '', x: sx + 20, y: sy, w: 12, h: 12, phase: sw.phase, meta: {}, flags: [] };
-      return house(n, { s: 1, ox: 0, oy: 0 }, { policy: false, flows: false, probes: false }).replace(/<title>.*?<\/title>/, '').replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
+      return house(n, { s: 1, ox: 0, oy: 0 }, { policy: false, flows: false, probes: false }).replace(/<title>[\s\S]*?<\/title>/, '').replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
     }
     case 'fence':
       return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` + fence(sw.direction, sx + 13, sy - 7, 14, 14, 1.2);

@@ -98,4 +98,27 @@ describe('demo city exports', () => {
     }
     execFileSync('dot', ['-Tpng', '-o', `${OUT}/demo-dot.png`, `${OUT}/demo.dot`]);
   });
+
+  it('redacted: no pod name, node name or IP of the demo city in the PDF text, HTML, SVG or JSON', async () => {
+    const secrets = [
+      ...snapshot.pods.map((p) => p.name),
+      ...snapshot.pods.flatMap((p) => p.ips),
+      ...snapshot.services.flatMap((s) => s.clusterIPs),
+      ...snapshot.nodes.flatMap((n) => [n.name, ...n.addresses.map((a) => a.address)]),
+    ].filter((v) => v && v !== 'None');
+    expect(secrets.length).toBeGreaterThan(20);
+    const pdf = await run('pdf', { redact: true });
+    const file = `${OUT}/demo-report-redacted.pdf`;
+    writeFileSync(file, pdf.data);
+    const pages = Number(execFileSync('pdfinfo', [file], { encoding: 'utf8' }).match(/Pages:\s+(\d+)/)![1]);
+    const text = Array.from({ length: pages }, (_, i) => pdfText(file, i + 1)).join('\n');
+    expect(text).toContain('REDACTED');
+    for (const format of ['html', 'svg', 'json'] as const) {
+      const out = String((await run(format, { redact: true })).data);
+      for (const secret of secrets) expect(out.includes(secret) ? JSON.stringify(out.slice(out.indexOf(secret) - 60, out.indexOf(secret) + 30)) : "", `${format} leaks ${secret}`).toBe("");
+    }
+    // pdftotext may break lines inside long tokens; IPs and pod names are short enough to stay whole.
+    for (const secret of secrets) expect(text, `PDF leaks ${secret}`).not.toContain(secret);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', file, `${OUT}/demo-report-redacted-page`]);
+  });
 });
