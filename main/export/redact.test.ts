@@ -39,6 +39,9 @@ describe('Redactor', () => {
     expect(r.scrub(`owner is ${SECRET_LABEL_VALUES[0]}`)).toBe(`owner is ${r.label(SECRET_LABEL_VALUES[0])}`);
     // 'cart' is a label value but also the (visible) workload name: left alone in free text.
     expect(r.scrub('cart talks to db')).toBe('cart talks to db');
+    // A label value inside a DNS name is a coincidence, not a leak: api.stripe.com stays.
+    r.learn('label', 'api');
+    expect(r.scrub('api.stripe.com')).toBe('api.stripe.com');
   });
 });
 

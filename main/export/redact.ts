@@ -31,6 +31,8 @@ export class Redactor {
   private readonly issued = new Set<string>();
   /** Original word -> token, for the free-text scrubber. */
   private readonly words = new Map<string, string>();
+  /** The subset that may appear as one part of a dotted host name (pod.ns.svc, node.ec2.internal). */
+  private readonly hostParts = new Map<string, string>();
 
   constructor(salt: string | Buffer = randomBytes(16)) {
     this.salt = typeof salt === 'string' ? Buffer.from(salt, 'utf8') : salt;
@@ -78,7 +80,10 @@ export class Redactor {
   /** Registers values the scrubber must also catch inside free text. */
   learn(kind: 'pod' | 'node' | 'label', value: string): void {
     if (!value || this.words.has(value)) return;
-    this.words.set(value, kind === 'pod' ? this.pod(value) : kind === 'node' ? this.node(value) : this.label(value));
+    const token = kind === 'pod' ? this.pod(value) : kind === 'node' ? this.node(value) : this.label(value);
+    this.words.set(value, token);
+    // Label values ("api", "web") are common words in DNS names; only pod and node names are host parts.
+    if (kind !== 'label') this.hostParts.set(value, token);
   }
 
   /** The free-text safety net: IPs (dotted, dashed as in node host names, v6), ARNs and learnt words. */
@@ -94,7 +99,7 @@ export class Redactor {
       if (hit) return hit;
       // Host names such as pod.ns.svc: check each dotted part.
       if (!w.includes('.')) return w;
-      return w.split('.').map((part) => this.words.get(part) ?? part).join('.');
+      return w.split('.').map((part) => this.hostParts.get(part) ?? part).join('.');
     });
   }
 
