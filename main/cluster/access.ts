@@ -4,7 +4,7 @@
  * "not-permitted" warnings; the rest is read normally. A user confined to one namespace gets
  * that namespace's city.
  */
-import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from './kube-client.js';
 import type { CaptureWarning, Permission } from '../model/types.js';
 import { resourceLabel, type ResourceSpec } from './resources.js';
 
@@ -30,12 +30,17 @@ export interface AccessPlan {
 
 export type AccessCheck = (verb: string, spec: ResourceSpec, namespace?: string) => Promise<boolean | undefined>;
 
-/** SelfSubjectAccessReview through client-node's AuthorizationV1Api; undefined when the review itself failed. */
-export function accessReviewer(kc: KubeConfig): AccessCheck {
-  const api = kc.makeApiClient(AuthorizationV1Api);
+/**
+ * SelfSubjectAccessReview (authorization.k8s.io/v1) over the connection's kept-alive client: a
+ * connect makes ~40 of them, and client-node's generated AuthorizationV1Api opens a new TLS
+ * connection for each. Undefined when the review itself failed.
+ */
+export function accessReviewer(client: KubeClient, signal?: AbortSignal): AccessCheck {
   return async (verb, spec, namespace) => {
     try {
-      const r = await api.createSelfSubjectAccessReview({
+      const r = await client.request<{ status?: { allowed?: boolean } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        method: 'POST',
+        signal,
         body: {
           apiVersion: 'authorization.k8s.io/v1',
           kind: 'SelfSubjectAccessReview',

@@ -3,7 +3,7 @@
  * batched change events, and a status that says when the city is stale. Several connections
  * can run at once (one per context); each owns its own informers and cache.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { CaptureWarning, Finding, NamespaceInfo, Permission, RoadBuilder, Snapshot } from '../model/types.js';
 import { planAccess, accessReviewer, type AccessCheck } from './access.js';
 import { detectRoadBuilder, roadBuilderFindings } from './cni-detect.js';
@@ -109,6 +109,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
   async connect(contextName: string | undefined, opts: ConnectOptions = {}): Promise<void> {
     if (this.state !== 'idle') throw new Error('ClusterConnection.connect: already used; create one connection per context');
     const signal = AbortSignal.any([this.abort.signal, ...(opts.signal ? [opts.signal] : [])]);
+    setMaxListeners(0, signal); // one listener per informer and pending request
     signal.addEventListener('abort', () => this.state !== 'failed' && this.close(), { once: true });
     this.batchMs = opts.batchMs ?? 100;
     this.setState('connecting');
@@ -119,7 +120,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
       this.discovery = await discover(this.client, RESOURCES, signal);
       const specs = RESOURCES.filter((s) => this.discovery!.versions.has(s.id)).map((spec) => ({ spec, version: this.discovery!.versions.get(spec.id)! }));
       const nsSpec = specs.find((s) => s.spec.id === 'namespaces');
-      const plan = await planAccess(specs, opts.accessCheck ?? accessReviewer(kubeConfig), {
+      const plan = await planAccess(specs, opts.accessCheck ?? accessReviewer(this.client, signal), {
         namespaces: opts.namespaces,
         defaultNamespace: info.namespace,
         listNamespaces: async () => {
@@ -191,6 +192,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
       this.lastError = ce;
       this.setState('failed');
       this.abort.abort();
+      this.client?.destroy();
       throw ce;
     }
   }
@@ -354,6 +356,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.abort.abort();
+    this.client?.destroy();
     this.setState('closed');
     this.state = 'closed';
   }

@@ -95,6 +95,40 @@ export class KubeClient {
     return new ClusterError(code, `${this.where()}: ${verb} ${path}: ${text}`, { status });
   }
 
+  private agents = new Map<string, http.Agent>();
+
+  /**
+   * client-node makes a new agent per call, i.e. a TLS handshake per request. Without a proxy we
+   * keep one keep-alive agent per TLS identity (CA, client cert/key, which exec plugins may renew).
+   */
+  private sharedAgent(opts: https.RequestOptions): http.Agent | undefined {
+    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return undefined;
+    const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
+    let agent = this.agents.get(key);
+    if (!agent) {
+      if (this.agents.size > 4) this.destroy();
+      agent = this.server.startsWith('http:')
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({
+            keepAlive: true,
+            maxSockets: 16,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            servername: opts.servername,
+            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+          });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Closes kept-alive connections. */
+  destroy(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
   private async options(method: string, signal?: AbortSignal): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = { method, headers: {} };
     try {
@@ -102,6 +136,8 @@ export class KubeClient {
     } catch (err) {
       throw new ClusterError('exec-plugin', `${this.where()}: getting credentials failed: ${(err as Error).message}`, { cause: err });
     }
+    const shared = this.sharedAgent(opts);
+    if (shared) opts.agent = shared;
     opts.headers = { ...(opts.headers as Record<string, string>), Accept: 'application/json' };
     if (signal) opts.signal = signal;
     return opts;

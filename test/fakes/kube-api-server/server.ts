@@ -251,15 +251,28 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         return send(res, 400, status(400, 'BadRequest', 'invalid continue token'));
       }
     }
-    const keys = [...store.table(key).keys()].sort();
+    const keys = store.sortedKeys(key);
+    // Binary search for the first key after the continue token.
+    let lo = 0;
+    let hi = keys.length;
+    while (after && lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid] <= after) lo = mid + 1;
+      else hi = mid;
+    }
     const items: Obj[] = [];
     let next = '';
     let remaining = 0;
-    for (const k of keys) {
-      if (after && k <= after) continue;
+    const unfiltered = !t.namespace && !q.get('labelSelector') && !q.get('fieldSelector');
+    for (let i = after ? lo : 0; i < keys.length; i++) {
+      const k = keys[i];
       const o = store.get(key, k)!;
       if (!match(o)) continue;
       if (limit > 0 && items.length >= limit) {
+        if (unfiltered) {
+          remaining = keys.length - i;
+          break;
+        }
         remaining++;
         continue;
       }

@@ -19,6 +19,7 @@ export class ObjectStore {
   /** Watches and continue tokens older than this get 410 Gone. */
   compactedRv = 1000;
   private readonly data = new Map<string, Map<string, Obj>>();
+  private readonly sorted = new Map<string, string[]>();
   private readonly history: StoredEvent[] = [];
   private readonly listeners = new Set<Listener>();
   constructor(private readonly historyLimit = 20_000) {}
@@ -27,6 +28,13 @@ export class ObjectStore {
     let t = this.data.get(resource);
     if (!t) this.data.set(resource, (t = new Map()));
     return t;
+  }
+
+  /** Keys in list order (cached until the table changes; pages of a 10,000-pod list reuse it). */
+  sortedKeys(resource: string): string[] {
+    let keys = this.sorted.get(resource);
+    if (!keys) this.sorted.set(resource, (keys = [...this.table(resource).keys()].sort()));
+    return keys;
   }
 
   get(resource: string, key: string): Obj | undefined {
@@ -48,6 +56,7 @@ export class ObjectStore {
         creationTimestamp: old?.metadata?.creationTimestamp ?? obj.metadata?.creationTimestamp ?? '2026-11-27T12:00:00Z',
       },
     };
+    if (!old) this.sorted.delete(resource);
     t.set(key, stored);
     this.record({ rv, resource, type: old ? 'MODIFIED' : 'ADDED', object: stored });
     return stored;
@@ -58,6 +67,7 @@ export class ObjectStore {
     const old = t.get(key);
     if (!old) return undefined;
     t.delete(key);
+    this.sorted.delete(resource);
     const rv = ++this.rv;
     const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } };
     this.record({ rv, resource, type: 'DELETED', object: gone });
