@@ -79,7 +79,7 @@ describe('loadManifests', () => {
     expect(m.policies.map((p) => `${p.kind}/${p.namespace ?? ''}/${p.name}`).sort()).toEqual([
       'AdminNetworkPolicy//block-monitoring',
       'CalicoGlobalNetworkPolicy//calico-log',
-      'CiliumNetworkPolicy/default/report-egress',
+      'CiliumNetworkPolicy/shop/report-egress',
       'NetworkPolicy/shop/allow-frontend',
       'NetworkPolicy/shop/default-deny',
     ]);

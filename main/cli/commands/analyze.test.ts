@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import analyze from './analyze.js';
+import { UsageError } from '../command.js';
+
+const FIX = fileURLToPath(new URL('../../../test/unit/policy/fixtures/', import.meta.url));
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await analyze.run(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: FIX, signal: new AbortController().signal });
+  return { code, out, err };
+}
+
+describe('netcity analyze', () => {
+  it('prints one line per allowed pair in txt, "All Connections" when everything is', async () => {
+    const r = await run(['shop', '--no-ip-ranges']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'shop/cart[Deployment] => default/debug[Pod] : All Connections',
+        'shop/frontend[Deployment] => default/debug[Pod] : All Connections',
+        // grpc resolves on the cart pod; its "dns" port is not declared by the pod, so UDP 53 is not open.
+        'shop/frontend[Deployment] => shop/cart[Deployment] : TCP 7070',
+        'shop/legacy-77f[ReplicaSet] => default/debug[Pod] : All Connections',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('lists IP ranges and the ports only DNS could tell (toFQDNs)', async () => {
+    const r = await run(['shop', '--focus', 'shop/report']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'shop/report[CronJob] => 0.0.0.0/0 : nothing certain (unknown: TCP 443)',
+        'shop/report[CronJob] => ::/0 : nothing certain (unknown: TCP 443)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('writes the stable json form', async () => {
+    const r = await run(['shop', '--format', 'json', '--no-ip-ranges']);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual(['peers', 'connections']);
+    expect(j.peers.find((p: { id: string }) => p.id === 'wl:shop/Deployment/cart')).toEqual({
+      id: 'wl:shop/Deployment/cart',
+      type: 'workload',
+      namespace: 'shop',
+      name: 'cart',
+      kind: 'Deployment',
+      pods: ['cart-5d8f-abcde'],
+    });
+    expect(j.connections).toContainEqual({ src: 'wl:shop/Deployment/frontend', dst: 'wl:shop/Deployment/cart', allowed: { TCP: '7070', UDP: '', SCTP: '' } });
+    const withRanges = JSON.parse((await run(['shop', '--format', 'json'])).out);
+    expect(withRanges.peers.filter((p: { type: string }) => p.type === 'ipRange')).toEqual([
+      { id: 'ip:0.0.0.0/0', type: 'ipRange', start: '0.0.0.0', end: '255.255.255.255' },
+      { id: 'ip:::/0', type: 'ipRange', start: '::', end: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' },
+    ]);
+  });
+
+  it('explains each connection per direction', async () => {
+    const r = await run(['shop', '--no-ip-ranges', '--explain', '--focus', 'shop/cart']);
+    expect(r.out).toContain(
+      [
+        'shop/frontend[Deployment] => shop/cart[Deployment] : TCP 7070',
+        '    TCP/7070: allowed: egress: source not isolated; ingress: allowed by NetworkPolicy shop/allow-frontend, ingress rule #1',
+      ].join('\n'),
+    );
+  });
+
+  it('works at pod level and with another default namespace', async () => {
+    const r = await run(['shop', '--no-ip-ranges', '--level', 'pod', '--namespace', 'scratch']);
+    expect(r.out).toContain('shop/cart-5d8f-abcde[Deployment] => scratch/debug[Pod] : All Connections');
+  });
+
+  it('writes csv, md, dot and mermaid', async () => {
+    const csv = (await run(['shop', '--no-ip-ranges', '--format', 'csv'])).out.split('\r\n');
+    expect(csv[0]).toBe('src,dst,TCP,UDP,SCTP,unknown TCP,unknown UDP,unknown SCTP');
+    expect(csv).toContain('shop/frontend[Deployment],shop/cart[Deployment],7070,,,,,');
+    const md = (await run(['shop', '--no-ip-ranges', '--format', 'md'])).out;
+    expect(md).toContain('| shop/frontend[Deployment] | shop/cart[Deployment] | TCP 7070 |  |');
+    const dot = (await run(['shop', '--no-ip-ranges', '--format', 'dot'])).out;
+    expect(dot).toMatch(/^digraph connectivity \{/);
+    expect(dot).toContain('"wl:shop/Deployment/frontend" -> "wl:shop/Deployment/cart" [label="TCP 7070"];');
+    const mm = (await run(['shop', '--no-ip-ranges', '--format', 'mermaid'])).out;
+    expect(mm.split('\n')[0]).toBe('flowchart LR');
+    expect(mm).toMatch(/n\d+ -->\|"TCP 7070"\| n\d+/);
+  });
+
+  it('reports bad input by file and document, analyses the rest, exits 1', async () => {
+    const r = await run(['bad', 'shop', '--no-ip-ranges']);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toContain('error: bad/broken.yaml: document 4 (Widget w1): unknown kind Widget (example.com/v1): not analysed; remove it or check the apiVersion');
+    expect(lines).toContain(
+      "error: bad/broken.yaml: document 6 (NetworkPolicy/good-one/bad-selector): spec.podSelector.matchExpressions[0]: unknown operator 'Equals' (use In, NotIn, Exists, DoesNotExist)",
+    );
+    expect(lines).toContain("error: bad/broken.yaml: document 6 (NetworkPolicy/good-one/bad-selector): spec.ingress[0].from[0].ipBlock.cidr: invalid CIDR '10.0.0.0/33' (rule part ignored)");
+    expect(lines.some((l) => l.startsWith('error: bad/truncated.yaml: document 1: not valid YAML/JSON'))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(/^\d+ problems in the input \(listed above\); 7 files read, 6 policies and 5 pods analysed without the bad parts$/);
+    expect(r.out).toContain('shop/frontend[Deployment] => shop/cart[Deployment] : TCP 7070');
+  });
+
+  it('says so when a path does not exist', async () => {
+    const r = await run(['nope']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: nope: no such file or folder; check the path');
+  });
+
+  it('rejects bad arguments with usage errors', async () => {
+    await expect(run([])).rejects.toThrow(UsageError);
+    await expect(run(['shop', '--format', 'xml'])).rejects.toThrow('--format: expected one of txt, json, csv, md, dot, mermaid, got "xml"');
+    await expect(run(['shop', '--level', 'node'])).rejects.toThrow('--level: expected workload or pod');
+    await expect(run(['shop', '--focus', 'cart'])).rejects.toThrow('--focus: expected ns/name');
+    await expect(run(['shop', '--focus', 'shop/none'])).rejects.toThrow('--focus shop/none: no such workload');
+    await expect(run(['shop', '--bogus'])).rejects.toThrow(UsageError);
+  });
+});
