@@ -25,6 +25,10 @@ for p in "$APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$KCM_PORT" "$SCHEDULE
   fi
 done
 
+# Any failure from here on stops what was started, so a failed up leaves no daemons behind.
+cleanup_on_failure() { local rc=$?; [ "$rc" = 0 ] || { log "up.sh failed (exit $rc); stopping what it started"; NETCITY_CLUSTER_KEEP_LOGS=1 "$CLUSTER_DIR/down.sh" >/dev/null 2>&1; }; }
+trap cleanup_on_failure EXIT
+
 rm -rf "$RUN_DIR"
 mkdir -p "$RUN_DIR/pki" "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/exec"
 chmod 700 "$RUN_DIR"
@@ -115,7 +119,6 @@ wait_for() { # <what> <seconds> <command...>
     if [ "$(date +%s)" -ge "$deadline" ]; then
       log "$what not ready after ${secs}s; last log lines:"
       tail -20 "$RUN_DIR/logs/"*"$what"*.log >&2 2>/dev/null || true
-      "$CLUSTER_DIR/down.sh" >/dev/null 2>&1 || true
       die "$what did not become ready within ${secs}s (logs: $RUN_DIR/logs/)"
     fi
     sleep 0.3
