@@ -1,8 +1,9 @@
 /**
  * Synthetic Hubble flows for the fake relay: a deterministic pool of realistic flows (pods with
  * workloads, services, world/DNS, drops with policies, HTTP and DNS L7), stamped with a fresh
- * time and uuid on each use. Pre-encoded once so a high rate costs the server little: protobuf
- * merges repeated embedded messages, so "body bytes + {flow:{time,uuid}} bytes" decodes as one flow.
+ * time and uuid on each use. Each body's Flow bytes are encoded once; per use only the time and
+ * uuid fields are appended (protobuf fields may come in any order) and the response is framed
+ * by hand, so a high rate costs the server little.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -67,18 +68,47 @@ export function syntheticFlowBody(k: number): Obj {
   return f;
 }
 
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+const tag = (field: number, wireType: number): number[] => varint(field * 8 + wireType);
+
+/** google.protobuf.Timestamp as a length-delimited field. */
+function timestampField(field: number, seconds: number, nanos: number): Buffer {
+  const body = [...tag(1, 0), ...varint(seconds), ...(nanos ? [...tag(2, 0), ...varint(nanos)] : [])];
+  return Buffer.from([...tag(field, 2), ...varint(body.length), ...body]);
+}
+
+function stringField(field: number, value: string): Buffer {
+  const b = Buffer.from(value);
+  return Buffer.concat([Buffer.from([...tag(field, 2), ...varint(b.length)]), b]);
+}
+
 export class SyntheticFlows {
   private readonly bodies: Obj[] = [];
-  private readonly encodedBodies: Buffer[] = [];
+  private readonly flowBytes: Buffer[] = [];
+  private readonly nodeNameFields: Buffer[] = [];
 
   constructor(
-    private readonly relay: FakeRelay,
+    relay: FakeRelay,
     poolSize = 512,
   ) {
     for (let k = 0; k < poolSize; k++) {
       const body = syntheticFlowBody(k);
       this.bodies.push(body);
-      this.encodedBodies.push(relay.encode({ flow: body, node_name: body.node_name }));
+      // {flow: body} is tag(1) + length + Flow bytes: keep the Flow bytes.
+      const resp = relay.encode({ flow: body });
+      let i = 1;
+      while (resp[i] & 0x80) i++;
+      this.flowBytes.push(resp.subarray(i + 1));
+      this.nodeNameFields.push(stringField(1000, body.node_name));
     }
   }
 
@@ -89,7 +119,9 @@ export class SyntheticFlows {
     time.nanos += i % 1_000_000; // distinct times within a tick, still within the same ms
     const uuid = `syn-${i}`;
     const resp = { flow: { ...this.bodies[k], time, uuid }, node_name: this.bodies[k].node_name, time };
-    const stamp = this.relay.encode({ flow: { time, uuid }, time });
-    return { resp, encoded: Buffer.concat([this.encodedBodies[k], stamp]) };
+    const seconds = Number(time.seconds);
+    const flow = Buffer.concat([this.flowBytes[k], timestampField(1, seconds, time.nanos), stringField(34, uuid)]);
+    const encoded = Buffer.concat([Buffer.from([...tag(1, 2), ...varint(flow.length)]), flow, this.nodeNameFields[k], timestampField(1001, seconds, time.nanos)]);
+    return { resp, encoded };
   };
 }
