@@ -9,6 +9,7 @@ import type { CaptureWarning, FlowRecord } from '../model/types.js';
 import { flowRecordOf, lostEventsWarning, nodeConnected, nodeStatusWarnings, timestampMs, type FlowMappingOptions } from './hubble-flow.js';
 import { getFlowsRequestOf, type FlowQuery, type Timestamp, type WireGetFlowsRequest } from './flow-query.js';
 import { loadObserverProto } from './proto.js';
+import { decodeGetFlowsResponse } from './flow-decoder.js';
 
 /** Where the server listens for one connection attempt; `close` ends e.g. the port-forward. */
 export interface RelayConnection {
@@ -147,6 +148,15 @@ function fingerprint(f: Obj): string {
   const l4 = f.l4 ?? {};
   const ports = l4.TCP ?? l4.UDP ?? l4.SCTP ?? {};
   return `${f.time?.seconds}.${f.time?.nanos}|${f.node_name ?? ''}|${ip.source}:${ports.source_port}>${ip.destination}:${ports.destination_port}|${f.verdict}|${f.Type}|${f.trace_observation_point ?? ''}|${f.is_reply?.value ?? ''}`;
+}
+
+/** GetFlows responses are decoded by the fast decoder; a malformed one becomes a warning, not a broken stream. */
+function decodeResponse(buf: Buffer): Obj {
+  try {
+    return decodeGetFlowsResponse(buf);
+  } catch (e) {
+    return { malformed: (e as Error).message };
+  }
 }
 
 export class HubbleClient {
@@ -307,6 +317,10 @@ export class HubbleClient {
     let resumeGuard: Timestamp | undefined;
 
     const onResponse = (r: Obj): void => {
+      if (r.malformed) {
+        h.onWarning?.({ time: Date.now(), kind: 'stream-error', subject: this.target, message: `${this.target}: skipped an unreadable response (${r.malformed})` });
+        return;
+      }
       const f = r.flow as Obj | undefined;
       const respTime = asTimestamp(r.time);
       if (f) {
@@ -363,7 +377,7 @@ export class HubbleClient {
         resumeGuard = last;
         outcome = await new Promise((resolve) => {
           const m = this.methods.GetFlows;
-          const call = client.makeServerStreamRequest(METHOD + 'GetFlows', m.requestSerialize, m.responseDeserialize, requestFor(), {});
+          const call = client.makeServerStreamRequest(METHOD + 'GetFlows', m.requestSerialize, decodeResponse, requestFor(), {});
           let settled = false;
           const done = (o: typeof outcome) => {
             if (settled) return;
