@@ -209,17 +209,23 @@ export function readPeers(db: Database.Database): Map<number, PeerId> {
   return m;
 }
 
-export function flowFromRow(r: Row, peers: Map<number, PeerId>): FlowRecord {
-  const labels = parse<[string[] | null, string[] | null] | null>(r.labels, null);
+/** Identity label sets by interned number. */
+export function readLabelSets(db: Database.Database): Map<number, string[]> {
+  const m = new Map<number, string[]>();
+  for (const r of db.prepare('SELECT id, labels FROM label_sets').iterate() as Iterable<{ id: number; labels: string }>) m.set(r.id, JSON.parse(r.labels) as string[]);
+  return m;
+}
+
+export function flowFromRow(r: Row, peers: Map<number, PeerId>, labelSets: Map<number, string[]>): FlowRecord {
   const src: FlowEndpoint = { peer: peers.get(r.src)! };
   const dst: FlowEndpoint = { peer: peers.get(r.dst)! };
   if (r.src_wl !== null) src.workload = peers.get(r.src_wl);
   put(src, 'ip', r.src_ip);
-  if (labels?.[0]) src.labels = labels[0];
+  if (r.src_labels !== null) src.labels = [...labelSets.get(r.src_labels)!];
   put(src, 'port', r.src_port);
   if (r.dst_wl !== null) dst.workload = peers.get(r.dst_wl);
   put(dst, 'ip', r.dst_ip);
-  if (labels?.[1]) dst.labels = labels[1];
+  if (r.dst_labels !== null) dst.labels = [...labelSets.get(r.dst_labels)!];
   put(dst, 'port', r.dst_port);
   const f: FlowRecord = { time: r.time, source: r.source, src, dst, protocol: r.protocol, verdict: r.verdict };
   put(f, 'port', r.port);
@@ -246,7 +252,8 @@ export function readFlows(db: Database.Database, limit: number, from?: number, t
     .prepare('SELECT * FROM flows WHERE time >= ? AND time <= ? ORDER BY time DESC, id DESC LIMIT ?')
     .all(from ?? Number.MIN_SAFE_INTEGER, to ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
   const peers = readPeers(db);
-  const out = rows.map((r) => flowFromRow(r, peers));
+  const labelSets = readLabelSets(db);
+  const out = rows.map((r) => flowFromRow(r, peers, labelSets));
   out.reverse();
   return out;
 }

@@ -158,8 +158,11 @@ export class FlowInserter {
   private readonly peerIds = new Map<PeerId, number>();
   private nextPeer: number;
   private readonly insertPeer: Database.Statement;
+  private readonly labelIds = new Map<string, number>();
+  private nextLabels: number;
+  private readonly insertLabels: Database.Statement;
   private readonly insertFlow: Database.Statement;
-  private readonly row: unknown[] = new Array(27);
+  private readonly row: unknown[] = new Array(28);
 
   constructor(db: Database.Database) {
     for (const r of db.prepare('SELECT id, peer FROM peers').iterate() as Iterable<{ id: number; peer: string }>) {
@@ -168,10 +171,16 @@ export class FlowInserter {
     const max = db.prepare('SELECT MAX(id) AS m FROM peers').get() as { m: number | null };
     this.nextPeer = (max.m ?? 0) + 1;
     this.insertPeer = db.prepare('INSERT INTO peers (id, peer) VALUES (?, ?)');
+    for (const r of db.prepare('SELECT id, labels FROM label_sets').iterate() as Iterable<{ id: number; labels: string }>) {
+      this.labelIds.set((JSON.parse(r.labels) as string[]).join('\n'), r.id);
+    }
+    const maxL = db.prepare('SELECT MAX(id) AS m FROM label_sets').get() as { m: number | null };
+    this.nextLabels = (maxL.m ?? 0) + 1;
+    this.insertLabels = db.prepare('INSERT INTO label_sets (id, labels) VALUES (?, ?)');
     this.insertFlow = db.prepare(
       `INSERT INTO flows (time, source, src, src_wl, src_ip, src_port, dst, dst_wl, dst_ip, dst_port, protocol, port, verdict,
-        drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, labels, road_src, road_dst, road_port)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, src_labels, dst_labels, road_src, road_dst, road_port)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -185,18 +194,34 @@ export class FlowInserter {
     return n;
   }
 
+  labels(list: string[] | undefined): number | null {
+    if (list === undefined) return null;
+    const key = list.join('\n');
+    let n = this.labelIds.get(key);
+    if (n === undefined) {
+      n = this.nextLabels++;
+      this.insertLabels.run(n, JSON.stringify(list));
+      this.labelIds.set(key, n);
+    }
+    return n;
+  }
+
   /** Inserts one flow; returns its time. */
   insert(f: FlowRecord): number {
     const road = roadOf(f);
     const row = this.row;
     row[0] = f.time;
     row[1] = f.source;
-    row[2] = this.peer(f.src.peer);
-    row[3] = f.src.workload === undefined ? null : this.peer(f.src.workload);
+    const src = this.peer(f.src.peer);
+    const srcWl = f.src.workload === undefined ? null : this.peer(f.src.workload);
+    const dst = this.peer(f.dst.peer);
+    const dstWl = f.dst.workload === undefined ? null : this.peer(f.dst.workload);
+    row[2] = src;
+    row[3] = srcWl;
     row[4] = f.src.ip ?? null;
     row[5] = f.src.port ?? null;
-    row[6] = this.peer(f.dst.peer);
-    row[7] = f.dst.workload === undefined ? null : this.peer(f.dst.workload);
+    row[6] = dst;
+    row[7] = dstWl;
     row[8] = f.dst.ip ?? null;
     row[9] = f.dst.port ?? null;
     row[10] = f.protocol;
@@ -212,10 +237,16 @@ export class FlowInserter {
     row[20] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
     row[21] = f.bytes ?? null;
     row[22] = f.packets ?? null;
-    row[23] = f.src.labels || f.dst.labels ? JSON.stringify([f.src.labels ?? null, f.dst.labels ?? null]) : null;
-    row[24] = this.peer(road.src);
-    row[25] = this.peer(road.dst);
-    row[26] = road.port ?? null;
+    row[23] = this.labels(f.src.labels);
+    row[24] = this.labels(f.dst.labels);
+    // The road's ends are usually the flow's workloads: reuse their ids instead of hashing again.
+    const a = f.src.workload ?? f.src.peer;
+    const b = f.dst.workload ?? f.dst.peer;
+    const aId = srcWl ?? src;
+    const bId = dstWl ?? dst;
+    row[25] = road.src === a ? aId : road.src === b ? bId : this.peer(road.src);
+    row[26] = road.dst === b ? bId : road.dst === a ? aId : this.peer(road.dst);
+    row[27] = road.port ?? null;
     this.insertFlow.run(row);
     return f.time;
   }

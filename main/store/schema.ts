@@ -14,7 +14,7 @@ export interface Migration {
   sql: string;
 }
 
-/** Peers are interned (flows repeat the same few thousand ids millions of times). */
+/** Peers and identity label sets are interned (flows repeat the same few thousand of each millions of times). */
 const V1 = `
 CREATE TABLE schema_version (
   version INTEGER PRIMARY KEY,
@@ -116,6 +116,10 @@ CREATE TABLE peers (
   id INTEGER PRIMARY KEY,
   peer TEXT NOT NULL UNIQUE
 );
+CREATE TABLE label_sets (
+  id INTEGER PRIMARY KEY,
+  labels TEXT NOT NULL UNIQUE
+);
 CREATE TABLE flows (
   id INTEGER PRIMARY KEY,
   time INTEGER NOT NULL,
@@ -141,7 +145,8 @@ CREATE TABLE flows (
   no_reply INTEGER,
   bytes INTEGER,
   packets INTEGER,
-  labels TEXT,
+  src_labels INTEGER,
+  dst_labels INTEGER,
   road_src INTEGER NOT NULL,
   road_dst INTEGER NOT NULL,
   road_port INTEGER
