@@ -1,36 +1,20 @@
 /**
- * The map an export draws when the caller has none (CLI, bench): the map model built with the
- * policy engine's fences and verdicts. The app passes its own map (with its overlays) instead.
+ * The city an export draws when the caller has none open (CLI, bench): the same City the app
+ * opens (policy engine view, findings, map model), so a CLI export matches what the app shows.
+ * The app passes its own snapshot and map (with its window and overlays) to exportCity instead.
  */
-import { buildMapModel, type BuildOptions } from '../map/build.js';
+import type { CityKind } from '../api/contract.js';
+import { City } from '../city/city.js';
 import type { MapModel } from '../map/model.js';
-import type { PolicyView } from '../map/policy-view.js';
 import type { Snapshot } from '../model/types.js';
-import { createPolicyEngine } from '../policy/index.js';
 
-/** A PolicyView over the engine; verdicts are memoised because the builder asks per port label. */
-export function enginePolicyView(s: Snapshot): PolicyView {
-  const engine = createPolicyEngine({ namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services });
-  const verdicts = new Map<string, 'allowed' | 'denied' | 'unknown'>();
-  return {
-    fences: (pod) => engine.fences(pod),
-    verdict(src, dst, protocol, port) {
-      const key = `${src}|${dst}|${protocol}|${port}`;
-      let v = verdicts.get(key);
-      if (!v) {
-        try {
-          v = engine.evaluate(src, dst, protocol, port).verdict;
-        } catch {
-          v = 'unknown'; // an engine gap must not stop an export; the road shows as unknown
-        }
-        verdicts.set(key, v);
-      }
-      return v;
-    },
-    allowedPorts: (src, dst) => engine.allowedPorts(src, dst),
-  };
+export interface ExportCity {
+  /** The snapshot with the app's computed findings. */
+  snapshot: Snapshot;
+  map: MapModel;
 }
 
-export function buildExportMap(snapshot: Snapshot, opts: BuildOptions = {}): MapModel {
-  return buildMapModel(snapshot, { policy: enginePolicyView(snapshot), ...opts });
+export function openCityForExport(snapshot: Snapshot, kind: CityKind = 'snapshot', opts: { possibleRoads?: boolean } = {}): ExportCity {
+  const city = new City({ id: snapshot.id, kind, snapshot });
+  return { snapshot: city.snapshot, map: city.map({ possibleRoads: opts.possibleRoads }) };
 }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExportMap } from '../../../main/export/city-map.js';
+import { openCityForExport } from '../../../main/export/city-map.js';
 import { exportCity, EXPORT_FORMATS, type ExportFormat } from '../../../main/export/index.js';
 import { ChromiumRasterizer } from '../../../main/export/rasterize.js';
 import type { MapModel } from '../../../main/map/model.js';
@@ -21,8 +21,7 @@ const NOW = Date.UTC(2026, 10, 27, 22, 0, 0);
 
 beforeAll(() => {
   mkdirSync(OUT, { recursive: true });
-  snapshot = demoSnapshot();
-  map = buildExportMap(snapshot);
+  ({ snapshot, map } = openCityForExport(demoSnapshot(), 'demo'));
 });
 afterAll(() => raster.close());
 
