@@ -254,8 +254,17 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
   /** Sends what changed since the last batch. */
   flush(): void {
     const change = this.inventory.takeChanges();
+    if (change?.namespaces && this.namespaces) {
+      // Namespace objects are read cluster-wide; the city shows only the chosen ones.
+      const keep = new Set(this.namespaces);
+      const ns = change.namespaces;
+      ns.added = ns.added.filter((n) => keep.has(n.name));
+      ns.updated = ns.updated.filter((n) => keep.has(n.name));
+      ns.removed = ns.removed.filter((id) => keep.has(id.slice('ns:'.length)));
+      if (ns.added.length + ns.updated.length + ns.removed.length === 0) delete change.namespaces;
+    }
     const rb = this.refreshRoadBuilder();
-    if (!change && !rb) return;
+    if ((!change || Object.keys(change).length === 0) && !rb) return;
     const ev: ClusterChange = { context: this.contextName, seq: ++this.seq, time: Date.now(), ...(change ?? {}) };
     if (rb) Object.assign(ev, rb);
     this.emit('change', ev);

@@ -111,7 +111,7 @@ export class KubeClient {
         ? new http.Agent({ keepAlive: true })
         : new https.Agent({
             keepAlive: true,
-            maxSockets: 16,
+            // No socket cap: every watch holds one connection for minutes.
             ca: opts.ca,
             cert: opts.cert,
             key: opts.key,
