@@ -16,7 +16,7 @@ import type {
 } from '../model/types.js';
 import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
 
-const cityId = string({ min: 1, max: 200, pattern: /^[\w.:@/-]+$/, what: 'a city id' });
+const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
 const peer = string({ min: 1, max: 600 });
 const path = string({ min: 1, max: 4096 });
 const window = optional(object({ from: optional(number({ min: 0 })), to: optional(number({ min: 0 })) }));

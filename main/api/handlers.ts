@@ -21,7 +21,7 @@ export type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultO
 export function createHandlers(b: Backend): Handlers {
   const cluster = clusterArea(b);
   const files = filesArea(b);
-  const capture = captureArea(b);
+  const capture = captureArea(b, (id) => cluster.connection(id));
   const probes = probesArea(b);
   const exporter = exportArea(b);
   return {

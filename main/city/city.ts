@@ -5,7 +5,7 @@
 import type { CityKind, CitySummary } from '../api/contract.js';
 import { buildMapModel } from '../map/build.js';
 import type { MapModel } from '../map/model.js';
-import type { Snapshot } from '../model/types.js';
+import type { RoadAggregate, Snapshot } from '../model/types.js';
 import { aggregateFlows } from '../flows/aggregate.js';
 import { computeFindings } from './findings.js';
 import { createEngineView, type EngineView } from './policy-adapter.js';
@@ -28,6 +28,8 @@ export class City {
   private snap: Snapshot;
   private engineCache?: EngineView;
   private mapCache = new Map<string, MapModel>();
+  /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
+  windowRoads?: (from?: number, to?: number) => RoadAggregate[];
   /** Bumped on every change so the UI can tell stale answers from fresh ones. */
   revision = 0;
 
@@ -77,6 +79,7 @@ export class City {
 
   /** Roads of the flows inside a time window (raw flows in memory; the store answers for files). */
   roadsInWindow(window: { from?: number; to?: number }) {
+    if (this.windowRoads) return this.windowRoads(window.from, window.to);
     const from = window.from ?? -Infinity;
     const to = window.to ?? Infinity;
     return aggregateFlows(this.snap.flows.filter((f) => f.time >= from && f.time <= to), { maxRawFlows: 0 });

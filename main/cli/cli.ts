@@ -7,6 +7,12 @@ import { UsageError, type CliIO, type Command } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   serve: () => import('./commands/serve.js'),
+  analyze: () => import('./commands/analyze.js'),
+  snapshot: () => import('./commands/snapshot.js'),
+  'import-flows': () => import('./commands/import-flows.js'),
+  diff: () => import('./commands/diff.js'),
+  export: () => import('./commands/export.js'),
+  probe: () => import('./commands/probe.js'),
 };
 
 function helpText(commands: Command[]): string {

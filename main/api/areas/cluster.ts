@@ -1,8 +1,101 @@
+/**
+ * Live clusters: contexts from the kubeconfig, and one connection per context whose inventory
+ * keeps its city current. Watch changes reach the UI as incremental, batched city.changed events;
+ * flows, probes, positions and notes of the city survive every update. Credentials stay here.
+ */
+import { ClusterConnection, type ClusterChange, type ConnectionStatus } from '../../cluster/connection.js';
+import { kubeconfigFiles, listContexts } from '../../cluster/kubeconfig.js';
+import type { Snapshot } from '../../model/types.js';
 import type { Backend } from '../backend.js';
-import type { ArgsOf, ResultOf } from '../contract.js';
-export function clusterArea(_b: Backend) {
+import type { ArgsOf, CitySummary, ResultOf } from '../contract.js';
+
+/** The live inventory with everything the city gathered itself (flows, probes, notes...). */
+export function withCityState(live: Snapshot, city: Snapshot): Snapshot {
   return {
-    async listContexts(_p?: string): Promise<ResultOf<'contexts.list'>> { return { contexts: [], files: [] }; },
-    async connect(_a: ArgsOf<'cluster.connect'>): Promise<ResultOf<'cluster.connect'>> { throw new Error('WIP'); },
+    ...live,
+    id: city.id,
+    name: city.name,
+    flows: city.flows,
+    roads: city.roads,
+    probes: city.probes,
+    positions: city.positions,
+    notes: city.notes,
+    window: city.window,
+    warnings: [...live.warnings, ...city.warnings.filter((w) => w.kind !== 'not-permitted')].slice(-5000),
+    findings: [...live.findings, ...city.findings.filter((f) => !f.id.startsWith('city:') && !live.findings.some((l) => l.id === f.id))],
+  };
+}
+
+function changeCounts(c: ClusterChange) {
+  let added = 0;
+  let updated = 0;
+  let removed = 0;
+  for (const k of [c.namespaces, c.nodes, c.workloads, c.pods, c.services, c.policies]) {
+    if (!k) continue;
+    added += k.added.length;
+    updated += k.updated.length;
+    removed += k.removed.length;
+  }
+  return { added, updated, removed };
+}
+
+export function clusterArea(b: Backend) {
+  const connections = new Map<string, ClusterConnection>();
+  return {
+    connection(cityId: string): ClusterConnection | undefined {
+      return connections.get(cityId);
+    },
+    async listContexts(path?: string): Promise<ResultOf<'contexts.list'>> {
+      const source = { path: path ?? b.options.kubeconfigPath };
+      let files: string[] = [];
+      try {
+        files = kubeconfigFiles(source);
+        const contexts = await listContexts(source);
+        return { contexts: contexts.map(({ file: _file, ...c }) => c), files };
+      } catch (err) {
+        return { contexts: [], files, error: (err as Error).message };
+      }
+    },
+    async connect(a: ArgsOf<'cluster.connect'>): Promise<CitySummary> {
+      const id = `live:${a.context}`;
+      if (b.cities.has(id)) {
+        b.selected = id;
+        return b.summary(id);
+      }
+      const conn = new ClusterConnection();
+      const { taskId, done } = b.tasks.start(`Connecting to ${a.context}`, async (task) => {
+        task.signal.addEventListener('abort', () => conn.close(), { once: true });
+        await conn.connect(a.context, { namespaces: a.namespaces, kubeconfig: { path: a.kubeconfigPath ?? b.options.kubeconfigPath }, signal: task.signal });
+      });
+      void taskId;
+      try {
+        await done;
+      } catch (err) {
+        conn.close();
+        throw err;
+      }
+      const city = b.addCity('live', conn.snapshot(), { id });
+      connections.set(id, conn);
+      city.status = 'live';
+      conn.on('change', (change) => {
+        if (!b.cities.has(id)) return;
+        const policiesChanged = !!change.policies || !!change.pods || !!change.namespaces;
+        city.update(withCityState(conn.snapshot(), city.snapshot), { policiesChanged });
+        b.cityChanged(id, 'watch', changeCounts(change));
+      });
+      conn.on('status', (s: ConnectionStatus) => {
+        if (!b.cities.has(id)) return;
+        const before = city.status;
+        city.status = s.state === 'live' ? (city.status === 'capturing' ? 'capturing' : 'live') : s.state === 'stale' || s.state === 'failed' ? 'stale' : city.status;
+        city.statusMessage = s.state === 'stale' || s.state === 'failed' ? `${s.lastError?.message ?? 'connection lost'} — showing the last known state` : undefined;
+        if (city.status !== before) b.cityChanged(id, 'status');
+      });
+      conn.on('error', (err) => b.emit('notice', { level: 'warning', message: `${a.context}: ${err.message}` }));
+      city.disposers.push(() => {
+        conn.close();
+        connections.delete(id);
+      });
+      return b.summary(id);
+    },
   };
 }

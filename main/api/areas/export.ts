@@ -1,5 +1,31 @@
+/** Exports from the app: the same exporters as `netcity export`, fed the city's current map. */
+import { exportCity } from '../../export/index.js';
 import type { Backend } from '../backend.js';
-import type { ArgsOf, ResultOf } from '../contract.js';
-export function exportArea(_b: Backend) {
-  return { async render(_a: ArgsOf<'export.render'>): Promise<ResultOf<'export.render'>> { throw new Error('WIP'); } };
+import type { ArgsOf, ExportResult } from '../contract.js';
+
+export function exportArea(b: Backend) {
+  return {
+    async render(a: ArgsOf<'export.render'>): Promise<ExportResult> {
+      const city = b.city(a.cityId);
+      const map = city.map({ window: a.window });
+      const { done } = b.tasks.start(`Exporting ${a.format.toUpperCase()}`, (task) =>
+        exportCity({
+          snapshot: city.snapshot,
+          map,
+          format: a.format,
+          selection: a.selection,
+          redact: a.redact,
+          scale: a.scale,
+          background: a.background,
+          findings: city.snapshot.findings,
+          signal: task.signal,
+          onProgress: (p) => task.progress(Math.round(p.fraction * 100), 100, p.message),
+        }),
+      );
+      const r = await done;
+      const binary = Buffer.isBuffer(r.data);
+      const data = binary ? (r.data as Buffer).toString('base64') : (r.data as string);
+      return { fileName: r.fileName, mime: r.mime, encoding: binary ? 'base64' : 'utf8', data, bytes: binary ? (r.data as Buffer).length : Buffer.byteLength(r.data as string) };
+    },
+  };
 }

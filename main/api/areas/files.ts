@@ -1,16 +1,174 @@
+/** Snapshots on disk (library, open, save), flow imports, manifests as a city, and diffs. */
+import { basename, dirname, resolve } from 'node:path';
+import { diffSnapshots, formatDiffText } from '../../diff/index.js';
+import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
+import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
+import { buildMapModel } from '../../map/build.js';
+import type { FlowRecord, Snapshot } from '../../model/types.js';
+import { openSnapshot, roadsInWindow, saveSnapshot, SnapshotFile } from '../../store/index.js';
+import { SnapshotLibrary } from '../../store/library.js';
+import { createEngineView } from '../../city/policy-adapter.js';
+import { mergeDiffCity, diffMarks } from '../../city/diff-view.js';
 import type { Backend } from '../backend.js';
-import type { ArgsOf, ResultOf } from '../contract.js';
-export function filesArea(_b: Backend) {
-  const wip = async (..._x: unknown[]): Promise<never> => { throw new Error('WIP'); };
+import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../contract.js';
+import { inventoryResolver, mergeFlows, seededAggregator } from './flow-merge.js';
+
+function emptySnapshot(name: string): Snapshot {
   return {
-    list: async (): Promise<ResultOf<'snapshots.list'>> => [],
-    save: (a: ArgsOf<'snapshots.save'>): Promise<ResultOf<'snapshots.save'>> => wip(a),
-    open: (p: string): Promise<ResultOf<'snapshots.open'>> => wip(p),
-    rename: (p: string, n: string): Promise<ResultOf<'snapshots.rename'>> => wip(p, n),
-    remove: (p: string): Promise<ResultOf<'snapshots.delete'>> => wip(p),
-    duplicate: (p: string): Promise<ResultOf<'snapshots.duplicate'>> => wip(p),
-    diff: (a: string, c: string): Promise<ResultOf<'snapshots.diff'>> => wip(a, c),
-    importFlows: (a: ArgsOf<'flows.import'>): Promise<ResultOf<'flows.import'>> => wip(a),
-    openManifests: (p: string[]): Promise<ResultOf<'manifests.open'>> => wip(p),
+    model: 1,
+    id: `import-${Date.now().toString(36)}`,
+    name,
+    createdAt: Date.now(),
+    cluster: { name, source: 'import' },
+    roadBuilder: { name: 'unknown', enforcesNetworkPolicy: 'unknown', policyKinds: [], flowSources: ['import'], details: {}, evidence: [] },
+    window: {},
+    namespaces: [],
+    nodes: [],
+    workloads: [],
+    pods: [],
+    services: [],
+    policies: [],
+    flows: [],
+    roads: [],
+    probes: [],
+    findings: [],
+    warnings: [],
+    permissions: [],
+    positions: {},
+    notes: [],
+  };
+}
+
+export function filesArea(b: Backend) {
+  const library = () => new SnapshotLibrary(b.settings.snapshotDir);
+  const entryOf = (path: string): SnapshotEntry => {
+    const info = library()
+      .list()
+      .find((e) => e.path === path);
+    if (info) {
+      return { path, name: info.name ?? basename(path), cluster: info.cluster ?? '', createdAt: info.createdAt ?? info.modifiedAt, sizeBytes: info.sizeBytes, pods: info.counts?.pods ?? 0, flows: info.counts?.flows ?? 0 };
+    }
+    const f = SnapshotFile.open(path, { check: 'none' });
+    try {
+      const h = f.header();
+      const info = f.info();
+      const pods = (f.db.prepare('SELECT COUNT(*) AS n FROM pods').get() as { n: number }).n;
+      return { path, name: h.name, cluster: h.cluster.name, createdAt: h.createdAt, sizeBytes: info.sizeBytes, pods, flows: info.flows.count };
+    } finally {
+      f.close();
+    }
+  };
+  const inLibrary = (path: string) => {
+    const lib = library();
+    if (dirname(resolve(path)) !== resolve(lib.dir)) throw new Error(`${path} is not in the snapshot library (${lib.dir}); open it instead`);
+    return { lib, file: basename(path) };
+  };
+
+  const openPath = async (path: string): Promise<CitySummary> => {
+    const full = resolve(path);
+    const snap = openSnapshot(full, { maxRawFlows: b.settings.maxRawFlows });
+    const city = b.addCity('snapshot', snap, { filePath: full });
+    // The timeline reads the file: all stored flows, not only the ones loaded.
+    city.windowRoads = (from, to) => roadsInWindow(full, from, to);
+    return b.summary(city.id);
+  };
+
+  return {
+    async list(): Promise<SnapshotEntry[]> {
+      return library()
+        .list()
+        .filter((e) => !e.error)
+        .map((e) => ({ path: e.path, name: e.name ?? e.file, cluster: e.cluster ?? '', createdAt: e.createdAt ?? e.modifiedAt, sizeBytes: e.sizeBytes, pods: e.counts?.pods ?? 0, flows: e.counts?.flows ?? 0 }));
+    },
+    async save(a: ArgsOf<'snapshots.save'>): Promise<SnapshotEntry> {
+      const city = b.city(a.cityId);
+      const snap = { ...city.snapshot, name: a.name ?? city.snapshot.name };
+      let path: string;
+      if (a.path) {
+        path = resolve(a.path.endsWith('.netcity') ? a.path : `${a.path}.netcity`);
+        saveSnapshot(path, snap);
+      } else path = library().pathOf(library().save(snap, snap.name));
+      city.filePath ??= path;
+      return entryOf(path);
+    },
+    open: openPath,
+    async rename(path: string, name: string): Promise<SnapshotEntry> {
+      const { lib, file } = inLibrary(path);
+      return entryOf(lib.pathOf(lib.rename(file, name)));
+    },
+    async remove(path: string): Promise<{ ok: true }> {
+      const { lib, file } = inLibrary(path);
+      lib.delete(file);
+      return { ok: true };
+    },
+    async duplicate(path: string): Promise<SnapshotEntry> {
+      const { lib, file } = inLibrary(path);
+      return entryOf(lib.pathOf(lib.duplicate(file)));
+    },
+    async diff(aId: string, bId: string): Promise<DiffView> {
+      const A = b.city(aId);
+      const B = b.city(bId);
+      const d = diffSnapshots(A.snapshot, B.snapshot);
+      const merged = mergeDiffCity(A.snapshot, B.snapshot, d);
+      const map = buildMapModel(merged, { policy: createEngineView(merged), cityId: bId });
+      const marks = diffMarks(d, map);
+      const s = d.summary;
+      const line = (label: string, key: string) => {
+        const c = s[key] ?? {};
+        const parts = Object.entries(c).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`);
+        return parts.length ? `${label}: ${parts.join(', ')}` : undefined;
+      };
+      const summary = [
+        line('Namespaces', 'namespaces'),
+        line('Workloads', 'workloads'),
+        line('Pods', 'pods'),
+        line('Services', 'services'),
+        line('Policies', 'policies'),
+        line('Roads', 'roads'),
+        line('Connectivity', 'connectivity'),
+      ].filter((x): x is string => !!x);
+      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), map };
+    },
+    async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
+      if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
+      const city = a.cityId ? b.city(a.cityId) : b.addCity('import', emptySnapshot(basename(a.fileName)));
+      const snap = city.snapshot;
+      const aggregator = seededAggregator(snap);
+      const flows: FlowRecord[] = [];
+      const max = b.settings.maxRawFlows;
+      const { taskId, done } = b.tasks.start(`Importing ${basename(a.fileName)}`, async (task) => {
+        const opts = {
+          aggregator,
+          resolver: inventoryResolver(snap),
+          source: 'import' as const,
+          signal: task.signal,
+          onFlows: (batch: FlowRecord[]) => {
+            for (const f of batch) if (flows.length < max) flows.push(f);
+          },
+          onProgress: (p: { bytesRead: number; totalBytes?: number; flows: number }) => task.progress(p.bytesRead, p.totalBytes, `${p.flows.toLocaleString()} flows`),
+        };
+        return a.path ? importHubbleFiles([resolve(a.path)], opts) : importHubbleStream(a.fileName, (async function* () { yield a.text!; })(), opts);
+      });
+      void taskId;
+      const result = await done;
+      city.update(mergeFlows(snap, flows, aggregator, result.warnings, max), { policiesChanged: false });
+      b.cityChanged(city.id, 'import', { added: result.flows });
+      const invalid = [...result.invalid, ...result.truncated].map((l) => ({ line: l.line, error: l.message }));
+      const warnings = result.warnings.slice(0, 20).map((w) => w.message);
+      if (result.invalidCount > invalid.length) warnings.push(`${result.invalidCount - invalid.length} more invalid lines not listed`);
+      if (result.cancelled) warnings.push('Import cancelled: the flows read before the cancel were kept.');
+      return { cityId: city.id, flows: result.flows, invalidLines: invalid, warnings };
+    },
+    async openManifests(paths: string[]): Promise<CitySummary> {
+      const set = await loadManifests(paths.map((p) => resolve(p)));
+      if (set.pods.length === 0 && set.policies.length === 0 && set.errors.length)
+        throw new Error(`no usable manifests in ${paths.join(', ')}:\n${set.errors.slice(0, 5).map(formatManifestError).join('\n')}`);
+      const name = paths.length === 1 ? basename(paths[0]) : `${paths.length} manifest paths`;
+      const snap = manifestsToSnapshot(set, name);
+      const city = b.addCity('manifests', snap);
+      if (set.errors.length)
+        setTimeout(() => b.emit('notice', { level: 'warning', message: `${set.errors.length} manifest documents could not be used; first: ${formatManifestError(set.errors[0])}` }), 0);
+      return b.summary(city.id);
+    },
   };
 }

@@ -1,3 +1,59 @@
+/**
+ * What-if: the city with edited or pasted policies, previewed and never applied. Reports the
+ * workload pairs newly allowed or denied, the observed flows the change would drop, and a map
+ * whose changed roads carry whatif-allowed / whatif-denied flags.
+ */
 import type { City } from '../../city/city.js';
+import { createEngineView } from '../../city/policy-adapter.js';
+import { buildMapModel } from '../../map/build.js';
+import { parseManifestText, convertObjects, formatManifestError } from '../../manifests/index.js';
+import { policyKey } from '../../model/ids.js';
+import type { PolicyObject, Protocol, Snapshot } from '../../model/types.js';
+import { whatIf } from '../../policy/index.js';
 import type { ResultOf } from '../contract.js';
-export async function whatIfPreview(_c: City, _y: string): Promise<ResultOf<'whatif.preview'>> { throw new Error('WIP'); }
+
+export async function whatIfPreview(city: City, yaml: string): Promise<ResultOf<'whatif.preview'>> {
+  const base = city.snapshot;
+  const parsed = parseManifestText(yaml, 'what-if.yaml');
+  const set = convertObjects(parsed.objects, { defaultNamespace: 'default' });
+  const errors = [...parsed.errors, ...set.errors].map(formatManifestError);
+  const upserts: PolicyObject[] = set.policies;
+  if (upserts.length === 0 && errors.length === 0) errors.push('No policy found in the YAML: paste NetworkPolicy, AdminNetworkPolicy, Cilium or Calico policy documents.');
+  const existing = new Set(base.policies.map((p) => policyKey(p.kind, p.name, p.namespace)));
+  const changes = upserts.map((p) => {
+    const key = policyKey(p.kind, p.name, p.namespace);
+    return { key, change: existing.has(key) ? ('changed' as const) : ('added' as const) };
+  });
+  const keys = new Set(changes.map((c) => c.key));
+  const next: Snapshot = { ...base, policies: [...base.policies.filter((p) => !keys.has(policyKey(p.kind, p.name, p.namespace))), ...upserts] };
+
+  const input = { namespaces: base.namespaces, pods: base.pods, nodes: base.nodes, policies: base.policies, services: base.services };
+  const diff = upserts.length ? whatIf(input, { upsert: upserts }) : { newlyAllowed: [], newlyDenied: [] };
+  const fmt = (ports: Record<string, string>) =>
+    Object.entries(ports)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const newlyAllowed = diff.newlyAllowed.map((c) => ({ src: c.src, dst: c.dst, ports: fmt(c.ports) }));
+  const newlyDenied = diff.newlyDenied.map((c) => ({ src: c.src, dst: c.dst, ports: fmt(c.ports) }));
+
+  // Observed flows that the new policies would drop.
+  const after = createEngineView(next);
+  const flowsDropped: { road: string; count: number }[] = [];
+  for (const r of base.roads) {
+    if (r.verdict !== 'FORWARDED' || r.port === undefined || !['TCP', 'UDP', 'SCTP'].includes(r.protocol)) continue;
+    if (city.engine.verdict(r.src, r.dst, r.protocol as Protocol, r.port) === 'denied') continue;
+    if (after.verdict(r.src, r.dst, r.protocol as Protocol, r.port) === 'denied') flowsDropped.push({ road: `${r.src} → ${r.dst} ${r.protocol} ${r.port}`, count: r.count });
+  }
+  flowsDropped.sort((x, y) => y.count - x.count);
+
+  const map = buildMapModel(next, { policy: after, cityId: city.id });
+  const allowedPairs = new Set(newlyAllowed.map((c) => `${c.src}->${c.dst}`));
+  const deniedPairs = new Set(newlyDenied.map((c) => `${c.src}->${c.dst}`));
+  for (const e of map.edges) {
+    const pair = `${e.source}->${e.target}`;
+    if (allowedPairs.has(pair)) e.flags.push('whatif-allowed');
+    if (deniedPairs.has(pair)) e.flags.push('whatif-denied');
+  }
+  return { policies: changes, newlyAllowed, newlyDenied, flowsDropped, errors, map };
+}

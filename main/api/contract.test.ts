@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { METHODS, METHOD_NAMES, isMethod, parseArgs } from './contract.js';
+import { ValidationError } from './validate.js';
+
+describe('API contract validation', () => {
+  it('accepts well-formed arguments', () => {
+    expect(parseArgs('city.map', { cityId: 'demo', window: { from: 1, to: 2 } })).toEqual({ cityId: 'demo', window: { from: 1, to: 2 } });
+    expect(parseArgs('cities.list', undefined)).toEqual({});
+    expect(parseArgs('export.render', { cityId: 'snapshot:x', format: 'png', scale: 2 })).toMatchObject({ format: 'png', scale: 2 });
+  });
+
+  it.each([
+    ['city.map', {}, /city\.map\.cityId: expected a string, got undefined/],
+    ['city.map', { cityId: 42 }, /cityId: expected a string, got number/],
+    ['city.map', { cityId: 'demo', extra: 1 }, /unknown field "extra"/],
+    ['city.map', { cityId: 'demo', window: { from: -5 } }, /window\.from: must be at least 0/],
+    ['city.search', { cityId: 'demo', query: '' }, /query: must not be empty/],
+    ['city.search', { cityId: 'demo', query: 'x', limit: 1.5 }, /limit: expected a whole number/],
+    ['export.render', { cityId: 'demo', format: 'bmp' }, /format: expected one of svg, png/],
+    ['export.render', { cityId: 'demo', format: 'png', scale: 9 }, /scale: must be at most 4/],
+    ['probes.run', { cityId: 'demo', planId: 'p', consent: 'yes' }, /consent: expected true or false/],
+    ['city.select', { cityId: '../../etc' }, /is not a city id/],
+    ['positions.set', { cityId: 'demo', positions: { a: { x: 'left', y: 0 } } }, /positions\.a\.x: expected a number/],
+    ['city.flows', { cityId: 'demo', limit: 100000 }, /limit: must be at most 5000/],
+    ['snapshots.open', { path: 'x'.repeat(5000) }, /path: is too long/],
+    ['city.map', [], /expected an object, got an array/],
+  ] as const)('%s rejects %j', (method, args, message) => {
+    expect(() => parseArgs(method, args)).toThrow(ValidationError);
+    expect(() => parseArgs(method, args)).toThrow(message);
+  });
+
+  it('knows its methods and nothing else', () => {
+    expect(isMethod('city.map')).toBe(true);
+    expect(isMethod('constructor')).toBe(false);
+    expect(isMethod('__proto__')).toBe(false);
+    expect(METHOD_NAMES).toEqual(Object.keys(METHODS));
+  });
+
+  it('does not let a record smuggle a prototype', () => {
+    const parsed = parseArgs('positions.set', JSON.parse('{"cityId":"demo","positions":{"__proto__":{"x":1,"y":2}}}'));
+    expect(Object.getPrototypeOf(parsed.positions)).toBe(null);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
