@@ -51,6 +51,18 @@ describe('Informer.list', () => {
     expect(inf.cache.get('ns/a')).toMatchObject({ kind: 'Pod', apiVersion: 'v1' });
   });
 
+  it('keeps its defaults for options given as undefined', async () => {
+    const { client, calls } = fakeClient(() => ({ metadata: { resourceVersion: '1' }, items: [] }), []);
+    const ac = new AbortController();
+    const inf = new Informer({ client, path: '/p', label: 'pods', signal: ac.signal, pageSize: undefined, backoff: undefined, watchTimeoutSeconds: undefined, onChange: () => {} });
+    await inf.list();
+    const run = inf.run();
+    await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await run;
+    expect(calls).toEqual(['GET /p?limit=500', 'WATCH /p?watch=1&allowWatchBookmarks=true&resourceVersion=1&timeoutSeconds=300']);
+  });
+
   it('starts over when the continue token expired (410)', async () => {
     let expired = true;
     const { client } = fakeClient((path) => {

@@ -64,13 +64,15 @@ export class Informer {
   private readonly o: Required<Omit<InformerOptions, 'onError' | 'onLive'>> & Pick<InformerOptions, 'onError' | 'onLive'>;
 
   constructor(opts: InformerOptions) {
+    // Options passed as undefined (connect() hands its own optional settings on) keep the defaults.
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as InformerOptions;
     this.o = {
       pageSize: 500,
       watch: true,
       pollMs: 30_000,
       backoff: { initialMs: 200, maxMs: 30_000 },
       watchTimeoutSeconds: 300,
-      ...opts,
+      ...given,
     };
   }
 

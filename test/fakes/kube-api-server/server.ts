@@ -238,7 +238,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     } catch (err) {
       return send(res, 400, status(400, 'BadRequest', (err as Error).message));
     }
-    const limit = Number(q.get('limit') ?? 0);
+    const limitText = q.get('limit') ?? '0';
+    // As the real API server: a limit must be an integer.
+    if (!/^\d+$/.test(limitText)) return send(res, 400, status(400, 'BadRequest', `invalid limit: ${limitText}`));
+    const limit = Number(limitText);
     let after = '';
     const cont = q.get('continue');
     if (cont) {
@@ -295,6 +298,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     } catch (err) {
       return send(res, 400, status(400, 'BadRequest', (err as Error).message));
     }
+    const rvText = q.get('resourceVersion') ?? '';
+    const timeoutText = q.get('timeoutSeconds') ?? '0';
+    if (!/^\d*$/.test(rvText)) return send(res, 400, status(400, 'BadRequest', `invalid resourceVersion: ${rvText}`));
+    if (!/^\d+$/.test(timeoutText)) return send(res, 400, status(400, 'BadRequest', `invalid timeoutSeconds: ${timeoutText}`));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     const write = (type: string, object: Obj): void => {
       res.write(JSON.stringify({ type, object }) + '\n');
