@@ -48,7 +48,7 @@ class Reader {
   constructor(
     readonly buf: Buffer,
     start: number,
-    readonly end: number,
+    public end: number,
   ) {
     this.pos = start;
   }
@@ -126,13 +126,14 @@ class Reader {
 
 type FieldHandler = (r: Reader, o: Obj, wireType: number) => void;
 
-/** Decodes a sub-message with a switch-like table of field handlers. */
+/** Decodes a sub-message with a table of field handlers, narrowing the same reader (no allocation). */
 function message(r: Reader, fields: Record<number, FieldHandler>): Obj {
   const end = r.sub();
   const o: Obj = {};
-  const inner = new Reader(r.buf, r.pos, end);
-  readFields(inner, o, fields);
-  r.pos = end;
+  const outer = r.end;
+  r.end = end;
+  readFields(r, o, fields);
+  r.end = outer;
   return o;
 }
 

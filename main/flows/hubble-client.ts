@@ -55,7 +55,8 @@ export type StreamState =
   | { state: 'failed'; error: string };
 
 export interface FlowStreamHandlers {
-  onFlow: (flow: FlowRecord) => void;
+  /** `raw` is the GetFlowsResponse's bytes (valid during the call only; copy to keep). */
+  onFlow: (flow: FlowRecord, raw?: Buffer) => void;
   onWarning?: (w: CaptureWarning) => void;
   onState?: (s: StreamState) => void;
 }
@@ -153,7 +154,9 @@ function fingerprint(f: Obj): string {
 /** GetFlows responses are decoded by the fast decoder; a malformed one becomes a warning, not a broken stream. */
 function decodeResponse(buf: Buffer): Obj {
   try {
-    return decodeGetFlowsResponse(buf);
+    const o = decodeGetFlowsResponse(buf);
+    o.raw = buf;
+    return o;
   } catch (e) {
     return { malformed: (e as Error).message };
   }
@@ -343,7 +346,7 @@ export class HubbleClient {
           } else if (c === 0) atLast.add(fingerprint(f));
         }
         flows++;
-        h.onFlow(rec);
+        h.onFlow(rec, r.raw);
         return;
       }
       const time = timestampMs(r.time) ?? Date.now();

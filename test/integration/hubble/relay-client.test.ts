@@ -191,6 +191,19 @@ describe('HubbleClient against the fake relay', () => {
     expect(cap.stats()).toMatchObject({ flows: 10, lostEvents: 1234, running: false });
   });
 
+  it('keeps a bounded window of raw flows, decoded on demand, while roads count everything', async () => {
+    const r = await relay();
+    const sent = synthetic(r, 50);
+    r.emit(sent);
+    const delivered: FlowRecord[] = [];
+    const cap = new HubbleCapture(new HubbleClient({ address: r.address }), { statusEveryMs: 0, maxRawFlows: 5, batchMs: 10 });
+    cap.onFlows((b) => delivered.push(...b));
+    await cap.start({ last: 50 });
+    expect(cap.stats()).toMatchObject({ flows: 50, rawFlowsKept: 5 });
+    expect(cap.rawFlows()).toEqual(delivered.slice(-5));
+    expect(cap.roads().reduce((n, x) => n + x.count, 0)).toBe(50);
+  });
+
   it('says clearly when Relay is unreachable', async () => {
     const port = await closedPort();
     const c = new HubbleClient({ address: `127.0.0.1:${port}`, connectTimeoutMs: 300 });
