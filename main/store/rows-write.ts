@@ -12,7 +12,6 @@ import type {
   RoadAggregate,
   Snapshot,
 } from '../model/types.js';
-import { roadOf } from '../flows/aggregate.js';
 
 const json = (v: unknown): string => JSON.stringify(v);
 const jsonOrNull = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -150,6 +149,11 @@ export function writeRoads(db: Database.Database, roads: RoadAggregate[]): void 
   }
 }
 
+const INSERT_FLOWS = `INSERT INTO flows (time, source, src, src_wl, src_ip, src_port, dst, dst_wl, dst_ip, dst_port, protocol, port, verdict,
+  drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, src_labels, dst_labels, road_src, road_dst, road_port)`;
+const COLUMNS = 28;
+const BATCH_ROWS = 32;
+
 /**
  * Inserts flows with interned peers. One instance per connection: it caches the peer table and
  * the prepared insert, which is what makes a million rows take well under a few seconds.
@@ -162,7 +166,9 @@ export class FlowInserter {
   private nextLabels: number;
   private readonly insertLabels: Database.Statement;
   private readonly insertFlow: Database.Statement;
-  private readonly row: unknown[] = new Array(28);
+  private readonly insertBatch: Database.Statement;
+  private readonly pending: unknown[] = new Array(COLUMNS * BATCH_ROWS);
+  private pendingRows = 0;
 
   constructor(db: Database.Database) {
     for (const r of db.prepare('SELECT id, peer FROM peers').iterate() as Iterable<{ id: number; peer: string }>) {
@@ -177,11 +183,9 @@ export class FlowInserter {
     const maxL = db.prepare('SELECT MAX(id) AS m FROM label_sets').get() as { m: number | null };
     this.nextLabels = (maxL.m ?? 0) + 1;
     this.insertLabels = db.prepare('INSERT INTO label_sets (id, labels) VALUES (?, ?)');
-    this.insertFlow = db.prepare(
-      `INSERT INTO flows (time, source, src, src_wl, src_ip, src_port, dst, dst_wl, dst_ip, dst_port, protocol, port, verdict,
-        drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, src_labels, dst_labels, road_src, road_dst, road_port)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const values = (n: number) => Array.from({ length: n }, () => `(${new Array(COLUMNS).fill('?').join(',')})`).join(',');
+    this.insertFlow = db.prepare(`${INSERT_FLOWS} VALUES ${values(1)}`);
+    this.insertBatch = db.prepare(`${INSERT_FLOWS} VALUES ${values(BATCH_ROWS)}`);
   }
 
   peer(id: PeerId): number {
@@ -206,48 +210,60 @@ export class FlowInserter {
     return n;
   }
 
-  /** Inserts one flow; returns its time. */
+  /**
+   * Queues one flow; rows go to SQLite in batches of BATCH_ROWS (one multi-row INSERT each, far
+   * fewer native calls). Call finish() before committing. Returns the flow's time.
+   */
   insert(f: FlowRecord): number {
-    const road = roadOf(f);
-    const row = this.row;
-    row[0] = f.time;
-    row[1] = f.source;
+    const row = this.pending;
+    let o = this.pendingRows * COLUMNS;
     const src = this.peer(f.src.peer);
     const srcWl = f.src.workload === undefined ? null : this.peer(f.src.workload);
     const dst = this.peer(f.dst.peer);
     const dstWl = f.dst.workload === undefined ? null : this.peer(f.dst.workload);
-    row[2] = src;
-    row[3] = srcWl;
-    row[4] = f.src.ip ?? null;
-    row[5] = f.src.port ?? null;
-    row[6] = dst;
-    row[7] = dstWl;
-    row[8] = f.dst.ip ?? null;
-    row[9] = f.dst.port ?? null;
-    row[10] = f.protocol;
-    row[11] = f.port ?? null;
-    row[12] = f.verdict;
-    row[13] = f.dropReason ?? null;
-    row[14] = f.dstService ?? null;
-    row[15] = f.allowedBy === undefined ? null : f.allowedBy.length === 0 ? '[]' : JSON.stringify(f.allowedBy);
-    row[16] = f.deniedBy === undefined ? null : f.deniedBy.length === 0 ? '[]' : JSON.stringify(f.deniedBy);
-    row[17] = f.l7 ? JSON.stringify(f.l7) : null;
-    row[18] = f.isReply === undefined ? null : f.isReply ? 1 : 0;
-    row[19] = f.node ?? null;
-    row[20] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
-    row[21] = f.bytes ?? null;
-    row[22] = f.packets ?? null;
-    row[23] = this.labels(f.src.labels);
-    row[24] = this.labels(f.dst.labels);
-    // The road's ends are usually the flow's workloads: reuse their ids instead of hashing again.
-    const a = f.src.workload ?? f.src.peer;
-    const b = f.dst.workload ?? f.dst.peer;
+    // Same road rules as flows/aggregate.ts roadOf (pods folded into workloads, replies folded
+    // into their request's road), computed on the interned ids so no key string is built.
     const aId = srcWl ?? src;
     const bId = dstWl ?? dst;
-    row[25] = road.src === a ? aId : road.src === b ? bId : this.peer(road.src);
-    row[26] = road.dst === b ? bId : road.dst === a ? aId : this.peer(road.dst);
-    row[27] = road.port ?? null;
-    this.insertFlow.run(row);
+    const reply = f.isReply === true;
+    row[o++] = f.time;
+    row[o++] = f.source;
+    row[o++] = src;
+    row[o++] = srcWl;
+    row[o++] = f.src.ip ?? null;
+    row[o++] = f.src.port ?? null;
+    row[o++] = dst;
+    row[o++] = dstWl;
+    row[o++] = f.dst.ip ?? null;
+    row[o++] = f.dst.port ?? null;
+    row[o++] = f.protocol;
+    row[o++] = f.port ?? null;
+    row[o++] = f.verdict;
+    row[o++] = f.dropReason ?? null;
+    row[o++] = f.dstService ?? null;
+    row[o++] = f.allowedBy === undefined ? null : f.allowedBy.length === 0 ? '[]' : JSON.stringify(f.allowedBy);
+    row[o++] = f.deniedBy === undefined ? null : f.deniedBy.length === 0 ? '[]' : JSON.stringify(f.deniedBy);
+    row[o++] = f.l7 ? JSON.stringify(f.l7) : null;
+    row[o++] = f.isReply === undefined ? null : f.isReply ? 1 : 0;
+    row[o++] = f.node ?? null;
+    row[o++] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
+    row[o++] = f.bytes ?? null;
+    row[o++] = f.packets ?? null;
+    row[o++] = this.labels(f.src.labels);
+    row[o++] = this.labels(f.dst.labels);
+    row[o++] = reply ? bId : aId;
+    row[o++] = reply ? aId : bId;
+    row[o++] = (reply ? (f.src.port ?? f.port) : f.port) ?? null;
+    if (++this.pendingRows === BATCH_ROWS) {
+      this.insertBatch.run(row);
+      this.pendingRows = 0;
+    }
     return f.time;
+  }
+
+  /** Writes the rows still queued (fewer than a batch). */
+  finish(): void {
+    for (let i = 0; i < this.pendingRows; i++) this.insertFlow.run(this.pending.slice(i * COLUMNS, (i + 1) * COLUMNS));
+    this.pendingRows = 0;
   }
 }

@@ -107,10 +107,11 @@ export function createDatabase(path: string, opts: SaveOptions = {}): Database.D
   return db;
 }
 
-/** Writes flows in one transaction (the caller's), returning [min, max] time. */
+/** Writes flows within the caller's transaction. */
 export function insertFlows(db: Database.Database, flows: Iterable<FlowRecord>): void {
   const ins = new FlowInserter(db);
   for (const f of flows) ins.insert(f);
+  ins.finish();
 }
 
 /**

@@ -90,6 +90,10 @@ describe('SnapshotWriter', () => {
     expect(w.pendingCount).toBe(5000);
     db.pragma('max_page_count = 1000000');
     w.close();
-    expect(openSnapshot(file, { maxRawFlows: 10_000 }).flows).toHaveLength(5000);
+    const back = openSnapshot(file, { maxRawFlows: 10_000 });
+    expect(back.flows).toHaveLength(5000);
+    // Peers interned in the failed transaction were rolled back too; the retry must store them again.
+    expect(back.flows.every((f) => f.src.peer === 'pod:a/x' && f.dst.workload === 'wl:b/Deployment/y')).toBe(true);
+    expect(back.roads.map((r) => [r.src, r.dst, r.count])).toEqual([['wl:a/Deployment/x', 'wl:b/Deployment/y', 5000]]);
   });
 });

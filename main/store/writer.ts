@@ -35,7 +35,7 @@ export class SnapshotWriter {
   private pendingNotes: Note[] = [];
   private pendingPositions: Record<PeerId, Position> = {};
   private pendingInventory: Snapshot | undefined;
-  private readonly inserter: FlowInserter;
+  private inserter: FlowInserter;
   private readonly timer: NodeJS.Timeout;
   private lastFlush = Date.now();
   private storedFlows: number;
@@ -189,6 +189,7 @@ export class SnapshotWriter {
           if (t < min) min = t;
           if (t > max) max = t;
         }
+        this.inserter.finish();
         if (flows.length > 0) {
           db.prepare(
             'UPDATE snapshot SET window_from = MIN(COALESCE(window_from, ?), ?), window_to = MAX(COALESCE(window_to, ?), ?) WHERE one = 1',
@@ -208,6 +209,8 @@ export class SnapshotWriter {
         db.prepare('UPDATE capture SET last_flush_at = ? WHERE one = 1').run(this.lastFlush);
       })();
     } catch (err) {
+      // The rollback also undid newly interned peers and label sets: start from what is stored.
+      this.inserter = new FlowInserter(this.db);
       throw explainStoreError(err, this.path, 'auto-saving', false);
     }
     this.storedFlows = Math.min(this.maxRawFlows, this.storedFlows + flows.length);
