@@ -1,0 +1,106 @@
+// The app's API (main/api Backend, as the UI and the browser-mode server call it) on a real
+// cluster: contexts, connect, the city map, watch changes as city.changed events, Hubble capture
+// through the city's own port-forward, disconnect.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Backend } from '../../../main/api/backend.js';
+import type { ApiEvent, CitySummary } from '../../../main/api/contract.js';
+import { FakeRelay, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
+import { syntheticFlowBody } from '../../fakes/hubble-relay/synthetic.js';
+import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
+
+const skip = announceSkip(import.meta.filename);
+const TEST_NS = 'shop';
+
+describe.skipIf(skip)('API backend on a live cluster', () => {
+  let env: PreparedCluster;
+  let backend: Backend;
+  let configDir: string;
+  let city: CitySummary;
+  const events: ApiEvent[] = [];
+
+  beforeAll(async () => {
+    env = await prepareCluster();
+    configDir = mkdtempSync(path.join(tmpdir(), 'netcity-api-live-'));
+    backend = new Backend({ mode: 'browser', version: 'integration', configDir, kubeconfigPath: kubeconfigPath() });
+    backend.on((e) => events.push(e));
+  }, 240_000);
+
+  afterAll(async () => {
+    if (city) await backend.call('cluster.disconnect', { cityId: city.id }).catch(() => undefined);
+    await env?.kc
+      .makeApiClient(k8s.CoreV1Api)
+      .deleteNamespacedPod({ namespace: TEST_NS, name: 'api-live-watch', gracePeriodSeconds: 0 })
+      .catch(() => undefined);
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('lists the contexts and connects to one: a live city with the cluster inventory', async () => {
+    const list = await backend.call('contexts.list', {});
+    expect(list.error).toBeUndefined();
+    const context = adminContext() ?? list.contexts.find((c) => c.current)?.name;
+    expect(context, 'a context to connect to').toBeTruthy();
+    expect(list.contexts.map((c) => c.name)).toContain(context);
+    city = await backend.call('cluster.connect', { context: context! });
+    expect(city.kind).toBe('live');
+    expect(city.status).toBe('live');
+    expect(city.cluster.kubernetesVersion).toMatch(/^v1\.\d+\.\d+/);
+    expect(city.counts.namespaces).toBeGreaterThanOrEqual(5);
+    expect(city.counts.pods).toBeGreaterThan(20);
+    expect(city.counts.policies).toBeGreaterThanOrEqual(14);
+  });
+
+  it('draws the city: a district per namespace, houses for pods, highways for services', async () => {
+    const map = await backend.call('city.map', { cityId: city.id });
+    expect(map.cityId).toBe(city.id);
+    expect(map.counts.districts).toBeGreaterThanOrEqual(5);
+    expect(map.counts.houses).toBe(city.counts.pods);
+    expect(map.counts.highways).toBeGreaterThanOrEqual(12);
+  });
+
+  it('turns a pod created in the cluster into a city.changed event and a new house', async () => {
+    const core = env.kc.makeApiClient(k8s.CoreV1Api);
+    const before = (await backend.call('city.summary', { cityId: city.id })).counts.pods;
+    const mark = events.length;
+    await core.createNamespacedPod({
+      namespace: TEST_NS,
+      body: { metadata: { name: 'api-live-watch', labels: { app: 'api-live' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }], terminationGracePeriodSeconds: 0 } },
+    });
+    await waitFor('city.changed for the new pod', async () => {
+      const changed = events.slice(mark).some((e) => e.event === 'city.changed' && e.data.cityId === city.id && e.data.reason === 'watch');
+      const now = (await backend.call('city.summary', { cityId: city.id })).counts.pods;
+      return changed && now === before + 1 ? true : undefined;
+    }, 30_000, 200);
+  });
+
+  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('captures Hubble flows through the city port-forward to hubble-relay', async () => {
+    const relay = new FakeRelay({ nodes: ['kwok-node-0'] });
+    await relay.start(fakeRelayPort());
+    try {
+      const now = Date.now();
+      relay.emit(Array.from({ length: 8 }, (_, k) => ({ flow: { ...syntheticFlowBody(k), time: tsOfMs(now - 8_000 + k * 1000), uuid: `api-${k}` } })));
+      const { taskId } = await backend.call('capture.start', { cityId: city.id, source: 'hubble', last: 8 });
+      expect(taskId).toBeTruthy();
+      const flows = await waitFor('captured flows in the city', async () => {
+        const n = (await backend.call('city.summary', { cityId: city.id })).counts.flows;
+        return n >= 8 ? n : undefined;
+      }, 30_000, 250);
+      expect(flows).toBe(8);
+      await backend.call('capture.stop', { cityId: city.id });
+      // Relay saw a follow request that asked for the last 8 flows.
+      expect(relay.requests.some((r) => r.follow === true)).toBe(true);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('disconnects and forgets the live city', async () => {
+    await backend.call('cluster.disconnect', { cityId: city.id });
+    const cities = await backend.call('cities.list', {});
+    expect(cities.some((c: CitySummary) => c.id === city.id)).toBe(false);
+    city = undefined as unknown as CitySummary;
+  });
+});
