@@ -70,7 +70,11 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
       body: { metadata: { name: 'api-live-watch', labels: { app: 'api-live' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }], terminationGracePeriodSeconds: 0 } },
     });
     await waitFor('city.changed for the new pod', async () => {
-      const changed = events.slice(mark).some((e) => e.event === 'city.changed' && e.data.cityId === city.id && e.data.reason === 'watch');
+      const changed = events.slice(mark).some((e) => {
+        if (e.event !== 'city.changed') return false;
+        const d = e.data as { cityId: string; reason: string };
+        return d.cityId === city.id && d.reason === 'watch';
+      });
       const now = (await backend.call('city.summary', { cityId: city.id })).counts.pods;
       return changed && now === before + 1 ? true : undefined;
     }, 30_000, 200);
