@@ -6,6 +6,8 @@ export interface MapControlsImpl {
   viewport(): { zoom: number; pan: { x: number; y: number }; width: number; height: number } | undefined;
   panTo(x: number, y: number): void;
   png(): string | undefined;
+  /** Where an element is drawn on the page (CSS pixels), for tests that click it like a user. */
+  screenPoint(id: string): { x: number; y: number } | undefined;
 }
 
 class MapControls {
@@ -31,6 +33,9 @@ class MapControls {
   }
   panTo(x: number, y: number) {
     this.impl?.panTo(x, y);
+  }
+  screenPoint(id: string) {
+    return this.impl?.screenPoint(id);
   }
   onViewport(l: () => void): () => void {
     this.listeners.add(l);

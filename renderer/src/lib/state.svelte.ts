@@ -17,6 +17,7 @@ import type {
 import type { MapModel } from '../../../main/map/model';
 import { DEFAULT_OVERLAYS, NO_FILTERS, visibleCounts, type Filters, type Level, type Overlays } from './overlays';
 import type { Transport } from './transport';
+import { mapControls } from './map-controls';
 
 export type Panel = 'details' | 'findings' | 'flows' | 'city';
 export type Dialog = 'none' | 'connect' | 'snapshots' | 'export' | 'whatif' | 'diff' | 'probe' | 'capture' | 'import' | 'help';
@@ -244,6 +245,12 @@ export class AppState {
       },
       get findings() {
         return appState().city?.findings ?? [];
+      },
+      get map() {
+        return appState().map;
+      },
+      screenPoint(id: string) {
+        return mapControls.screenPoint(id);
       },
     };
   }
