@@ -272,6 +272,8 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
 
   /** Re-detects the road builder; returns it (and findings) when they changed. */
   private refreshRoadBuilder(): { roadBuilder: RoadBuilder; findings: Finding[] } | undefined {
+    if (!this.inventory.roadBuilderInputsChanged && this.roadBuilder) return undefined;
+    this.inventory.roadBuilderInputsChanged = false;
     const rb = detectRoadBuilder({
       daemonSets: [...this.inventory.rawControllers.entries()].filter(([id]) => id.includes('/DaemonSet/')).map(([, o]) => o),
       deployments: [...this.inventory.rawControllers.entries()].filter(([id]) => id.includes('/Deployment/')).map(([, o]) => o),

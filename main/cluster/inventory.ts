@@ -68,11 +68,17 @@ export class Inventory {
   private readonly slices = new Map<string, SliceInfo & { namespace: string }>();
   private readonly slicesByService = new Map<string, Set<string>>();
   readonly policies = new Map<string, PolicyObject>();
+  /** Set when something the road builder detection reads changed (DaemonSets, Deployments, nodes, policies). */
+  roadBuilderInputsChanged = true;
 
   private readonly dirty: Record<Tracked, Set<string>> = { namespaces: new Set(), nodes: new Set(), pods: new Set(), services: new Set(), policies: new Set() };
   private readonly emitted: Record<Tracked, Set<string>> = { namespaces: new Set(), nodes: new Set(), pods: new Set(), services: new Set(), policies: new Set() };
-  private workloadsDirty = false;
-  private lastWorkloads = new Map<string, string>();
+  /** wl id -> pods whose top owner it is (bare pods: their own Pod workload). */
+  private readonly podsByWorkload = new Map<string, Set<string>>();
+  private readonly podWorkload = new Map<string, string>();
+  private readonly dirtyWorkloads = new Set<string>();
+  /** wl id -> JSON of the workload the consumer last received. */
+  private readonly emittedWorkloads = new Map<string, string>();
 
   apply(resource: ResourceId, type: ChangeType, obj: RawObject): void {
     const del = type === 'delete';
@@ -94,6 +100,7 @@ export class Inventory {
           this.nodeMeta.set(name, { labels: { ...(obj.metadata.labels ?? {}) }, annotations: { ...(obj.metadata.annotations ?? {}) } });
         }
         this.dirty.nodes.add(name);
+        this.roadBuilderInputsChanged = true;
         return;
       case 'pods':
         this.applyPod(key, del ? undefined : obj);
@@ -120,6 +127,7 @@ export class Inventory {
       if (del) this.policies.delete(pk);
       else this.policies.set(pk, toPolicy(policyKind, obj));
       this.dirty.policies.add(pk);
+      this.roadBuilderInputsChanged = true;
     }
   }
 
@@ -145,7 +153,32 @@ export class Inventory {
       this.pods.set(key, toPod(obj, topOwner(direct, obj.metadata.labels ?? {}, this.lookupOwner(ns))));
     }
     this.dirty.pods.add(key);
-    this.workloadsDirty = true;
+    this.indexPodWorkload(key);
+  }
+
+  private static podWorkloadId(pod: PodInfo): string {
+    return workloadId(pod.namespace, pod.owner?.kind ?? 'Pod', pod.owner?.name ?? pod.name);
+  }
+
+  /** Moves a pod to the workload its owner now names; both workloads may change. */
+  private indexPodWorkload(key: string): void {
+    const pod = this.pods.get(key);
+    const before = this.podWorkload.get(key);
+    const after = pod ? Inventory.podWorkloadId(pod) : undefined;
+    if (before !== undefined) this.dirtyWorkloads.add(before);
+    if (after !== undefined) this.dirtyWorkloads.add(after);
+    if (before === after) return;
+    if (before !== undefined) {
+      const set = this.podsByWorkload.get(before);
+      set?.delete(key);
+      if (set && set.size === 0) this.podsByWorkload.delete(before);
+    }
+    if (after !== undefined) {
+      let set = this.podsByWorkload.get(after);
+      if (!set) this.podsByWorkload.set(after, (set = new Set()));
+      set.add(key);
+      this.podWorkload.set(key, after);
+    } else this.podWorkload.delete(key);
   }
 
   private applySlice(key: string, obj: RawObject | undefined): void {
@@ -175,6 +208,7 @@ export class Inventory {
     const name = obj.metadata.name;
     const id = workloadId(ns, kind, name);
     if (resource === 'daemonsets' || resource === 'deployments') {
+      this.roadBuilderInputsChanged = true;
       if (del) this.rawControllers.delete(id);
       else this.rawControllers.set(id, obj);
     }
@@ -191,13 +225,14 @@ export class Inventory {
         if (top?.kind !== pod.owner?.kind || top?.name !== pod.owner?.name) {
           this.pods.set(podKey, { ...pod, ...(top ? { owner: top } : {}) });
           this.dirty.pods.add(podKey);
+          this.indexPodWorkload(podKey);
         }
       }
     }
     // Only top-level controllers are workloads; an owned ReplicaSet or Job is not a block of its own.
     if (del || owner) this.controllers.delete(id);
     else this.controllers.set(id, toWorkload(kind, obj));
-    this.workloadsDirty = true;
+    this.dirtyWorkloads.add(id);
   }
 
   service(key: string): ServiceInfo | undefined {
@@ -207,23 +242,22 @@ export class Inventory {
     return { ...base, endpoints };
   }
 
-  /** Controllers that own pods, plus workloads inferred from pods whose controller is not readable, plus bare pods. */
+  /** The workload for an id: its controller object, else inferred from one of its pods. */
+  private workload(id: string): WorkloadInfo | undefined {
+    const w = this.controllers.get(id);
+    if (w) return w;
+    const first = this.podsByWorkload.get(id)?.values().next().value;
+    const pod = first === undefined ? undefined : this.pods.get(first);
+    if (!pod) return undefined;
+    const podLabels = { ...pod.labels };
+    for (const l of POD_ONLY_LABELS) delete podLabels[l];
+    return { namespace: pod.namespace, name: pod.owner?.name ?? pod.name, kind: pod.owner?.kind ?? 'Pod', labels: { ...podLabels }, podLabels };
+  }
+
+  /** Top-level controllers (with or without pods), plus workloads inferred from pods whose controller is not readable, plus bare pods. */
   workloads(): Map<string, WorkloadInfo> {
-    const out = new Map<string, WorkloadInfo>();
-    // A controller without pods here (e.g. a scaled-down one) still is a block.
-    for (const [id, w] of this.controllers) {
-      // ReplicaSets left behind by Deployment rollouts have owners and never reach this map.
-      out.set(id, w);
-    }
-    for (const pod of this.pods.values()) {
-      const kind = pod.owner?.kind ?? 'Pod';
-      const name = pod.owner?.name ?? pod.name;
-      const id = workloadId(pod.namespace, kind, name);
-      if (out.has(id)) continue;
-      const podLabels = { ...pod.labels };
-      for (const l of POD_ONLY_LABELS) delete podLabels[l];
-      out.set(id, { namespace: pod.namespace, name, kind, labels: { ...podLabels }, podLabels });
-    }
+    const out = new Map<string, WorkloadInfo>(this.controllers);
+    for (const id of this.podsByWorkload.keys()) if (!out.has(id)) out.set(id, this.workload(id)!);
     return out;
   }
 
@@ -274,20 +308,25 @@ export class Inventory {
     if (svcs) out.services = svcs;
     const pols = this.take('policies', (k) => this.policies.get(k), (k) => k);
     if (pols) out.policies = pols;
-    if (this.workloadsDirty) {
-      this.workloadsDirty = false;
-      const now = this.workloads();
+    if (this.dirtyWorkloads.size) {
+      // Only workloads touched since the last batch are compared: O(changes), not O(cluster).
       const change: KindChange<WorkloadInfo> = { added: [], updated: [], removed: [] };
-      const next = new Map<string, string>();
-      for (const [id, w] of now) {
+      for (const id of this.dirtyWorkloads) {
+        const w = this.workload(id);
+        const before = this.emittedWorkloads.get(id);
+        if (!w) {
+          if (before !== undefined) {
+            this.emittedWorkloads.delete(id);
+            change.removed.push(id);
+          }
+          continue;
+        }
         const json = JSON.stringify(w);
-        next.set(id, json);
-        const before = this.lastWorkloads.get(id);
-        if (before === undefined) change.added.push(w);
-        else if (before !== json) change.updated.push(w);
+        if (before === json) continue;
+        this.emittedWorkloads.set(id, json);
+        (before === undefined ? change.added : change.updated).push(w);
       }
-      for (const id of this.lastWorkloads.keys()) if (!next.has(id)) change.removed.push(id);
-      this.lastWorkloads = next;
+      this.dirtyWorkloads.clear();
       if (change.added.length + change.updated.length + change.removed.length) out.workloads = change;
     }
     return Object.keys(out).length ? out : undefined;

@@ -104,6 +104,17 @@ describe('inventory (admin)', () => {
     expect(conn.snapshot().policies.some((p) => p.name === 'allow-orders-legacy')).toBe(false);
   });
 
+  it('re-detects the road builder when the CNI DaemonSet goes and comes back', async () => {
+    const gone = nextChange(conn, (c) => c.roadBuilder?.name === 'unknown');
+    const ds = api.remove('apps/daemonsets', 'kube-system', 'cilium')!;
+    const c = await gone;
+    expect(c.findings!.map((f) => f.kind)).toEqual(['cni-unknown']);
+    expect(c.workloads!.removed).toEqual(['wl:kube-system/DaemonSet/cilium']);
+    const back = nextChange(conn, (x) => x.roadBuilder?.name === 'cilium');
+    api.put('apps/daemonsets', ds);
+    expect((await back).roadBuilder!.version).toBe('1.18.4');
+  });
+
   it('reconnects after a dropped watch and relists after 410 Gone, reporting only the difference', async () => {
     const listsBefore = api.requests.get('LIST pods') ?? 0;
     api.compact();
