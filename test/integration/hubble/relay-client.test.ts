@@ -46,11 +46,13 @@ function synthetic(r: FakeRelay, n: number, t0 = Date.now() - 60_000) {
   return Array.from({ length: n }, (_, i) => s.make(i, t0 + i).resp);
 }
 
-describe('HubbleClient against the fake relay', () => {
+describe.each(['http2', 'grpc-js'] as const)('HubbleClient (%s flow transport) against the fake relay', (transport) => {
+  const newClient = (o: ConstructorParameters<typeof HubbleClient>[0]) => new HubbleClient({ flowTransport: transport, ...o });
+
   it('reads server status, nodes and namespaces', async () => {
     const r = await relay({ nodes: ['n1', 'n2'] });
     r.emit(readJsonFlows(TCP));
-    const c = new HubbleClient({ address: r.address });
+    const c = newClient({ address: r.address });
     const st = await c.serverStatus();
     expect(st).toMatchObject({ numFlows: 400, maxFlows: 4095, seenFlows: 400, numConnectedNodes: 2, numUnavailableNodes: 0, version: '1.17.0-fake' });
     const nodes = await c.getNodes();
@@ -66,7 +68,7 @@ describe('HubbleClient against the fake relay', () => {
     const r = await relay();
     r.emit(readJsonFlows(TCP));
     const got: FlowRecord[] = [];
-    const res = await new HubbleClient({ address: r.address }).streamFlows({ last: 50 }, { onFlow: (f) => got.push(f) });
+    const res = await newClient({ address: r.address }).streamFlows({ last: 50 }, { onFlow: (f) => got.push(f) });
     expect(res).toMatchObject({ reason: 'complete', flows: 50, reconnects: 0 });
     expect(r.requests[0]).toMatchObject({ number: '50' });
     const all = readJsonFlows(TCP);
@@ -79,7 +81,7 @@ describe('HubbleClient against the fake relay', () => {
     const got: FlowRecord[] = [];
     const states: string[] = [];
     const ac = new AbortController();
-    const c = new HubbleClient({ address: r.address });
+    const c = newClient({ address: r.address });
     const done = c.streamFlows({ follow: true }, { onFlow: (f) => got.push(f), onState: (s) => states.push(s.state) }, { signal: ac.signal });
     await until(() => states.includes('streaming') && r.requests.length === 1);
     await new Promise((res) => setTimeout(res, 50));
@@ -96,7 +98,7 @@ describe('HubbleClient against the fake relay', () => {
     r.emit(readJsonFlows(UDP));
     r.emit(readJsonFlows(TCP));
     const got: FlowRecord[] = [];
-    await new HubbleClient({ address: r.address }).streamFlows(
+    await newClient({ address: r.address }).streamFlows(
       { since: 0, include: { namespaces: ['kube-system'], protocols: ['UDP'], ports: [53] } },
       { onFlow: (f) => got.push(f) },
     );
@@ -110,7 +112,7 @@ describe('HubbleClient against the fake relay', () => {
     const dropped: FlowRecord[] = [];
     const r2 = await relay();
     r2.emit(synthetic(r2, 200));
-    await new HubbleClient({ address: r2.address }).streamFlows(
+    await newClient({ address: r2.address }).streamFlows(
       { last: 1000, include: { verdicts: ['DROPPED'], labels: ['app=db'] }, exclude: [{ namespaces: ['ops'] }] },
       { onFlow: (f) => dropped.push(f) },
     );
@@ -128,7 +130,7 @@ describe('HubbleClient against the fake relay', () => {
     const warnings: CaptureWarning[] = [];
     const states: StreamState[] = [];
     const ac = new AbortController();
-    const done = new HubbleClient({ address: r.address }).streamFlows(
+    const done = newClient({ address: r.address }).streamFlows(
       { follow: true, since: 0 },
       { onFlow: (f) => got.push(f), onWarning: (w) => warnings.push(w), onState: (s) => states.push(s) },
       { signal: ac.signal, reconnect: { initialDelayMs: 20 } },
@@ -159,7 +161,7 @@ describe('HubbleClient against the fake relay', () => {
     r.emit(same);
     const got: FlowRecord[] = [];
     const ac = new AbortController();
-    const done = new HubbleClient({ address: r.address }).streamFlows({ follow: true, since: 0 }, { onFlow: (f) => got.push(f) }, { signal: ac.signal, reconnect: { initialDelayMs: 10 } });
+    const done = newClient({ address: r.address }).streamFlows({ follow: true, since: 0 }, { onFlow: (f) => got.push(f) }, { signal: ac.signal, reconnect: { initialDelayMs: 10 } });
     await until(() => r.requests.length >= 2);
     await new Promise((res) => setTimeout(res, 150));
     ac.abort();
@@ -169,7 +171,7 @@ describe('HubbleClient against the fake relay', () => {
 
   it('surfaces nodes going away and lost events as warnings, in order with flows', async () => {
     const r = await relay();
-    const cap = new HubbleCapture(new HubbleClient({ address: r.address }), { batchMs: 20, statusEveryMs: 50 });
+    const cap = new HubbleCapture(newClient({ address: r.address }), { batchMs: 20, statusEveryMs: 50 });
     const warnings: CaptureWarning[] = [];
     cap.onWarning((w) => warnings.push(w));
     const running = cap.start({ follow: true });
@@ -196,7 +198,7 @@ describe('HubbleClient against the fake relay', () => {
     const sent = synthetic(r, 50);
     r.emit(sent);
     const delivered: FlowRecord[] = [];
-    const cap = new HubbleCapture(new HubbleClient({ address: r.address }), { statusEveryMs: 0, maxRawFlows: 5, batchMs: 10 });
+    const cap = new HubbleCapture(newClient({ address: r.address }), { statusEveryMs: 0, maxRawFlows: 5, batchMs: 10 });
     cap.onFlows((b) => delivered.push(...b));
     await cap.start({ last: 50 });
     expect(cap.stats()).toMatchObject({ flows: 50, rawFlowsKept: 5 });
@@ -206,7 +208,7 @@ describe('HubbleClient against the fake relay', () => {
 
   it('says clearly when Relay is unreachable', async () => {
     const port = await closedPort();
-    const c = new HubbleClient({ address: `127.0.0.1:${port}`, connectTimeoutMs: 300 });
+    const c = newClient({ address: `127.0.0.1:${port}`, connectTimeoutMs: 300 });
     await expect(c.serverStatus()).rejects.toThrow(new RegExp(`Hubble Relay at 127.0.0.1:${port} is unreachable: no connection within 0.3 s. Check the address`));
     await expect(c.streamFlows({ follow: true }, { onFlow: () => undefined }, { reconnect: { maxAttempts: 1, initialDelayMs: 10 } })).rejects.toThrow(/unreachable.*gave up after 1 attempt\(s\); 0 flow\(s\) received are kept/);
   });
@@ -215,7 +217,7 @@ describe('HubbleClient against the fake relay', () => {
     const r = await relay();
     r.emit(synthetic(r, 40));
     const got: FlowRecord[] = [];
-    const cap = new HubbleCapture(new HubbleClient({ address: r.address, connectTimeoutMs: 200 }), { statusEveryMs: 0, reconnect: { maxAttempts: 2, initialDelayMs: 10 } });
+    const cap = new HubbleCapture(newClient({ address: r.address, connectTimeoutMs: 200 }), { statusEveryMs: 0, reconnect: { maxAttempts: 2, initialDelayMs: 10 } });
     cap.onFlows((b) => got.push(...b));
     const running = cap.start({ follow: true, since: 0 });
     await until(() => cap.stats().flows === 40);
@@ -233,7 +235,7 @@ describe('HubbleClient against the fake relay', () => {
     r.emit(synthetic(r, 10));
     let opened = 0;
     let closed = 0;
-    const c = new HubbleClient({
+    const c = newClient({
       label: 'hubble-relay (kube-system) via port-forward',
       connect: async () => {
         opened++;
@@ -249,13 +251,13 @@ describe('HubbleClient against the fake relay', () => {
     expect(opened).toBe(2);
     expect(closed).toBe(2);
 
-    const failing = new HubbleClient({ label: 'hubble-relay via port-forward', connect: async () => Promise.reject(new Error('pods "hubble-relay-x" not found')) });
+    const failing = newClient({ label: 'hubble-relay via port-forward', connect: async () => Promise.reject(new Error('pods "hubble-relay-x" not found')) });
     await expect(failing.serverStatus()).rejects.toThrow('hubble-relay via port-forward: could not open the connection (pods "hubble-relay-x" not found)');
   });
 
   it('rejects an impossible query before connecting, and reports a server rejection without retrying', async () => {
     const r = await relay();
-    const c = new HubbleClient({ address: r.address });
+    const c = newClient({ address: r.address });
     await expect(c.streamFlows({ last: 5, since: 0 }, { onFlow: () => undefined })).rejects.toThrow(/cannot be combined/);
     expect(r.requests).toHaveLength(0);
 
@@ -265,7 +267,7 @@ describe('HubbleClient against the fake relay', () => {
     const states: string[] = [];
     try {
       await expect(
-        new HubbleClient({ address: `127.0.0.1:${port}` }).streamFlows({ follow: true }, { onFlow: () => undefined, onState: (s) => states.push(s.state) }),
+        newClient({ address: `127.0.0.1:${port}` }).streamFlows({ follow: true }, { onFlow: () => undefined, onState: (s) => states.push(s.state) }),
       ).rejects.toThrow(/does not implement the call .*is this a Hubble Relay/);
       expect(states).not.toContain('reconnecting');
     } finally {
