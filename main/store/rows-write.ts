@@ -152,6 +152,13 @@ export function writeRoads(db: Database.Database, roads: RoadAggregate[]): void 
 const INSERT_FLOWS = `INSERT INTO flows (time, source, src, src_wl, src_ip, src_port, dst, dst_wl, dst_ip, dst_port, protocol, port, verdict,
   drop_reason, dst_service, allowed_by, denied_by, l7, is_reply, node, no_reply, bytes, packets, src_labels, dst_labels, road_src, road_dst, road_port)`;
 const COLUMNS = 28;
+
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 const BATCH_ROWS = 32;
 
 /**
@@ -198,6 +205,32 @@ export class FlowInserter {
     return n;
   }
 
+  /**
+   * Per interned peer: its workload and identity labels as last seen. A pod's workload and labels
+   * rarely change, so comparing against them is much cheaper than hashing fresh strings again.
+   */
+  private readonly endpointMemo: ({ workload: string | undefined; workloadId: number | null; labels: string[] | undefined; labelsId: number | null } | undefined)[] = [];
+
+  /** [peer id, workload id, labels id] of one endpoint. */
+  private endpoint(ep: FlowRecord['src'], out: number[], at: number): void {
+    const id = this.peer(ep.peer);
+    let memo = this.endpointMemo[id];
+    if (memo === undefined || memo.workload !== ep.workload) {
+      const workloadId = ep.workload === undefined ? null : this.peer(ep.workload);
+      memo = { workload: ep.workload, workloadId, labels: memo?.labels, labelsId: memo?.labelsId ?? null };
+      this.endpointMemo[id] = memo;
+    }
+    if (!sameList(memo.labels, ep.labels)) {
+      memo.labels = ep.labels;
+      memo.labelsId = this.labels(ep.labels);
+    }
+    out[at] = id;
+    out[at + 1] = memo.workloadId ?? -1;
+    out[at + 2] = memo.labelsId ?? -1;
+  }
+
+  private readonly ends: number[] = [0, 0, 0, 0, 0, 0];
+
   labels(list: string[] | undefined): number | null {
     if (list === undefined) return null;
     const key = list.join('\n');
@@ -217,10 +250,13 @@ export class FlowInserter {
   insert(f: FlowRecord): number {
     const row = this.pending;
     let o = this.pendingRows * COLUMNS;
-    const src = this.peer(f.src.peer);
-    const srcWl = f.src.workload === undefined ? null : this.peer(f.src.workload);
-    const dst = this.peer(f.dst.peer);
-    const dstWl = f.dst.workload === undefined ? null : this.peer(f.dst.workload);
+    const e = this.ends;
+    this.endpoint(f.src, e, 0);
+    this.endpoint(f.dst, e, 3);
+    const src = e[0];
+    const srcWl = e[1] < 0 ? null : e[1];
+    const dst = e[3];
+    const dstWl = e[4] < 0 ? null : e[4];
     // Same road rules as flows/aggregate.ts roadOf (pods folded into workloads, replies folded
     // into their request's road), computed on the interned ids so no key string is built.
     const aId = srcWl ?? src;
@@ -249,8 +285,8 @@ export class FlowInserter {
     row[o++] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
     row[o++] = f.bytes ?? null;
     row[o++] = f.packets ?? null;
-    row[o++] = this.labels(f.src.labels);
-    row[o++] = this.labels(f.dst.labels);
+    row[o++] = e[2] < 0 ? null : e[2];
+    row[o++] = e[5] < 0 ? null : e[5];
     row[o++] = reply ? bId : aId;
     row[o++] = reply ? aId : bId;
     row[o++] = (reply ? (f.src.port ?? f.port) : f.port) ?? null;

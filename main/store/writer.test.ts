@@ -97,3 +97,32 @@ describe('SnapshotWriter', () => {
     expect(back.roads.map((r) => [r.src, r.dst, r.count])).toEqual([['wl:a/Deployment/x', 'wl:b/Deployment/y', 5000]]);
   });
 });
+
+describe('flow rows', () => {
+  it('keep each flow its own workload and labels when a peer changes them between flows', () => {
+    const file = path.join(dir, 'labels.netcity');
+    const f = (time: number, labels: string[] | undefined, workload: string | undefined, isReply = false): FlowRecord => ({
+      time,
+      source: 'hubble',
+      src: { peer: 'pod:a/x', workload, labels, port: 40000 },
+      dst: { peer: 'pod:b/y', workload: 'wl:b/Deployment/y', labels: ['k8s:app=y'], port: 80 },
+      protocol: 'TCP',
+      port: 80,
+      verdict: 'FORWARDED',
+      isReply,
+    });
+    const flows = [
+      f(1, ['k8s:app=x'], 'wl:a/Deployment/x'),
+      f(2, ['k8s:app=x', 'k8s:v=2'], 'wl:a/Deployment/x'),
+      f(3, undefined, undefined),
+      f(4, ['k8s:app=x'], 'wl:a/StatefulSet/x'),
+      f(5, ['k8s:app=x'], 'wl:a/Deployment/x', true),
+    ];
+    const w = SnapshotWriter.create(file, { ...demoSnapshot(), flows: [], roads: [], window: {} });
+    w.addFlows(flows);
+    w.close();
+    const back = openSnapshot(file);
+    expect(back.flows).toEqual(flows);
+    expect(back.roads).toEqual(aggregateFlows(flows));
+  });
+});
