@@ -190,3 +190,16 @@ describe('semantic policy diff', () => {
     ]);
   });
 });
+
+describe('directionsOf', () => {
+  it('reads NetworkPolicy policyTypes and defaults, and rule lists of other kinds', async () => {
+    const { directionsOf } = await import('./connectivity.js');
+    expect(directionsOf(np({ podSelector: {} }))).toEqual(['ingress']);
+    expect(directionsOf(np({ podSelector: {}, egress: [] }))).toEqual(['ingress', 'egress']);
+    expect(directionsOf(np({ podSelector: {}, policyTypes: ['Egress'] }))).toEqual(['egress']);
+    const cnp: PolicyObject = { kind: 'CiliumNetworkPolicy', apiVersion: 'cilium.io/v2', namespace: 'a', name: 'c', manifest: { spec: { endpointSelector: {}, egressDeny: [] } } };
+    expect(directionsOf(cnp)).toEqual(['egress']);
+    const anp: PolicyObject = { kind: 'AdminNetworkPolicy', apiVersion: 'v1alpha1', name: 'x', manifest: { spec: { subject: {} } } };
+    expect(directionsOf(anp)).toEqual(['ingress', 'egress']);
+  });
+});

@@ -100,3 +100,18 @@ describe('SnapshotLibrary', () => {
     expect(slugOf('***')).toBe('snapshot');
   });
 });
+
+describe('SnapshotLibrary.import and secrets', () => {
+  it('refuses a snapshot file that holds a Secret (written by something else)', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const outside = path.join(dir, 'leaky.netcity');
+    saveSnapshot(outside, demoSnapshot());
+    const db = new Database(outside);
+    db.prepare("INSERT INTO policies (kind, namespace, name, api_version, manifest) VALUES ('NetworkPolicy', 'shop', 'oops', 'v1', ?)").run(
+      JSON.stringify({ kind: 'Secret', data: { password: 'aHVudGVy' } }),
+    );
+    db.close();
+    expect(() => lib.import(outside)).toThrow(/importing .*leaky\.netcity: .*Secret or kubeconfig.*not imported/);
+    expect(lib.list()).toEqual([]);
+  });
+});
