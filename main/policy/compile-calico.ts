@@ -49,7 +49,7 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
 
   const subjSel = sel(spec.selector, 'spec.selector');
   const subjNs = global ? sel(spec.namespaceSelector, 'spec.namespaceSelector') : null;
-  cp.subjects = u.select(global ? (n, l) => !subjNs || subjNs(calicoNsLabels(n, l)) : (n) => n === ns, subjSel ? (c) => subjSel(calicoPodLabels(c)) : null);
+  cp.subjects = u.select(global ? (n, l) => !subjNs || subjNs(calicoNsLabels(n, l)) : ns, subjSel ? (c) => subjSel(calicoPodLabels(c)) : null);
 
   let types: string[];
   if (Array.isArray(spec.types)) types = spec.types.map(String);
@@ -113,7 +113,7 @@ function entityPeer(
   if (inNets === null) {
     // A selector in a namespaced policy looks in the policy's namespace; no selector means anywhere.
     classes = u.select(
-      nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : s && !global ? (n) => n === ns : null,
+      nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : s && !global ? ns : null,
       s || notS ? (c) => (!s || s(calicoPodLabels(c))) && !(notS && notS(calicoPodLabels(c))) : null,
     );
   }
@@ -153,7 +153,7 @@ function subjectSideFilter(
   if (e.nets !== undefined || e.notNets !== undefined) warn(`${where}: nets on the policy's own side are not analysed (ignored)`);
   if (!s && !notS && !nsS) return null;
   return ctx.u.select(
-    nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : global ? null : (n) => n === ns,
+    nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : global ? null : ns,
     (c) => (!s || s(calicoPodLabels(c))) && !(notS && notS(calicoPodLabels(c))),
   );
 }

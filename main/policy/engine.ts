@@ -79,9 +79,27 @@ export class PolicyEngineCore {
     }
   }
 
+  private selectingCache: CompiledPolicy[][] | undefined;
+  /** Policies whose subjects include each class, computed once from the subject bitsets. */
+  selecting(cls: PodClass): CompiledPolicy[] {
+    if (!this.selectingCache) {
+      const lists: CompiledPolicy[][] = Array.from({ length: this.u.size }, () => []);
+      for (const c of this.compiled) c.subjects.forEach((i) => lists[i].push(c));
+      this.selectingCache = lists;
+    }
+    return this.selectingCache[cls.id];
+  }
+
+  private readonly planIds = new Map<string, number>();
   plan(cls: PodClass, dir: Direction): DirPlan {
     let p = this.plans[dir][cls.id];
-    if (!p) this.plans[dir][cls.id] = p = buildPlan(this.compiled, cls, dir);
+    if (!p) {
+      p = buildPlan(this.selecting(cls), cls, dir);
+      let id = this.planIds.get(p.key);
+      if (id === undefined) this.planIds.set(p.key, (id = this.planIds.size));
+      p.id = id;
+      this.plans[dir][cls.id] = p;
+    }
     return p;
   }
 

@@ -23,10 +23,14 @@ export interface DirPlan {
   namedPorts: boolean;
   /** True when nothing applies: the direction allows everything. */
   open: boolean;
+  /** Equal keys, equal plans: classes selected by the same rules share verdict rows. */
+  key: string;
+  /** Small number standing for the key within one engine (set by the engine). */
+  id: number;
 }
 
-export function buildPlan(policies: CompiledPolicy[], cls: PodClass, dir: Direction): DirPlan {
-  const selecting = policies.filter((p) => p.subjects.has(cls.id));
+/** @param selecting the compiled policies whose subjects include cls */
+export function buildPlan(selecting: CompiledPolicy[], cls: PodClass, dir: Direction): DirPlan {
   const applies = (r: Rule) => !r.subjectFilter || r.subjectFilter.has(cls.id);
   const byOrder = (layer: CompiledPolicy['layer']) =>
     selecting
@@ -50,6 +54,8 @@ export function buildPlan(policies: CompiledPolicy[], cls: PodClass, dir: Direct
     all,
     namedPorts: all.some((r) => !r.ports.fixed),
     open: all.length === 0 && !isolated,
+    key: `${dir}:${isolated ? 'I' : 'O'}:${all.map((r) => r.uid).join(',')}`,
+    id: -1,
   };
 }
 

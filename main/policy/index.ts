@@ -109,7 +109,7 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     policiesSelecting(pod) {
       const cls = podClassOf(pod);
       if (!cls) return [];
-      return [...new Set(core.compiled.filter((c) => c.subjects.has(cls.id)).map((c) => c.key))];
+      return [...new Set(core.selecting(cls).map((c) => c.key))];
     },
     policySubjects(key) {
       const list = core.compiled.filter((c) => c.key === key);

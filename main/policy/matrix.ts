@@ -8,9 +8,10 @@ import { ipId, podId } from '../model/ids.js';
 import type { PolicyEngineCore } from './engine.js';
 import { workloadOfPod } from './engine.js';
 import { evalDirection, type DirPlan } from './evaluate.js';
+import type { PodClass } from './universe.js';
 import { cutAddressSpace, formatIp, formatRange } from './ip.js';
 import type { Endpoint } from './ir.js';
-import { ALL_PORTS, NONE_ID, NO_PORTS, intersect, isEmpty, PortSetTable, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
+import { ALL_PORTS, NONE_ID, NO_PORTS, intersect, PortSetTable, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
 export interface MatrixOptions {
   level?: 'workload' | 'pod';
@@ -80,40 +81,112 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
   const level = opts.level ?? 'workload';
   const table = new ResultTable();
   const OPEN = table.id(ALL_PORTS, NO_PORTS);
+  const CLOSED = table.id(NO_PORTS, NO_PORTS);
+  const openRow = new Int32Array(n).fill(OPEN);
 
-  // Ingress verdicts per (destination class, source class), by the set of rules that match.
-  const ingress = new Int32Array(n * n);
+  // Named ports of a class as a small id: egress verdicts with named-port rules depend on it.
+  const portsKeyId = new Int32Array(n);
+  {
+    const ids = new Map<string, number>();
+    u.classes.forEach((c, i) => {
+      const k = c.namedPorts.map((p) => `${p.name}/${p.protocol}/${p.containerPort}`).join(',');
+      let id = ids.get(k);
+      if (id === undefined) ids.set(k, (id = ids.size));
+      portsKeyId[i] = id;
+    });
+  }
+
+  /**
+   * Verdicts of one plan against every pod class: classes are split by which rules match them
+   * (partition refinement over the rules' bitsets), then one evaluation per part.
+   */
+  const computeRow = (plan: DirPlan, fixedDst: PodClass | null): Int32Array => {
+    const groupOf = new Int32Array(n);
+    let groups = 1;
+    for (const r of plan.all) {
+      if (!r.peer.classes) continue;
+      const remap = new Map<number, number>();
+      r.peer.classes.forEach((c) => {
+        const g = groupOf[c];
+        let ng = remap.get(g);
+        if (ng === undefined) remap.set(g, (ng = groups++));
+        groupOf[c] = ng;
+      });
+    }
+    if (!fixedDst && plan.namedPorts) {
+      // Egress toward named ports: the destination's declared ports split the parts further.
+      const remap = new Map<number, number>();
+      for (let c = 0; c < n; c++) {
+        const k = groupOf[c] * 65536 + portsKeyId[c];
+        let ng = remap.get(k);
+        if (ng === undefined) remap.set(k, (ng = remap.size));
+        groupOf[c] = ng;
+      }
+      groups = remap.size;
+    }
+    const result = new Int32Array(groups).fill(-1);
+    const row = new Int32Array(n);
+    for (let c = 0; c < n; c++) {
+      const g = groupOf[c];
+      let id = result[g];
+      if (id < 0) {
+        const cls = u.classes[c];
+        const res = evalDirection(plan, { t: 'pod', cls }, fixedDst ?? cls, ALL_PORTS, false);
+        result[g] = id = table.id(res.allowed, res.unknown);
+      }
+      row[c] = id;
+    }
+    return row;
+  };
+
+  // Rows are shared by classes with the same plan (and, for ingress with named ports, the same ports).
+  const ingressRows: Int32Array[] = new Array(n);
+  const egressRows: (Int32Array | undefined)[] = new Array(n);
+  const rowCache = new Map<number, Int32Array>();
   for (let d = 0; d < n; d++) {
     const plan = core.plan(u.classes[d], 'ingress');
     if (plan.open) {
-      ingress.fill(OPEN, d * n, d * n + n);
+      ingressRows[d] = openRow;
       continue;
     }
-    fillRow(plan, d, true);
+    const key = plan.id * 65536 + (plan.namedPorts ? portsKeyId[d] : 0);
+    let row = rowCache.get(key);
+    if (!row) rowCache.set(key, (row = computeRow(plan, u.classes[d])));
+    ingressRows[d] = row;
   }
-
-  function fillRow(plan: DirPlan, self: number, isIngress: boolean): void {
-    const sigs: string[] = new Array(n).fill('');
-    plan.all.forEach((r, ri) => {
-      r.peer.classes?.forEach((c) => {
-        sigs[c] += `${ri}${r.uncertain ? '?' : ''},`;
-      });
-    });
-    const cache = new Map<string, number>();
-    const row = isIngress ? ingress : egressRow;
-    const base = isIngress ? self * n : 0;
-    for (let o = 0; o < n; o++) {
-      const dstCls = isIngress ? u.classes[self] : u.classes[o];
-      const key = plan.namedPorts && !isIngress ? `${sigs[o]}#${o}` : sigs[o];
-      let id = cache.get(key);
-      if (id === undefined) {
-        const res = evalDirection(plan, { t: 'pod', cls: u.classes[o] }, dstCls, ALL_PORTS, false);
-        id = table.id(res.allowed, res.unknown);
-        cache.set(key, id);
-      }
-      row[base + o] = id;
+  const egressRowOf = (s: number): Int32Array => {
+    let row = egressRows[s];
+    if (row) return row;
+    const plan = core.plan(u.classes[s], 'egress');
+    if (plan.open) row = openRow;
+    else {
+      const key = plan.id * 65536;
+      row = rowCache.get(key);
+      if (!row) rowCache.set(key, (row = computeRow(plan, null)));
     }
-  }
+    egressRows[s] = row;
+    return row;
+  };
+
+  const pairCache = new Map<number, number>();
+  const combine = (e: number, i: number): number => {
+    if (e === OPEN || i === CLOSED) return i;
+    if (i === OPEN || e === CLOSED) return e;
+    const k = e * 1_000_003 + i;
+    let id = pairCache.get(k);
+    if (id === undefined) {
+      const ea = table.ports.sets[table.allowed[e]];
+      const eu = table.ports.sets[table.unknown[e]];
+      const ia = table.ports.sets[table.allowed[i]];
+      const iu = table.ports.sets[table.unknown[i]];
+      const a = intersect(ea, ia);
+      const un = subtract(intersect(union(ea, eu), union(ia, iu)), a);
+      id = table.id(a, un);
+      pairCache.set(k, id);
+    }
+    return id;
+  };
+  const cell = (s: number, d: number): number => combine(egressRowOf(s)[d], ingressRows[d][s]);
 
   // Groups: workloads (or pods) and, when asked, the IP ranges policies can tell apart.
   const groups: Group[] = [];
@@ -138,17 +211,82 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
   }
   groups.sort((a, b) => (a.peer.id < b.peer.id ? -1 : 1));
   const podGroups = groups.length;
-  if (opts.includeIpRanges !== false) {
-    for (const r of cutAddressSpace(core.cidrs)) {
-      const text = formatRange(r);
-      groups.push({
-        peer: { id: ipId(text), type: 'ipRange', start: formatIp(r.v6, r.start), end: formatIp(r.v6, r.end) },
-        classes: [],
-        nodeEps: [],
-        ext: { t: 'ext', ip: { v6: r.v6, value: r.start }, text },
+  // Behaviour classes: pod classes that no subject, rule peer or named port tells apart behave
+  // identically in every row and column, so a workload's pods usually reduce to one of them.
+  const behaviour = new Int32Array(n);
+  {
+    let next = 1;
+    const refine = (bits: { forEach: (fn: (i: number) => void) => void } | null | undefined) => {
+      if (!bits) return;
+      const remap = new Map<number, number>();
+      bits.forEach((c) => {
+        const g = behaviour[c];
+        let ng = remap.get(g);
+        if (ng === undefined) remap.set(g, (ng = next++));
+        behaviour[c] = ng;
       });
+    };
+    for (const c of core.compiled) {
+      refine(c.subjects);
+      for (const dir of ['ingress', 'egress'] as const)
+        for (const r of [...c.rules[dir], ...c.denyRules[dir]]) {
+          refine(r.peer.classes);
+          refine(r.subjectFilter);
+        }
+    }
+    const ids = new Map<number, number>();
+    for (let c = 0; c < n; c++) {
+      const k = behaviour[c] * 65536 + portsKeyId[c];
+      let id = ids.get(k);
+      if (id === undefined) ids.set(k, (id = c)); // the first class stands for its behaviour class
+      behaviour[c] = id;
     }
   }
+
+  const unionCache = new Map<number, number>();
+  const unionId = (a: number, b: number): number => {
+    if (a === b || b === CLOSED) return a;
+    if (a === CLOSED) return b;
+    const k = a < b ? a * 1_000_003 + b : b * 1_000_003 + a;
+    let id = unionCache.get(k);
+    if (id === undefined) {
+      const al = union(table.ports.sets[table.allowed[a]], table.ports.sets[table.allowed[b]]);
+      const un = subtract(union(table.ports.sets[table.unknown[a]], table.ports.sets[table.unknown[b]]), al);
+      id = table.id(al, un);
+      unionCache.set(k, id);
+    }
+    return id;
+  };
+
+  // IP ranges: verdicts depend on the plan only (the range is not a pod), cached by plan.
+  const ranges = opts.includeIpRanges !== false ? cutAddressSpace(core.cidrs) : [];
+  const rangeEps: Endpoint[] = ranges.map((r) => ({ t: 'ext', ip: { v6: r.v6, value: r.start }, text: formatRange(r) }));
+  // Per plan (and named ports for ingress): the verdict toward / from every range, computed once.
+  const rangeRows = new Map<number, Int32Array>();
+  const rangeRow = (plan: DirPlan, dst: PodClass | null, key: number): Int32Array => {
+    let row = rangeRows.get(key);
+    if (!row) {
+      row = new Int32Array(rangeEps.length);
+      for (let r = 0; r < rangeEps.length; r++) {
+        const res = evalDirection(plan, rangeEps[r], dst, ALL_PORTS, false);
+        row[r] = table.id(res.allowed, res.unknown);
+      }
+      rangeRows.set(key, row);
+    }
+    return row;
+  };
+  const toRange = (c: number, r: number): number => {
+    const plan = core.plan(u.classes[c], 'egress');
+    return plan.open ? OPEN : rangeRow(plan, null, plan.id * 65536)[r];
+  };
+  const fromRange = (r: number, c: number): number => {
+    const plan = core.plan(u.classes[c], 'ingress');
+    return plan.open ? OPEN : rangeRow(plan, u.classes[c], plan.id * 65536 + (plan.namedPorts ? portsKeyId[c] : 0))[r];
+  };
+  ranges.forEach((r, i) => {
+    const text = formatRange(r);
+    groups.push({ peer: { id: ipId(text), type: 'ipRange', start: formatIp(r.v6, r.start), end: formatIp(r.v6, r.end) }, classes: [], nodeEps: [], ext: rangeEps[i] });
+  });
 
   let focusIdx: Set<number> | null = null;
   if (opts.focus) {
@@ -160,56 +298,20 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
     if (focusIdx.size === 0) throw new Error(`--focus ${opts.focus}: no such ${level} (give ns/name)`);
   }
 
-  // Egress rows are computed per source class and used at once.
-  const egressRow = new Int32Array(n);
-  const pairCache = new Map<number, number>();
-  const combine = (e: number, i: number): number => {
-    if (e === OPEN) return i;
-    if (i === OPEN) return e;
-    const k = e * 1_000_003 + i;
-    let id = pairCache.get(k);
-    if (id === undefined) {
-      const ea = table.ports.sets[table.allowed[e]];
-      const eu = table.ports.sets[table.unknown[e]];
-      const ia = table.ports.sets[table.allowed[i]];
-      const iu = table.ports.sets[table.unknown[i]];
-      const a = intersect(ea, ia);
-      const un = subtract(intersect(union(ea, eu), union(ia, iu)), a);
-      id = table.id(a, un);
-      pairCache.set(k, id);
-    }
-    return id;
-  };
-  // Result id per (source class, destination class): computed lazily row by row.
-  const classPair = new Map<number, Int32Array>();
-  const rowFor = (s: number): Int32Array => {
-    let row = classPair.get(s);
-    if (row) return row;
-    const plan = core.plan(u.classes[s], 'egress');
-    if (plan.open) egressRow.fill(OPEN);
-    else fillRow(plan, s, false);
-    row = new Int32Array(n);
-    for (let d = 0; d < n; d++) row[d] = combine(egressRow[d], ingress[d * n + s]);
-    classPair.set(s, row);
-    return row;
-  };
+  // Per group: its distinct behaviour classes (pods), or a range index, or "evaluate directly".
+  const G = groups.length;
+  const reps: number[][] = groups.map((g) => [...new Set(g.classes.map((c) => behaviour[c]))]);
+  const single = new Int32Array(G).fill(-1);
+  const rangeOf = new Int32Array(G).fill(-1);
+  const direct = new Uint8Array(G);
+  groups.forEach((g, i) => {
+    if (i >= podGroups) rangeOf[i] = i - podGroups;
+    else if (g.nodeEps.length) direct[i] = 1;
+    else if (reps[i].length === 1) single[i] = reps[i][0];
+  });
 
-  const listsCache = new Map<number, PortLists>();
-  const lists = (portId: number): PortLists => {
-    let l = listsCache.get(portId);
-    if (!l) listsCache.set(portId, (l = toPortLists(table.ports.sets[portId])));
-    return l;
-  };
-  const connections: AnalyzeConnection[] = [];
-  const emit = (src: Group, dst: Group, allowed: PortSet, unknown: PortSet, aId?: number, uId?: number) => {
-    if (isEmpty(allowed) && isEmpty(unknown)) return;
-    const c: AnalyzeConnection = { src: src.peer.id, dst: dst.peer.id, allowed: aId !== undefined ? lists(aId) : toPortLists(allowed) };
-    if (!isEmpty(unknown)) c.unknown = uId !== undefined ? lists(uId) : toPortLists(unknown);
-    connections.push(c);
-  };
-
-  const directExt = (src: Group, dst: Group): { allowed: PortSet; unknown: PortSet } => {
-    // Pairs involving IP ranges or host-network pods are few: evaluate them directly.
+  const directPair = (src: Group, dst: Group): number => {
+    // Host-network pods are few: evaluate their pairs directly.
     let allowed = NO_PORTS;
     let unknown = NO_PORTS;
     const ends = (g: Group) => [
@@ -223,44 +325,68 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
         allowed = union(allowed, r.allowed);
         unknown = union(unknown, r.unknown);
       }
-    return { allowed, unknown: subtract(unknown, allowed) };
+    return table.id(allowed, subtract(unknown, allowed));
   };
 
-  for (let si = 0; si < groups.length; si++) {
-    const src = groups[si];
-    for (let di = 0; di < groups.length; di++) {
+  const pairId = (si: number, di: number): number => {
+    const rs = rangeOf[si];
+    const rd = rangeOf[di];
+    if (rs >= 0 && rd >= 0) return CLOSED; // outside the cluster on both ends: not ours to judge
+    if (direct[si] || direct[di]) return directPair(groups[si], groups[di]);
+    if (rd >= 0) {
+      let id = CLOSED;
+      for (const c of reps[si]) id = unionId(id, toRange(c, rd));
+      return id;
+    }
+    if (rs >= 0) {
+      let id = CLOSED;
+      for (const c of reps[di]) id = unionId(id, fromRange(rs, c));
+      return id;
+    }
+    const a = single[si];
+    const b = single[di];
+    if (a >= 0 && b >= 0) return cell(a, b);
+    let id = CLOSED;
+    for (const s of reps[si]) for (const d of reps[di]) id = unionId(id, cell(s, d));
+    return id;
+  };
+
+  // One shared allowed/unknown pair of port lists per result: connections only point at them.
+  const templates: ({ allowed: PortLists; unknown?: PortLists } | null | undefined)[] = [];
+  const template = (id: number) => {
+    let t = templates[id];
+    if (t === undefined) {
+      const a = table.allowed[id];
+      const un = table.unknown[id];
+      t = a === NONE_ID && un === NONE_ID ? null : { allowed: toPortLists(table.ports.sets[a]), ...(un !== NONE_ID ? { unknown: toPortLists(table.ports.sets[un]) } : {}) };
+      templates[id] = t;
+    }
+    return t;
+  };
+
+  const connections: AnalyzeConnection[] = [];
+  for (let si = 0; si < G; si++) {
+    const srcId = groups[si].peer.id;
+    const a = single[si];
+    const eRow = a >= 0 ? egressRowOf(a) : null;
+    for (let di = 0; di < G; di++) {
       if (si === di) continue;
       if (focusIdx && !focusIdx.has(si) && !focusIdx.has(di)) continue;
-      const dst = groups[di];
-      if (src.ext && dst.ext) continue; // outside the cluster on both ends: not ours to judge
-      if (si < podGroups && di < podGroups && src.nodeEps.length === 0 && dst.nodeEps.length === 0) {
-        if (src.classes.length === 1 && dst.classes.length === 1) {
-          const id = rowFor(src.classes[0])[dst.classes[0]];
-          const aId = table.allowed[id];
-          const uId = table.unknown[id];
-          if (aId === NONE_ID && uId === NONE_ID) continue;
-          emit(src, dst, table.ports.sets[aId], table.ports.sets[uId], aId, uId);
-          continue;
-        }
-        let allowed = NO_PORTS;
-        let unknown = NO_PORTS;
-        for (const s of src.classes) {
-          const row = rowFor(s);
-          for (const d of dst.classes) {
-            const id = row[d];
-            allowed = union(allowed, table.ports.sets[table.allowed[id]]);
-            unknown = union(unknown, table.ports.sets[table.unknown[id]]);
-          }
-        }
-        emit(src, dst, allowed, subtract(unknown, allowed));
-        continue;
-      }
-      const r = directExt(src, dst);
-      emit(src, dst, r.allowed, r.unknown);
+      const b = single[di];
+      let id: number;
+      if (eRow && b >= 0) {
+        // The common case, inlined: one behaviour class on each side.
+        const e = eRow[b];
+        const i = ingressRows[b][a];
+        id = e === OPEN || i === CLOSED ? i : i === OPEN || e === CLOSED ? e : combine(e, i);
+      } else id = pairId(si, di);
+      let t = templates[id];
+      if (t === undefined) t = template(id);
+      if (!t) continue;
+      connections.push(t.unknown ? { src: srcId, dst: groups[di].peer.id, allowed: t.allowed, unknown: t.unknown } : { src: srcId, dst: groups[di].peer.id, allowed: t.allowed });
     }
   }
   const used = focusIdx ? new Set(connections.flatMap((c) => [c.src, c.dst])) : null;
   const peers = groups.map((g) => g.peer).filter((p, i) => !used || used.has(p.id) || focusIdx!.has(i));
   return { peers, connections };
 }
-

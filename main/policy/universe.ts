@@ -105,8 +105,19 @@ export class Universe {
     return this.classes.length;
   }
 
+  /** Classes of one namespace whose pod labels pass podTest. */
+  selectIn(ns: string, podTest: ((cls: PodClass) => boolean) | null): Bitset {
+    const bits = new Bitset(this.classes.length);
+    const r = this.nsRange.get(ns);
+    if (!r) return bits;
+    if (!podTest) bits.setRange(r[0], r[1]);
+    else for (let i = r[0]; i < r[1]; i++) if (podTest(this.classes[i])) bits.set(i);
+    return bits;
+  }
+
   /** Classes in namespaces passing nsTest whose pod labels pass podTest. */
-  select(nsTest: ((ns: string, labels: Labels) => boolean) | null, podTest: ((cls: PodClass) => boolean) | null): Bitset {
+  select(nsTest: ((ns: string, labels: Labels) => boolean) | string | null, podTest: ((cls: PodClass) => boolean) | null): Bitset {
+    if (typeof nsTest === 'string') return this.selectIn(nsTest, podTest);
     const bits = new Bitset(this.classes.length);
     for (const ns of this.nsNames) {
       if (nsTest && !nsTest(ns, this.nsLabels.get(ns)!)) continue;
