@@ -48,6 +48,8 @@ export interface ExportRequest {
   overlays?: ExportOverlays;
   /** Mask IPs, pod/node names and label values; `{ salt }` fixes the tokens (tests). */
   redact?: boolean | { salt: string };
+  /** Drawn formats: roads between blocks, between districts, or 'auto' (districts for very large cities). */
+  roads?: 'auto' | 'blocks' | 'districts';
   /** PNG device scale, 1-4 (default 2). */
   scale?: number;
   /** PNG background (default white). SVG too: transparent leaves out the white backdrop. */
@@ -125,7 +127,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
     case 'pdf': {
       const svgBg = req.format === 'png' || req.format === 'svg' ? background : 'white';
       const report = req.format === 'html' || req.format === 'pdf';
-      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg, showHeader: !report });
+      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg, showHeader: !report, tooltips: req.format !== 'png' && req.format !== 'pdf', roads: req.roads });
       const svg = await render(prepared.chunks(), prepared.total, req.format === 'svg' ? 0.95 : 0.6);
       if (req.format === 'svg') {
         data = svg;

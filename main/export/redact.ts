@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { MapModel, MapNode } from '../map/model.js';
+import type { MapEdge, MapModel, MapNode } from '../map/model.js';
 import { ipId, nodeId, parsePeerId, podId, workloadId } from '../model/ids.js';
 import type { FlowEndpoint, Labels, PeerId, Snapshot } from '../model/types.js';
 
@@ -89,10 +89,11 @@ export class Redactor {
   /** The free-text safety net: IPs (dotted, dashed as in node host names, v6), ARNs and learnt words. */
   scrub(text: string): string {
     if (!text) return text;
-    let out = text.replace(ARN, (m) => this.token('ctx', m));
-    out = out.replace(IPV4, (m) => (isIP(m.split('/')[0]) === 4 ? this.ip(m) : m));
-    out = out.replace(IPV4_DASHED, (m) => (isIP(m.replaceAll('-', '.')) === 4 ? this.token('ip', m.replaceAll('-', '.')) : m));
-    out = out.replace(IPV6, (m) => (m.includes(':') && isIP(m.split('/')[0]) === 6 ? this.ip(m) : m));
+    // Cheap guards first: most strings hold no address, and the IPv6 pattern is costly to scan.
+    let out = text.includes('arn:') ? text.replace(ARN, (m) => this.token('ctx', m)) : text;
+    if (/\d\.\d/.test(out)) out = out.replace(IPV4, (m) => (isIP(m.split('/')[0]) === 4 ? this.ip(m) : m));
+    if (/\d-\d/.test(out)) out = out.replace(IPV4_DASHED, (m) => (isIP(m.replaceAll('-', '.')) === 4 ? this.token('ip', m.replaceAll('-', '.')) : m));
+    if (/:[0-9A-Fa-f]*:/.test(out)) out = out.replace(IPV6, (m) => (m.includes(':') && isIP(m.split('/')[0]) === 6 ? this.ip(m) : m));
     if (this.words.size === 0) return out;
     return out.replace(WORD, (w) => {
       const hit = this.words.get(w);
@@ -264,6 +265,7 @@ function redactManifest(v: unknown, r: Redactor, key = ''): unknown {
 }
 
 export function redactMap(m: MapModel, r: Redactor): MapModel {
+  const edge = redactEdgeWith(r);
   const node = (n: MapNode): MapNode => ({
     ...n,
     id: r.peer(n.id),
@@ -277,7 +279,14 @@ export function redactMap(m: MapModel, r: Redactor): MapModel {
     title: r.scrub(m.title),
     subtitle: r.scrub(m.subtitle),
     nodes: m.nodes.map(node),
-    edges: m.edges.map((e) => ({
+    edges: m.edges.map(edge),
+    districtRoads: m.districtRoads?.map(edge),
+    legend: m.legend.map((l) => ({ ...l, label: r.scrub(l.label) })),
+  };
+}
+
+function redactEdgeWith(r: Redactor) {
+  return (e: MapEdge): MapEdge => ({
       ...e,
       id: r.scrub(e.id),
       source: r.peer(e.source),
@@ -285,10 +294,9 @@ export function redactMap(m: MapModel, r: Redactor): MapModel {
       label: r.scrub(e.label),
       roadKeys: e.roadKeys.map((k) => redactTarget(k, r)),
       flags: e.flags.map((f) => r.scrub(f)),
-    })),
-    legend: m.legend.map((l) => ({ ...l, label: r.scrub(l.label) })),
-  };
+    });
 }
+
 
 /** "app=cart, tier=web" (or newline separated): each value after '=' is a label value. */
 function redactLabelList(v: string, r: Redactor): string {

@@ -51,6 +51,8 @@ export function selectMap(map: MapModel, ids: readonly string[]): MapModel {
   const nodes = map.nodes.filter((n) => keep.has(n.id));
   return {
     ...map,
+    // District roads summarise the whole city; a selection is small enough for its own roads.
+    districtRoads: undefined,
     nodes,
     edges: edges.filter((e) => keep.has(e.source) && keep.has(e.target)),
     bounds: boundsOf(nodes) ?? map.bounds,

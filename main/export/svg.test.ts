@@ -108,6 +108,30 @@ describe('renderSvg', () => {
   });
 });
 
+describe('road level', () => {
+  const withDistrictRoads = () => {
+    const map = fixtureMap();
+    map.districtRoads = [
+      { id: 'droad:ns:shop->ns:payments:denied', kind: 'road', source: 'ns:shop', target: 'ns:payments', label: '2 roads', protocols: ['TCP'], ports: [8443], observed: 'denied', volume: 42, dropped: 42, roadKeys: [], flags: [] },
+      { id: 'droad:ns:shop->ns:payments:allowed', kind: 'road', source: 'ns:shop', target: 'ns:payments', label: '1 roads', protocols: ['TCP'], ports: [8443], observed: 'allowed', volume: 5, dropped: 0, roadKeys: [], flags: [] },
+    ];
+    return map;
+  };
+
+  it('draws district roads when asked, in separate lanes, and says so in the header', () => {
+    const doc = parseSvg(renderSvg(withDistrictRoads(), { header: { title: 't', lines: ['a', 'b'] }, roads: 'districts' }));
+    expect(ids(doc, 'g.road').sort()).toEqual(['droad:ns:shop->ns:payments:allowed', 'droad:ns:shop->ns:payments:denied']);
+    const y = (id: string) => doc.querySelector(`g.road[data-id="${id}"] line`)!.getAttribute('y1');
+    expect(y('droad:ns:shop->ns:payments:allowed')).not.toBe(y('droad:ns:shop->ns:payments:denied'));
+    expect(doc.querySelector('.header')!.textContent).toContain('roads aggregated between districts (5 block roads)');
+  });
+
+  it('auto keeps block roads for a small city', () => {
+    const doc = parseSvg(renderSvg(withDistrictRoads(), { header }));
+    expect(ids(doc, 'g.road')).toHaveLength(5);
+  });
+});
+
 describe('selectMap', () => {
   it('keeps the selected block, what is inside it, its roads, their far ends and the framing districts', () => {
     const sel = selectMap(fixtureMap(), ['wl:payments/Deployment/payapi']);

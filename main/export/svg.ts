@@ -25,6 +25,23 @@ export interface SvgOptions {
   mapWidth?: number;
   /** Draw the title block (default true); the report has its own. */
   showHeader?: boolean;
+  /** Hover tooltips (<title>) on places and roads (default true); bitmaps and prints have no use for them. */
+  tooltips?: boolean;
+  /**
+   * Which roads to draw: between blocks, or aggregated between districts (the viewer's lowest zoom).
+   * 'auto' (default) draws district roads above AUTO_DISTRICT_ROADS block roads: beyond that a
+   * static picture is a tangle and costs minutes to rasterise.
+   */
+  roads?: 'auto' | 'blocks' | 'districts';
+}
+
+export const AUTO_DISTRICT_ROADS = 4000;
+
+/** The road level prepareSvg will draw for a map and option. */
+export function roadLevel(map: MapModel, opt: SvgOptions['roads'] = 'auto'): 'blocks' | 'districts' {
+  if (opt === 'blocks' || !map.districtRoads) return 'blocks';
+  if (opt === 'districts') return 'districts';
+  return map.edges.filter((e) => e.kind === 'road').length > AUTO_DISTRICT_ROADS ? 'districts' : 'blocks';
 }
 
 export interface PreparedSvg {
@@ -32,6 +49,8 @@ export interface PreparedSvg {
   height: number;
   /** Number of chunks chunks() yields, for progress. */
   total: number;
+  /** The roads drawn: between blocks, or aggregated between districts. */
+  roadLevel: 'blocks' | 'districts';
   chunks: () => Generator<string, void, undefined>;
 }
 
@@ -55,11 +74,28 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
   const width = Math.ceil(PAD + mapW + PAD + LEGEND_W + PAD);
   const top = opts.showHeader === false ? PAD : HEADER_H;
   const height = Math.ceil(top + Math.max(mapH + PAD, legendH + PAD));
-  const geo: Geo = { s, ox: PAD - b.x * s, oy: top - b.y * s };
+  const geo: Geo = { s, ox: PAD - b.x * s, oy: top - b.y * s, tips: opts.tooltips !== false };
   const index = new NodeIndex(map);
   const nodes = [...map.nodes].sort((a, c) => KIND_ORDER[a.kind] - KIND_ORDER[c.kind]);
-  const roads = map.edges.filter((e) => e.kind === 'highway-link' || lineVerdict(e, o));
+  const level = roadLevel(map, opts.roads);
+  const drawn = level === 'districts' ? map.districtRoads! : map.edges;
+  const roads = drawn.filter((e) => e.kind === 'highway-link' || lineVerdict(e, o));
   const pairs = new Set(roads.map((e) => `${e.source}\u0000${e.target}`));
+  // Parallel roads between the same two places (one per verdict) get their own lane.
+  const lanes = new Map<MapEdge, number>();
+  const perPair = new Map<string, number>();
+  for (const e of roads) {
+    const k = `${e.source}\u0000${e.target}`;
+    const n = perPair.get(k) ?? 0;
+    perPair.set(k, n + 1);
+    lanes.set(e, n);
+  }
+  const header = level === 'districts'
+    ? { ...opts.header, lines: [...opts.header.lines.slice(0, 1), `${opts.header.lines[1] ?? ''}${opts.header.lines[1] ? ' · ' : ''}roads aggregated between districts (${map.counts.roads} block roads)`] }
+    : opts.header;
+
+  /** Sideways shift in px: reverse roads keep apart, parallel lanes fan out. */
+  const offsetOf = (e: MapEdge) => (pairs.has(`${e.target}\u0000${e.source}`) ? 3 : 0) + (lanes.get(e) ?? 0) * 4;
 
   function* chunks(): Generator<string, void, undefined> {
     yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
@@ -67,26 +103,27 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     yield `<title>${x(opts.header.title)}</title>\n`;
     yield defs();
     if ((opts.background ?? 'white') === 'white') yield `<rect width="100%" height="100%" fill="#FFFFFF"/>\n`;
-    if (opts.showHeader !== false) yield header(opts.header, width);
+    if (opts.showHeader !== false) yield drawHeader(header, width);
     yield `<g class="map">\n`;
     // Places first, then roads over them (so no road hides under a highway), then evidence on top.
     for (const n of nodes) yield n.kind === 'house' ? house(n, geo, o) : area(n, geo);
     yield `<g class="roads" fill="none">\n`;
-    for (const e of roads) yield road(e, index, geo, o, pairs.has(`${e.target}\u0000${e.source}`));
+    for (const e of roads) yield road(e, index, geo, o, offsetOf(e));
     yield `</g>\n`;
     yield `<g class="evidence">\n`;
-    for (const e of roads) if (e.kind === 'road') yield evidenceMarkers(e, index, geo, o, pairs.has(`${e.target}\u0000${e.source}`));
+    for (const e of roads) if (e.kind === 'road') yield evidenceMarkers(e, index, geo, o, offsetOf(e));
     yield `</g>\n</g>\n`;
     yield legend(sections, PAD + mapW + PAD, top, legendH);
     yield `</svg>\n`;
   }
-  return { width, height, total: nodes.length + roads.length * 2 + 6, chunks };
+  return { width, height, total: nodes.length + roads.length * 2 + 6, roadLevel: level, chunks };
 }
 
 interface Geo {
   s: number;
   ox: number;
   oy: number;
+  tips: boolean;
 }
 
 const px = (g: Geo, v: number) => g.ox + v * g.s;
@@ -105,7 +142,7 @@ function defs(): string {
   return `<defs>${out}${m('end-link', AREA.highwayLink.colour, triangle, 7)}</defs>\n`;
 }
 
-function header(h: SvgHeader, width: number): string {
+function drawHeader(h: SvgHeader, width: number): string {
   let out = `<g class="header"><text x="${PAD}" y="34" font-size="22" font-weight="bold" fill="${TEXT.colour}">${x(h.title)}</text>`;
   h.lines.slice(0, 2).forEach((line, i) => {
     out += `<text x="${PAD}" y="${56 + i * 17}" font-size="13" fill="${TEXT.muted}">${x(line)}</text>`;
@@ -123,7 +160,7 @@ function area(n: MapNode, g: Geo): string {
   const st = n.kind === 'district' ? AREA.district : n.kind === 'block' ? AREA.block : n.kind === 'highway' ? AREA.highway : AREA.outskirt;
   const rx = n.kind === 'outskirt' ? Math.min(w, h) / 2 : n.kind === 'highway' ? 3 : 2;
   const sw = n.kind === 'district' ? 1.5 : 1;
-  let out = `<g class="${n.kind}" data-id="${x(n.id)}"><title>${x(nodeTitle(n))}</title>`;
+  let out = `<g class="${n.kind}" data-id="${x(n.id)}">${g.tips ? `<title>${x(nodeTitle(n))}</title>` : ''}`;
   out += `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" rx="${num(rx)}" fill="${st.fill}" stroke="${st.stroke}" stroke-width="${sw}"/>`;
   out += areaLabel(n, x0, y0, w, h, st.text);
   return out + `</g>\n`;
@@ -151,7 +188,7 @@ function house(n: MapNode, g: Geo, o: ResolvedOverlays): string {
   const w = n.w * g.s, h = n.h * g.s;
   const x0 = px(g, n.x) - w / 2, y0 = py(g, n.y) - h / 2;
   const phase = PHASE[n.phase ?? 'unknown'];
-  let out = `<g class="house ${n.phase ?? 'unknown'}" data-id="${x(n.id)}"><title>${x(nodeTitle(n))}</title>`;
+  let out = `<g class="house ${n.phase ?? 'unknown'}" data-id="${x(n.id)}">${g.tips ? `<title>${x(nodeTitle(n))}</title>` : ''}`;
   out += `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="${phase.colour}" stroke="#333333" stroke-width="0.6"/>`;
   const m = Math.min(w, h);
   if (phase.glyph === 'hollow') out += `<rect x="${num(x0 + m * 0.25)}" y="${num(y0 + h / 2 - m * 0.25)}" width="${num(w - m * 0.5)}" height="${num(m * 0.5)}" fill="#FFFFFF"/>`;
@@ -182,7 +219,7 @@ interface Segment {
 }
 
 /** The road's visible segment: centre to centre, clipped at both shapes, nudged sideways when a reverse road exists. */
-function segment(e: MapEdge, index: NodeIndex, g: Geo, hasReverse: boolean): Segment | undefined {
+function segment(e: MapEdge, index: NodeIndex, g: Geo, offset: number): Segment | undefined {
   const a = index.get(e.source), c = index.get(e.target);
   if (!a || !c) return undefined;
   let x1 = px(g, a.x), y1 = py(g, a.y), x2 = px(g, c.x), y2 = py(g, c.y);
@@ -190,8 +227,8 @@ function segment(e: MapEdge, index: NodeIndex, g: Geo, hasReverse: boolean): Seg
   const len = Math.hypot(dx, dy);
   if (len < 1) return undefined;
   const ux = dx / len, uy = dy / len;
-  if (hasReverse) {
-    x1 -= uy * 3; y1 += ux * 3; x2 -= uy * 3; y2 += ux * 3;
+  if (offset) {
+    x1 -= uy * offset; y1 += ux * offset; x2 -= uy * offset; y2 += ux * offset;
   }
   const exitA = exitDistance(a.w * g.s, a.h * g.s, ux, uy);
   const exitC = exitDistance(c.w * g.s, c.h * g.s, ux, uy);
@@ -205,10 +242,10 @@ function exitDistance(w: number, h: number, ux: number, uy: number): number {
   return Math.min(tx, ty) + 1;
 }
 
-function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReverse: boolean): string {
-  const sg = segment(e, index, g, hasReverse);
+function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset: number): string {
+  const sg = segment(e, index, g, offset);
   if (!sg) return '';
-  const title = `<title>${x(describeEdge(e, (id) => index.label(id)))}</title>`;
+  const title = g.tips ? `<title>${x(describeEdge(e, (id) => index.label(id)))}</title>` : '';
   const line = `x1="${num(sg.x1)}" y1="${num(sg.y1)}" x2="${num(sg.x2)}" y2="${num(sg.y2)}"`;
   if (e.kind === 'highway-link') {
     return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
@@ -219,7 +256,7 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReve
   const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.5))).join(' ')}"` : '';
   const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
   const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${v})"`;
-  let out = `<g class="road ${v}" data-id="${x(e.id)}" data-source="${x(e.source)}" data-target="${x(e.target)}">${title}`;
+  let out = `<g class="road ${v}" data-id="${x(e.id)}">${title}`;
   out += `<line ${line} stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9"${end}/>`;
   if (st.targetMarker === 'tee') {
     // The bar: a solid crossbar closing the road at its target, readable without colour.
@@ -232,8 +269,8 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReve
 }
 
 /** One marker per evidence source at the road's source end: observed ●, predicted ○, probed ◆ (fill = verdict). */
-function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, hasReverse: boolean): string {
-  const sg = segment(e, index, g, hasReverse);
+function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset: number): string {
+  const sg = segment(e, index, g, offset);
   if (!sg) return '';
   const ev = visibleEvidence(e, o);
   const r = 4.5;
@@ -303,7 +340,7 @@ function swatch(sw: LegendSwatch, sx: number, sy: number): string {
       return probedMark(sx + 20, sy, 6, sw.verdict);
     case 'house': {
       const n: MapNode = { id: 'legend', kind: 'house', label: '', x: sx + 20, y: sy, w: 12, h: 12, phase: sw.phase, meta: {}, flags: [] };
-      return house(n, { s: 1, ox: 0, oy: 0 }, { policy: false, flows: false, probes: false }).replace(/<title>[\s\S]*?<\/title>/, '').replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
+      return house(n, { s: 1, ox: 0, oy: 0, tips: false }, { policy: false, flows: false, probes: false }).replace('class="house ', 'class="swatch-house ').replace(' data-id="legend"', '');
     }
     case 'fence':
       return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` + fence(sw.direction, sx + 13, sy - 7, 14, 14, 1.2);

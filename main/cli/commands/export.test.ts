@@ -87,6 +87,7 @@ describe('netcity export', () => {
       [['--demo', '-f', 'png', '--background', 'pink'], /white or transparent, got "pink"/],
       [['--demo', '-f', 'pdf', '-o', '-'], /pdf is binary/],
       [['a.netcity', 'b.netcity', '-f', 'svg'], /one snapshot at a time/],
+      [['--demo', '-f', 'svg', '--roads', 'streets'], /--roads: blocks, districts or auto, got "streets"/],
     ];
     for (const [args, message] of bad) {
       expect(() => parseExportArgs(args), args.join(' ')).toThrow(UsageError);

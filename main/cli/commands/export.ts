@@ -46,6 +46,8 @@ Options:
   --no-flows            leave out observed verdicts and volume
   --no-probes           leave out probe results
   --no-possible-roads   draw only roads seen or probed, not those policies merely allow
+  --roads LEVEL         drawn formats: blocks, districts, or auto (default: districts above
+                        4,000 roads, where a picture of every road is a tangle)
   --quiet, -q           no progress on standard error
 
 PNG and PDF use headless Chromium: set NETCITY_CHROMIUM to its path, or install it
@@ -63,6 +65,7 @@ interface Parsed {
   title?: string;
   overlays: { policy: boolean; flows: boolean; probes: boolean };
   possibleRoads: boolean;
+  roads?: 'auto' | 'blocks' | 'districts';
   quiet: boolean;
 }
 
@@ -83,6 +86,7 @@ export function parseExportArgs(args: string[]): Parsed {
       'no-flows': { type: 'boolean' },
       'no-probes': { type: 'boolean' },
       'no-possible-roads': { type: 'boolean' },
+      roads: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     },
   });
@@ -101,6 +105,8 @@ export function parseExportArgs(args: string[]): Parsed {
   const bg = values.background;
   if (bg !== undefined && bg !== 'white' && bg !== 'transparent') throw new UsageError(`--background: white or transparent, got "${bg}"`);
   if (bg !== undefined && format !== 'png' && format !== 'svg') throw new UsageError('--background only applies to --format png or svg');
+  const roads = values.roads;
+  if (roads !== undefined && roads !== 'auto' && roads !== 'blocks' && roads !== 'districts') throw new UsageError(`--roads: blocks, districts or auto, got "${roads}"`);
   if (values.out === '-' && BINARY.has(format)) throw new UsageError(`--out -: ${format} is binary; write it to a file`);
   return {
     source: values.demo ? { demo: true } : { file: positionals[0] },
@@ -113,6 +119,7 @@ export function parseExportArgs(args: string[]): Parsed {
     title: values.title,
     overlays: { policy: !values['no-policy'], flows: !values['no-flows'], probes: !values['no-probes'] },
     possibleRoads: !values['no-possible-roads'],
+    roads: roads as Parsed['roads'],
     quiet: Boolean(values.quiet),
   };
 }
@@ -146,7 +153,7 @@ const exportCommand: Command = {
     };
     const result = await exportCity({
       snapshot, map, format: p.format, selection: p.select, overlays: p.overlays, redact: p.redact,
-      scale: p.scale, background: p.background, title: p.title, onProgress, signal: io.signal,
+      scale: p.scale, background: p.background, title: p.title, roads: p.roads, onProgress, signal: io.signal,
     });
     if (p.out === '-') {
       io.out(String(result.data));
