@@ -33,7 +33,9 @@ type TestView = {
 const view = <T>(fn: (v: TestView) => T): Promise<T> =>
   page.evaluate(`(${fn.toString()})(window.__netcity)`) as Promise<T>;
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const settle = () => page.waitForFunction(() => !(window as unknown as { __netcity: TestView }).__netcity?.loading, undefined, { timeout: 20_000 });
+/** Waits until an expression over window.__netcity (named v) is true; a string, so no DOM types are needed here. */
+const waitFor = (expr: string, timeout = 20_000) => page.waitForFunction(`(() => { const v = window.__netcity; return !!v && (${expr}); })()`, undefined, { timeout });
+const settle = () => waitFor('!v.loading');
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -44,7 +46,7 @@ beforeAll(async () => {
   page.on('pageerror', (e) => errors.push(e.message));
   (page as unknown as { errors: string[] }).errors = errors;
   await page.goto(served.url);
-  await page.waitForFunction(() => (window as unknown as { __netcity: TestView }).__netcity?.drawn?.nodes > 0, undefined, { timeout: 30_000 });
+  await waitFor('v.drawn.nodes > 0', 30_000);
 });
 
 afterAll(async () => {
@@ -144,7 +146,7 @@ describe('demo city in the browser', () => {
     await page.click('[data-testid="open-snapshots"]');
     await page.fill('[data-testid="manifests-paths"]', join(ROOT, 'test', 'e2e', 'fixtures', 'shop-manifests'));
     await page.click('[data-testid="manifests-open"]');
-    await page.waitForFunction(() => (window as unknown as { __netcity: TestView & { cityId: string } }).__netcity.cityId?.startsWith('manifests:'), undefined, { timeout: 20_000 });
+    await waitFor("(v.cityId || '').startsWith('manifests:')");
     await settle();
     await shot('08-manifests-city');
     await page.click('[data-testid="open-diff"]');
@@ -192,10 +194,10 @@ describe('demo city in the browser', () => {
   it('zooms out to districts and back (semantic zoom)', async () => {
     await page.click('[data-testid="map"]', { position: { x: 5, y: 5 } });
     for (let i = 0; i < 12; i++) await page.keyboard.press('-');
-    await page.waitForFunction(() => (window as unknown as { __netcity: TestView }).__netcity.level === 'districts');
+    await waitFor("v.level === 'districts'");
     await shot('12-zoomed-out');
     await page.keyboard.press('f');
-    await page.waitForFunction(() => (window as unknown as { __netcity: TestView }).__netcity.level === 'houses');
+    await waitFor("v.level === 'houses'");
   });
 
   it('lists findings that jump to the map', async () => {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import { DEFAULT_OVERLAYS, NO_FILTERS, edgeLook, edgePasses, levelForZoom, visibleCounts } from './overlays';
+
+const edge = (over: Partial<MapEdge>): MapEdge => ({
+  id: 'e',
+  kind: 'road',
+  source: 'wl:a/Deployment/x',
+  target: 'wl:b/Deployment/y',
+  label: 'TCP 80',
+  protocols: ['TCP'],
+  ports: [80],
+  volume: 10,
+  dropped: 0,
+  roadKeys: [],
+  flags: [],
+  ...over,
+});
+const node = (id: string, kind: MapNode['kind'], parent?: string, label = id): MapNode => ({ id, kind, parent, label, x: 0, y: 0, w: 1, h: 1, meta: {}, flags: [] });
+
+describe('edgeLook', () => {
+  it('draws the observed verdict when flows are on, else the probe, else the prediction', () => {
+    const e = edge({ observed: 'denied', predicted: 'allowed', probed: 'ok' });
+    expect(edgeLook(e, DEFAULT_OVERLAYS)).toMatchObject({ visible: true, verdict: 'denied', evidence: 'observed', probed: true });
+    expect(edgeLook(e, { ...DEFAULT_OVERLAYS, flows: false })).toMatchObject({ verdict: 'allowed', evidence: 'probed' });
+    expect(edgeLook(e, { ...DEFAULT_OVERLAYS, flows: false, probes: false })).toMatchObject({ verdict: 'allowed', evidence: 'predicted' });
+    expect(edgeLook(e, { ...DEFAULT_OVERLAYS, flows: false, probes: false, policy: false }).visible).toBe(false);
+  });
+
+  it('marks disagreement only when an overlay that shows it is on', () => {
+    const e = edge({ observed: 'allowed', predicted: 'denied', flags: ['mismatch'] });
+    expect(edgeLook(e, DEFAULT_OVERLAYS).mismatch).toBe(true);
+    expect(edgeLook(e, { ...DEFAULT_OVERLAYS, policy: false, probes: false }).mismatch).toBe(false);
+  });
+
+  it('shows a blocked probe as denied', () => {
+    expect(edgeLook(edge({ probed: 'blocked' }), DEFAULT_OVERLAYS)).toMatchObject({ verdict: 'denied', evidence: 'probed' });
+  });
+});
+
+describe('filters', () => {
+  const nodes = new Map([
+    ['ns:a', node('ns:a', 'district', undefined, 'a')],
+    ['ns:b', node('ns:b', 'district', undefined, 'b')],
+    ['wl:a/Deployment/x', node('wl:a/Deployment/x', 'block', 'ns:a')],
+    ['wl:b/Deployment/y', node('wl:b/Deployment/y', 'block', 'ns:b')],
+  ]);
+  const e = edge({ observed: 'allowed' });
+  const look = edgeLook(e, DEFAULT_OVERLAYS);
+  it('keeps roads touching a chosen namespace', () => {
+    expect(edgePasses(e, look, { ...NO_FILTERS, namespaces: ['b'] }, nodes)).toBe(true);
+    expect(edgePasses(e, look, { ...NO_FILTERS, namespaces: ['c'] }, nodes)).toBe(false);
+  });
+  it('filters by verdict, protocol and port', () => {
+    expect(edgePasses(e, look, { ...NO_FILTERS, verdicts: ['denied'] }, nodes)).toBe(false);
+    expect(edgePasses(e, look, { ...NO_FILTERS, protocol: 'UDP' }, nodes)).toBe(false);
+    expect(edgePasses(e, look, { ...NO_FILTERS, port: '80' }, nodes)).toBe(true);
+    expect(edgePasses(e, look, { ...NO_FILTERS, port: '443' }, nodes)).toBe(false);
+  });
+  it('counts what a model shows', () => {
+    const model = { nodes: [...nodes.values()], edges: [e, edge({ id: 'd', observed: 'denied' })] } as unknown as MapModel;
+    expect(visibleCounts(model, DEFAULT_OVERLAYS, NO_FILTERS)).toEqual({ nodes: 4, edges: 2, deniedRoads: 1 });
+  });
+});
+
+describe('semantic zoom', () => {
+  it('goes from districts to blocks to houses as you zoom in', () => {
+    expect(levelForZoom(0.05)).toBe('districts');
+    expect(levelForZoom(0.2)).toBe('blocks');
+    expect(levelForZoom(1)).toBe('houses');
+  });
+});
