@@ -16,3 +16,5 @@ export {
 export { SnapshotWriter, type WriterOptions, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_STORED_FLOWS } from './writer.js';
 export { cleanSnapshot, looksLikeSecretText, isSecretObject } from './secrets.js';
 export type { FlowTimeRange } from './timeline.js';
+export type { IntegrityCheck } from './file-check.js';
+export { SnapshotLibrary, defaultLibraryDir, slugOf, type LibraryEntry } from './library.js';

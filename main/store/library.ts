@@ -165,7 +165,7 @@ export class SnapshotLibrary {
   /** A copy under a new name (and a new id); returns the new file name. */
   duplicate(file: string, newName?: string): string {
     const from = this.pathOf(file);
-    const f = SnapshotFile.open(from, { check: 'quick' });
+    const f = SnapshotFile.open(from, { check: 'full' });
     const name = newName ?? `${f.header().name} (copy)`;
     f.close();
     const to = this.freeFileName(name);
@@ -181,7 +181,7 @@ export class SnapshotLibrary {
    */
   import(sourcePath: string): string {
     const src = nodePath.resolve(sourcePath);
-    const f = SnapshotFile.open(src, { check: 'quick' });
+    const f = SnapshotFile.open(src, { check: 'full' });
     let name: string;
     try {
       const snap = f.load({ maxRawFlows: 0 });
@@ -203,7 +203,7 @@ export class SnapshotLibrary {
   /** Copies a library file out to `destPath` (never over a file that is not a NetCity snapshot). */
   export(file: string, destPath: string): void {
     const from = this.pathOf(file);
-    SnapshotFile.open(from, { check: 'quick' }).close();
+    SnapshotFile.open(from, { check: 'full' }).close();
     const dest = nodePath.resolve(destPath);
     assertReplaceable(dest, 'exporting to');
     this.copyChecked(from, dest);

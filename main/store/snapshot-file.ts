@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { aggregateFlows } from '../flows/aggregate.js';
 import type { FlowRecord, RoadAggregate, Snapshot } from '../model/types.js';
 import { SnapshotFileError, explainStoreError } from './errors.js';
-import { checkHeader, isWritable, openChecked } from './file-check.js';
+import { checkHeader, isWritable, openChecked, type IntegrityCheck } from './file-check.js';
 import { readFlows, readHeader, readInventory, readRoads } from './rows-read.js';
 import { FlowInserter, writeInventory, writeReview, writeRoads } from './rows-write.js';
 import { SCHEMA_VERSION, migrate } from './schema.js';
@@ -20,8 +20,8 @@ import { cleanSnapshot } from './secrets.js';
 import { aggregateWindow, flowHistogram, flowTimeRange, type FlowTimeRange } from './timeline.js';
 
 export const SNAPSHOT_EXTENSION = '.netcity';
-/** Raw flows loaded by openSnapshot unless asked otherwise; the file may hold many more. */
-export const DEFAULT_OPEN_RAW_FLOWS = 50_000;
+/** Raw flows loaded by openSnapshot unless asked otherwise (as many as a live capture keeps); the file may hold many more. */
+export const DEFAULT_OPEN_RAW_FLOWS = 10_000;
 
 export interface SaveOptions {
   /** Caps the new file at this many pages (SQLITE_FULL beyond): lets tests simulate a full disk. */
@@ -29,12 +29,12 @@ export interface SaveOptions {
 }
 
 export interface OpenOptions {
-  /** Newest raw flows to load (default 50,000; 0 loads none). Roads are always complete. */
+  /** Newest raw flows to load (default 10,000; 0 loads none). Roads are always complete. */
   maxRawFlows?: number;
   /** Restrict raw flows and roads to this time window (roads re-aggregated from raw flows). */
   window?: { from?: number; to?: number };
-  /** Integrity check on open: 'quick' (default) or 'none'. */
-  check?: 'quick' | 'none';
+  /** Integrity check on open: 'quick' (default: everything but raw flows), 'full' or 'none'. */
+  check?: IntegrityCheck;
 }
 
 /** A temp path next to `path` (same filesystem, so rename is atomic). */
@@ -192,7 +192,7 @@ export class SnapshotFile {
    * Opens and checks a snapshot file. Older schemas are migrated forward: in place when the file
    * is writable, else in a temp copy (read-only media still open).
    */
-  static open(path: string, opts: { check?: 'quick' | 'none' } = {}): SnapshotFile {
+  static open(path: string, opts: { check?: IntegrityCheck } = {}): SnapshotFile {
     const check = opts.check ?? 'quick';
     const first = openChecked(path, { readonly: true, check });
     if (first.schemaVersion === SCHEMA_VERSION) return new SnapshotFile(path, first.db, first.schemaVersion);
@@ -301,7 +301,7 @@ export function roadsInWindow(target: string | SnapshotFile, from?: number, to?:
 /** Checks a file without loading it (header, schema, integrity); throws SnapshotFileError. */
 export function validateSnapshotFile(path: string): SnapshotFileInfo {
   checkHeader(path, 'checking');
-  const file = SnapshotFile.open(path, { check: 'quick' });
+  const file = SnapshotFile.open(path, { check: 'full' });
   try {
     return file.info();
   } finally {

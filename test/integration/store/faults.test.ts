@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import { generateScenario } from '../../../main/model/scenario/generate.js';
 import { SnapshotFileError } from '../../../main/store/errors.js';
-import { SnapshotFile, openSnapshot, saveSnapshot } from '../../../main/store/snapshot-file.js';
+import { SnapshotFile, openSnapshot, saveSnapshot, validateSnapshotFile } from '../../../main/store/snapshot-file.js';
 import { SnapshotWriter } from '../../../main/store/writer.js';
 import { SnapshotLibrary } from '../../../main/store/library.js';
 
@@ -146,6 +146,24 @@ describe('damaged and foreign files', () => {
     for (let p = 1; p * pageSize < buf.length; p++) buf.fill(0xa5, p * pageSize + 8, p * pageSize + 200);
     fs.writeFileSync(file, buf);
     expectStoreError(() => openSnapshot(file), 'corrupt', /bitrot\.netcity: (the integrity check failed|the file is damaged)/);
+    expect(bytesOf(file).equals(buf)).toBe(true);
+  });
+
+  it('damage among raw flows: the first map still opens, reading those flows or a full check says corrupt', () => {
+    const file = path.join(dir, 'flows-rot.netcity');
+    const snap = generateScenario({ seed: 5, namespaces: 5, pods: 50, policies: 5, flows: 20_000, maxRawFlows: 20_000 });
+    saveSnapshot(file, snap);
+    const buf = bytesOf(file);
+    const pageSize = buf.readUInt16BE(16);
+    // Flows are written last, so the file's tail pages hold flow rows and their time index.
+    const pages = buf.length / pageSize;
+    for (let p = Math.floor(pages * 0.8); p < pages; p++) buf.fill(0x5a, p * pageSize + 8, p * pageSize + 300);
+    fs.writeFileSync(file, buf);
+    const first = openSnapshot(file, { maxRawFlows: 0 });
+    expect(first.pods).toHaveLength(snap.pods.length);
+    expect(first.roads).toEqual(snap.roads);
+    expectStoreError(() => openSnapshot(file, { maxRawFlows: 20_000 }), 'corrupt', /flows-rot\.netcity: .*damaged/);
+    expectStoreError(() => validateSnapshotFile(file), 'corrupt', /flows-rot\.netcity: the integrity check failed/);
     expect(bytesOf(file).equals(buf)).toBe(true);
   });
 
