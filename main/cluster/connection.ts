@@ -100,6 +100,8 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
   private roadBuilder?: RoadBuilder;
   private roadBuilderKey = '';
   private findingsKey = '';
+  private kubeconfigSource?: ListOptions;
+  private lastCredentialRefresh = 0;
 
   get contextName(): string {
     return this.context?.name ?? '';
@@ -114,6 +116,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
     this.batchMs = opts.batchMs ?? 100;
     this.setState('connecting');
     try {
+      this.kubeconfigSource = opts.kubeconfig;
       const { kubeConfig, info } = await resolveContext(contextName, opts.kubeconfig);
       this.context = info;
       this.client = new KubeClient(kubeConfig, info.name);
@@ -214,7 +217,21 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
     }
   }
 
+  /**
+   * Credentials were rejected after working: read the kubeconfig again (the user may have logged
+   * in anew) with a fresh exec plugin run, at most every 5 s; informers retry with them.
+   */
+  private refreshCredentials(): void {
+    if (Date.now() - this.lastCredentialRefresh < 5000 || !this.client) return;
+    this.lastCredentialRefresh = Date.now();
+    resolveContext(this.contextName, this.kubeconfigSource).then(
+      ({ kubeConfig }) => this.state !== 'closed' && this.client?.replaceKubeConfig(kubeConfig),
+      () => undefined, // the kubeconfig is now broken: stay stale with the 401 as the reason
+    );
+  }
+
   private informerFailed(r: RunningInformer, err: ClusterError): void {
+    if (err.code === 'unauthorized') this.refreshCredentials();
     r.error = err;
     r.live = false;
     this.lastError = err;

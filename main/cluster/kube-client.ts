@@ -38,12 +38,24 @@ const NET_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNR
 
 export class KubeClient {
   readonly server: string;
+  private kc: KubeConfig;
   constructor(
-    readonly kubeConfig: KubeConfig,
+    kubeConfig: KubeConfig,
     /** Context name, used in messages. */
     readonly contextName: string,
   ) {
+    this.kc = kubeConfig;
     this.server = kubeConfig.getCurrentCluster()?.server ?? '';
+  }
+
+  get kubeConfig(): KubeConfig {
+    return this.kc;
+  }
+
+  /** New credentials (re-read kubeconfig, fresh exec plugin run); later requests use them. */
+  replaceKubeConfig(kubeConfig: KubeConfig): void {
+    this.kc = kubeConfig;
+    this.destroy();
   }
 
   private where(): string {

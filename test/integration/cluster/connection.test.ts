@@ -218,6 +218,28 @@ describe('faults', () => {
     }
   });
 
+  it('a token rejected mid-session marks the city stale; a new token in the kubeconfig brings it back', async () => {
+    const own = await startKubeApiServer({ snapshot: demo, bookmarkIntervalMs: 200 });
+    try {
+      const file = writeTestKubeconfig(own);
+      const conn = new ClusterConnection();
+      open.push(conn);
+      await conn.connect('test-admin', { kubeconfig: { path: file, searchPath: '' }, ...fast });
+      own.users[0].token = 'rotated-token'; // the old token is revoked
+      own.dropWatches();
+      // First the dropped stream, then the reconnects meet the 401.
+      await until(() => conn.status().state === 'stale' && conn.status().lastError?.code === 'unauthorized', 5000, 'stale with 401');
+      expect(conn.status().lastError!.message).toMatch(/rejected.*log in again/);
+      writeTestKubeconfig(own, { file }); // the user logs in again: the file has the new token
+      await until(() => conn.status().state === 'live', 10_000, 'live with the new token');
+      const added = nextChange(conn, (c) => Boolean(c.pods?.added.some((p) => p.name === 'after-relogin')));
+      own.addPod({ ...demo.pods[0], name: 'after-relogin' });
+      await added;
+    } finally {
+      await own.close();
+    }
+  });
+
   it('cancellation through the AbortSignal stops the connection', async () => {
     const ac = new AbortController();
     const conn = await connect('test-admin', { signal: ac.signal });
