@@ -82,12 +82,16 @@ export class PolicyEngineCore {
   private selectingCache: CompiledPolicy[][] | undefined;
   /** Policies whose subjects include each class, computed once from the subject bitsets. */
   selecting(cls: PodClass): CompiledPolicy[] {
-    if (!this.selectingCache) {
-      const lists: CompiledPolicy[][] = Array.from({ length: this.u.size }, () => []);
-      for (const c of this.compiled) c.subjects.forEach((i) => lists[i].push(c));
-      this.selectingCache = lists;
-    }
+    // One question: test each policy. Many (the matrix): index every class once.
+    if (!this.selectingCache) return this.compiled.filter((c) => c.subjects.has(cls.id));
     return this.selectingCache[cls.id];
+  }
+
+  indexSelecting(): void {
+    if (this.selectingCache) return;
+    const lists: CompiledPolicy[][] = Array.from({ length: this.u.size }, () => []);
+    for (const c of this.compiled) c.subjects.forEach((i) => lists[i].push(c));
+    this.selectingCache = lists;
   }
 
   private readonly planIds = new Map<string, number>();

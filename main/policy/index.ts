@@ -7,13 +7,14 @@ import type { PeerId, PolicyObject, Protocol } from '../model/types.js';
 import { podId, policyKey } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
-import { computeMatrix, type AnalyzeResult, type MatrixOptions } from './matrix.js';
+import { computeConnectivity, computeMatrix, type AnalyzeResult, type ConnectivityMatrix, type MatrixOptions } from './matrix.js';
 import { ALL_PORTS, fromPortLists, isEmpty, NO_PORTS, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
 export type { Decision, Fences, PolicyEngineInput } from './engine.js';
 export type { ExplanationStep, StepLayer, StepOutcome } from './explain.js';
 export type { PolicyWarning } from './ir.js';
-export type { AnalyzeConnection, AnalyzePeer, AnalyzeResult, MatrixOptions } from './matrix.js';
+export type { AnalyzeConnection, AnalyzePeer, AnalyzeResult, MatrixOptions, PairPorts } from './matrix.js';
+export { ConnectivityMatrix } from './matrix.js';
 export type { PortLists } from './ports.js';
 export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
@@ -33,6 +34,8 @@ export interface PolicyEngine {
   policySubjects(policyKey: string): PeerId[];
   /** The connectivity matrix in the `netcity analyze --format json` shape. */
   workloadMatrix(opts?: MatrixOptions): AnalyzeResult;
+  /** The same matrix in compact form (fast, little memory): pair(src, dst) lookups, toResult(). */
+  connectivity(opts?: MatrixOptions): ConnectivityMatrix;
   /** Invalid selectors, CIDRs, ports... found while reading the policies, by policy key. */
   readonly warnings: PolicyWarning[];
 }
@@ -119,6 +122,9 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     },
     workloadMatrix(opts) {
       return computeMatrix(core, opts);
+    },
+    connectivity(opts) {
+      return computeConnectivity(core, opts);
     },
   };
 }

@@ -75,8 +75,9 @@ class ResultTable {
   }
 }
 
-export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}): AnalyzeResult {
+export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions = {}): ConnectivityMatrix {
   const { u } = core;
+  core.indexSelecting();
   const n = u.size;
   const level = opts.level ?? 'workload';
   const table = new ResultTable();
@@ -364,11 +365,12 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
     return t;
   };
 
-  const connections: AnalyzeConnection[] = [];
+  // Every ordered pair's result id, computed without allocating: -1 for pairs left out.
+  const cells = new Int32Array(G * G).fill(-1);
   for (let si = 0; si < G; si++) {
-    const srcId = groups[si].peer.id;
     const a = single[si];
     const eRow = a >= 0 ? egressRowOf(a) : null;
+    const base = si * G;
     for (let di = 0; di < G; di++) {
       if (si === di) continue;
       if (focusIdx && !focusIdx.has(si) && !focusIdx.has(di)) continue;
@@ -380,13 +382,77 @@ export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}):
         const i = ingressRows[b][a];
         id = e === OPEN || i === CLOSED ? i : i === OPEN || e === CLOSED ? e : combine(e, i);
       } else id = pairId(si, di);
-      let t = templates[id];
-      if (t === undefined) t = template(id);
-      if (!t) continue;
-      connections.push(t.unknown ? { src: srcId, dst: groups[di].peer.id, allowed: t.allowed, unknown: t.unknown } : { src: srcId, dst: groups[di].peer.id, allowed: t.allowed });
+      cells[base + di] = id;
     }
   }
-  const used = focusIdx ? new Set(connections.flatMap((c) => [c.src, c.dst])) : null;
-  const peers = groups.map((g) => g.peer).filter((p, i) => !used || used.has(p.id) || focusIdx!.has(i));
-  return { peers, connections };
+  const peers = groups.map((g) => g.peer);
+  return new ConnectivityMatrix(peers, cells, (id) => {
+    let t = templates[id];
+    if (t === undefined) t = template(id);
+    return t;
+  }, focusIdx);
+}
+
+export interface PairPorts {
+  allowed: PortLists;
+  unknown?: PortLists;
+}
+
+/**
+ * The matrix in compact form: result ids per ordered pair of peers. `pair()` answers one cell;
+ * `toResult()` builds the JSON-ready form (port-list objects are shared between connections:
+ * treat them as read-only).
+ */
+export class ConnectivityMatrix {
+  private readonly index: Map<PeerId, number>;
+  constructor(
+    readonly peers: AnalyzePeer[],
+    private readonly cells: Int32Array,
+    private readonly ports: (id: number) => PairPorts | null,
+    private readonly focus: Set<number> | null,
+  ) {
+    this.index = new Map(peers.map((p, i) => [p.id, i]));
+  }
+
+  /** Ports from one peer to another (null: nothing allowed, nothing unknown, or not computed). */
+  pair(src: PeerId, dst: PeerId): PairPorts | null {
+    const s = this.index.get(src);
+    const d = this.index.get(dst);
+    if (s === undefined || d === undefined) return null;
+    const id = this.cells[s * this.peers.length + d];
+    return id < 0 ? null : this.ports(id);
+  }
+
+  forEachConnection(fn: (src: AnalyzePeer, dst: AnalyzePeer, ports: PairPorts) => void): void {
+    const G = this.peers.length;
+    for (let s = 0; s < G; s++)
+      for (let d = 0; d < G; d++) {
+        const id = this.cells[s * G + d];
+        if (id < 0) continue;
+        const t = this.ports(id);
+        if (t) fn(this.peers[s], this.peers[d], t);
+      }
+  }
+
+  toResult(): AnalyzeResult {
+    const connections: AnalyzeConnection[] = [];
+    const G = this.peers.length;
+    for (let s = 0; s < G; s++) {
+      const src = this.peers[s].id;
+      for (let d = 0; d < G; d++) {
+        const id = this.cells[s * G + d];
+        if (id < 0) continue;
+        const t = this.ports(id);
+        if (!t) continue;
+        connections.push(t.unknown ? { src, dst: this.peers[d].id, allowed: t.allowed, unknown: t.unknown } : { src, dst: this.peers[d].id, allowed: t.allowed });
+      }
+    }
+    const used = this.focus ? new Set(connections.flatMap((c) => [c.src, c.dst])) : null;
+    const peers = this.peers.filter((p, i) => !used || used.has(p.id) || this.focus!.has(i));
+    return { peers, connections };
+  }
+}
+
+export function computeMatrix(core: PolicyEngineCore, opts: MatrixOptions = {}): AnalyzeResult {
+  return computeConnectivity(core, opts).toResult();
 }

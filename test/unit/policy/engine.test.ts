@@ -214,6 +214,10 @@ describe('workloadMatrix', () => {
     expect(conn('wl:y/Pod/a', 'wl:z/Pod/b')?.allowed).toEqual({ TCP: '1-65535', UDP: '1-65535', SCTP: '1-65535' });
     expect(conn('ip:::/0', 'wl:y/Pod/a')?.allowed.TCP).toBe('1-65535');
     expect(m.connections.some((c) => c.src === c.dst)).toBe(false);
+    // The compact form answers the same per pair.
+    const compact = e.connectivity();
+    for (const c of m.connections) expect(compact.pair(c.src, c.dst)).toEqual(c.unknown ? { allowed: c.allowed, unknown: c.unknown } : { allowed: c.allowed });
+    expect(compact.pair('wl:x/Pod/a', 'ip:10.1.0.0/16')).toBeNull();
     // Every pair the matrix lists agrees with allowedPorts.
     for (const c of m.connections.filter((x) => x.src.startsWith('wl:') && x.dst.startsWith('wl:')))
       expect(e.allowedPorts(c.src, c.dst)).toEqual(c.allowed);
