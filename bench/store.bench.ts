@@ -2,6 +2,8 @@
  * Store bench: write 1,000,000 flow rows through the capture writer (goal >= 300,000 rows/s),
  * open a 10,000-pod, 1,000,000-flow snapshot to a first map (inventory + complete roads, no raw
  * flows) in under 2 s, show that time-window queries use the index, and report file sizes.
+ * Rates are reported in wall time (the goal) and CPU time (what the code costs when the machine
+ * is shared). STORE_BENCH_FLOWS changes the flow count.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,10 +13,18 @@ import { timeMs } from './harness.js';
 import { generateInventory, forEachSyntheticFlow } from '../main/model/scenario/generate.js';
 import { RoadAggregator } from '../main/flows/aggregate.js';
 import type { FlowRecord } from '../main/model/types.js';
-import { SnapshotFile, SnapshotWriter, openSnapshot, saveSnapshot } from '../main/store/index.js';
+import { SnapshotFile, SnapshotWriter, openSnapshot, saveSnapshot, validateSnapshotFile } from '../main/store/index.js';
 import { WINDOW_AGGREGATE_SQL } from '../main/store/timeline.js';
 
 const FLOWS = Number(process.env.STORE_BENCH_FLOWS ?? 1_000_000);
+
+/** Wall and CPU milliseconds: on a shared machine the CPU time says what the code costs. */
+function timeBoth<T>(fn: () => T): { result: T; ms: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const { result, ms } = timeMs(fn);
+  const c = process.cpuUsage(c0);
+  return { result, ms, cpuMs: (c.user + c.system) / 1000 };
+}
 const CHUNK = 50_000;
 const MB = 1024 * 1024;
 
@@ -29,12 +39,15 @@ const bench: Bench = {
       const aggregator = new RoadAggregator({ maxRawFlows: 0 });
       let chunk: FlowRecord[] = [];
       let insertMs = 0;
+      let insertCpuMs = 0;
       const t0 = performance.now();
       const write = () => {
-        insertMs += timeMs(() => {
+        const t = timeBoth(() => {
           writer.addFlows(chunk);
           writer.flush();
-        }).ms;
+        });
+        insertMs += t.ms;
+        insertCpuMs += t.cpuMs;
         chunk = [];
       };
       forEachSyntheticFlow(inventory, FLOWS, 7, (f) => {
@@ -48,6 +61,7 @@ const bench: Bench = {
       const closeMs = timeMs(() => writer.close()).ms;
       const totalMs = performance.now() - t0;
       report({ name: 'flow rows written (capture writer, WAL, committed per 50k)', value: Math.round(FLOWS / (insertMs / 1000)), unit: 'rows/s', goal: '>= 300000', ok: FLOWS / (insertMs / 1000) >= 300_000 });
+      report({ name: 'flow rows written per CPU second (same run; not slowed by other load)', value: Math.round(FLOWS / (insertCpuMs / 1000)), unit: 'rows/cpu-s' });
       report({ name: 'capture incl. generating + aggregating flows, close', value: Math.round(totalMs), unit: 'ms' });
       report({ name: 'writer close (checkpoint, back to one file)', value: Math.round(closeMs), unit: 'ms' });
       const size = fs.statSync(file).size;
@@ -55,12 +69,13 @@ const bench: Bench = {
       report({ name: 'bytes per stored flow (all columns + time index)', value: Math.round(size / FLOWS), unit: 'B' });
 
       // First map: inventory + complete roads, no raw flows.
-      const open = timeMs(() => openSnapshot(file, { maxRawFlows: 0 }));
-      report({ name: 'open to first map (integrity quick_check, inventory, roads)', value: Math.round(open.ms), unit: 'ms', goal: '< 2000', ok: open.ms < 2000 });
+      const open = timeBoth(() => openSnapshot(file, { maxRawFlows: 0 }));
+      report({ name: 'open to first map (checks, inventory, complete roads; no raw flows)', value: Math.round(open.ms), unit: 'ms', goal: '< 2000', ok: open.ms < 2000 });
+      report({ name: 'open to first map, CPU time', value: Math.round(open.cpuMs), unit: 'cpu-ms' });
       if (open.result.pods.length !== inventory.pods.length || open.result.roads.length !== roads.length) throw new Error('store bench: reopened snapshot does not match what was written');
-      const openNoCheck = timeMs(() => openSnapshot(file, { maxRawFlows: 0, check: 'none' }));
-      report({ name: 'open to first map (no integrity check)', value: Math.round(openNoCheck.ms), unit: 'ms' });
-      const openRaw = timeMs(() => openSnapshot(file, { check: 'none' }));
+      const full = timeMs(() => validateSnapshotFile(file));
+      report({ name: 'full integrity check of the file (validate, import)', value: Math.round(full.ms), unit: 'ms' });
+      const openRaw = timeMs(() => openSnapshot(file));
       report({ name: `open with the default ${openRaw.result.flows.length.toLocaleString('en')} newest raw flows`, value: Math.round(openRaw.ms), unit: 'ms' });
 
       // Timeline windows use the time index.
@@ -85,7 +100,7 @@ const bench: Bench = {
       const snap = open.result;
       const small = path.join(dir, 'library.netcity');
       const save = timeMs(() => saveSnapshot(small, { ...snap, flows: openRaw.result.flows }));
-      report({ name: 'saveSnapshot: 10,000 pods + roads + 50,000 raw flows', value: Math.round(save.ms), unit: 'ms' });
+      report({ name: `saveSnapshot: 10,000 pods + roads + ${openRaw.result.flows.length.toLocaleString('en')} raw flows`, value: Math.round(save.ms), unit: 'ms' });
       report({ name: 'its file size', value: Math.round((fs.statSync(small).size / MB) * 10) / 10, unit: 'MB' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
