@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listContexts, loadKubeconfig, resolveContext, jwtExpiry } from './kubeconfig.js';
+import { listContexts, loadKubeconfig, resolveContext, jwtExpiry, redactArgs } from './kubeconfig.js';
 import { ClusterError } from './errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'netcity-kc-'));
@@ -109,6 +109,12 @@ describe('loadKubeconfig / listContexts', () => {
     const exec = kubeConfig.getCurrentUser()!.exec;
     expect(exec.command).toBe(plugin);
     expect(exec.env).toContainEqual({ name: 'PATH', value: bin });
+  });
+
+  it('hides secret-looking plugin arguments in the command shown', () => {
+    expect(redactArgs(['get-token', '--client-secret', 's3cr3t', '--token=abc', '--server-id', 'x', '--password'])).toEqual([
+      'get-token', '--client-secret', '***', '--token=***', '--server-id', 'x', '--password',
+    ]);
   });
 
   it('warns about an expired token', async () => {

@@ -168,6 +168,23 @@ function authKind(user: Raw): AuthKind {
   return 'none';
 }
 
+const SECRET_FLAG = /secret|token|password|passwd|api-?key|credential/i;
+
+/** Plugin arguments as shown to the user: values of secret-looking flags replaced by "***". */
+export function redactArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    if (a.startsWith('-') && eq > 0 && SECRET_FLAG.test(a.slice(0, eq))) out.push(`${a.slice(0, eq)}=***`);
+    else if (a.startsWith('-') && eq < 0 && SECRET_FLAG.test(a) && i + 1 < args.length && !args[i + 1].startsWith('-')) {
+      out.push(a, '***');
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
@@ -209,7 +226,7 @@ function describeContext(cfg: LoadedKubeconfig, ctx: Entry, searchPath: string, 
   if (exec) {
     const command = typeof exec.command === 'string' ? exec.command : '';
     const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
-    info.execCommand = [command, ...args].map(quoteArg).join(' ');
+    info.execCommand = [command, ...redactArgs(args)].map(quoteArg).join(' ');
     if (!command || !findExecutable(command, searchPath)) {
       warnings.push(`exec-plugin-missing ${command || '(no command)'}`);
       info.installHint = installHintFor(command, typeof exec.installHint === 'string' ? exec.installHint : undefined);
