@@ -61,31 +61,24 @@ const bench: Bench = {
     {
       const { port, child } = await startRelay(['--prefill', String(N), '--buffer', String(N)]);
       try {
-        const agg = new RoadAggregator({ maxRawFlows: 10_000 });
+        // The live configuration: HubbleCapture (roads + raw flows as bytes in a bounded ring).
         const client = new HubbleClient({ address: `127.0.0.1:${port}` });
+        const cap = new HubbleCapture(client, { maxRawFlows: 10_000, statusEveryMs: 0 });
         await client.serverStatus(); // connection warm-up, not timed
-        let first = 0;
-        let n = 0;
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await client.streamFlows(
-          { last: N },
-          {
-            onFlow: (f) => {
-              if (n++ === 0) first = performance.now();
-              agg.add(f);
-            },
-          },
-        );
+        await cap.start({ last: N });
         const t1 = performance.now();
         const c = process.cpuUsage(c0);
-        if (n !== N) throw new Error(`flows bench: expected ${N} flows, got ${n}`);
+        const n = cap.stats().flows;
+        if (n !== N) throw new Error(`flows bench: expected ${N} flows, got ${n}${cap.stats().error ? ` (${cap.stats().error})` : ''}`);
         const rate = n / ((t1 - t0) / 1000);
-        report({ name: 'decode+aggregate from fake relay (loopback, gRPC)', value: Math.round(rate), unit: 'flows/s', goal: '>= 100000', ok: rate >= 100_000 });
-        report({ name: 'decode+aggregate, first flow to last', value: Math.round(n / ((t1 - first) / 1000)), unit: 'flows/s' });
-        // Per CPU-second of this process (gRPC + decode + aggregate): what one core sustains, whatever else runs.
-        report({ name: 'decode+aggregate per client CPU-second', value: Math.round(n / ((c.user + c.system) / 1e6)), unit: 'flows/cpu-s', goal: '>= 100000', ok: n / ((c.user + c.system) / 1e6) >= 100_000 });
-        report({ name: 'roads from synthetic capture', value: agg.roadCount, unit: 'roads' });
+        const perCpu = n / ((c.user + c.system) / 1e6);
+        report({ name: 'decode+aggregate from fake relay (loopback, wall clock)', value: Math.round(rate), unit: 'flows/s', goal: '>= 100000', ok: rate >= 100_000 });
+        // Per CPU-second of this process (HTTP/2 + gRPC framing + decode + aggregate): what one core
+        // sustains, whatever else shares the machine (the relay runs in its own process).
+        report({ name: 'decode+aggregate per client CPU-second', value: Math.round(perCpu), unit: 'flows/cpu-s', goal: '>= 100000', ok: perCpu >= 100_000 });
+        report({ name: 'roads from synthetic capture', value: cap.stats().roads, unit: 'roads' });
       } finally {
         await stopRelay(child);
       }
@@ -110,6 +103,7 @@ const bench: Bench = {
         const base = heapMb();
         const baseFlows = cap.stats().flows;
         const tBase = performance.now();
+        const cBase = process.cpuUsage();
         let peak = base;
         const samples: number[] = [];
         const end = performance.now() + (seconds - warm) * 1000;
@@ -121,12 +115,17 @@ const bench: Bench = {
           peak = Math.max(peak, h);
         }
         const received = cap.stats().flows - baseFlows;
-        const achieved = received / ((performance.now() - tBase) / 1000);
+        const wall = (performance.now() - tBase) / 1000;
+        const cpu = process.cpuUsage(cBase);
+        const achieved = received / wall;
+        // Cores this process needs for 50,000 flows/s, from its CPU time per flow received.
+        const coresAt50k = ((cpu.user + cpu.system) / 1e6 / Math.max(1, received)) * rate;
         await cap.stop();
         await running;
         const last = samples.at(-1) ?? base;
         const growth = last - base;
-        report({ name: `sustained capture rate kept up (${seconds} s at 50,000/s offered)`, value: Math.round(achieved), unit: 'flows/s', goal: '>= 47500', ok: achieved >= rate * 0.95 });
+        report({ name: `sustained capture: flows/s received (${seconds} s, 50,000/s offered)`, value: Math.round(achieved), unit: 'flows/s', goal: '>= 47500', ok: achieved >= rate * 0.95 });
+        report({ name: 'client CPU needed for 50,000 flows/s (incl. GC and sampling)', value: Number(coresAt50k.toFixed(2)), unit: 'cores', goal: '< 1', ok: coresAt50k < 1 });
         report({ name: 'heap after warm-up (after GC)', value: Number(base.toFixed(1)), unit: 'MB' });
         report({ name: 'heap growth over the sustained run (after GC)', value: Number(growth.toFixed(1)), unit: 'MB', goal: '< 20 (flat)', ok: growth < 20 });
         report({ name: 'heap peak during the sustained run (after GC)', value: Number(peak.toFixed(1)), unit: 'MB' });

@@ -28,6 +28,12 @@ interface BufferedEvent {
 }
 
 export interface FakeRelayOptions {
+  /**
+   * Write many framed messages per HTTP/2 write once a stream has started (default true).
+   * grpc-js writes one message per write callback, which caps a Node server far below what a
+   * real (Go) Relay sends; benches need the fake to outrun the client. false: plain call.write.
+   */
+  bulkWrites?: boolean;
   /** Ring buffer capacity (Hubble's default is 4095 per node). */
   bufferSize?: number;
   /** Cut every follow stream after sending this many flows (UNAVAILABLE), once per stream. */
@@ -83,6 +89,19 @@ interface Follower {
   blacklist: Obj[];
   sent: number;
   cutAfter?: number;
+  /** The call's HTTP/2 stream once headers are out (bulk mode), and framed messages waiting. */
+  raw?: { write(b: Buffer): boolean; destroyed?: boolean };
+  pending: Buffer[];
+  pendingBytes: number;
+  flushScheduled: boolean;
+}
+
+function frame(msg: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(msg.length + 5);
+  out[0] = 0;
+  out.writeUInt32BE(msg.length, 1);
+  msg.copy(out, 5);
+  return out;
 }
 
 export class FakeRelay {
@@ -209,7 +228,38 @@ export class FakeRelay {
     for (const f of this.followers) this.cut(f, message);
   }
 
+  /** Sends one response: the first through grpc-js (it sends the headers), later ones batched onto the stream. */
+  private out(f: Follower, payload: Obj | Buffer): void {
+    if (this.opts.bulkWrites === false || !f.raw) {
+      f.call.write(payload);
+      if (this.opts.bulkWrites !== false) {
+        // grpc-js internals (no interceptors): ServerWritableStreamImpl.call is the base call holding the stream.
+        const stream = (f.call as unknown as { call?: { stream?: Follower['raw'] } }).call?.stream;
+        if (stream && typeof stream.write === 'function') f.raw = stream;
+      }
+      return;
+    }
+    const framed = frame(Buffer.isBuffer(payload) ? payload : this.encodeResp(payload));
+    f.pending.push(framed);
+    f.pendingBytes += framed.length;
+    if (f.pendingBytes >= 256 * 1024) this.flush(f);
+    else if (!f.flushScheduled) {
+      f.flushScheduled = true;
+      setImmediate(() => this.flush(f));
+    }
+  }
+
+  private flush(f: Follower): void {
+    f.flushScheduled = false;
+    if (!f.pending.length || !f.raw || f.raw.destroyed) return;
+    const b = f.pending.length === 1 ? f.pending[0] : Buffer.concat(f.pending);
+    f.pending = [];
+    f.pendingBytes = 0;
+    f.raw.write(b);
+  }
+
   private cut(f: Follower, message: string): void {
+    this.flush(f);
     this.followers.delete(f);
     // Ends the call with status UNAVAILABLE once what was written is flushed, as Relay does when it stops.
     f.call.emit('error', Object.assign(new Error(message), { code: grpc.status.UNAVAILABLE, details: message }));
@@ -221,7 +271,7 @@ export class FakeRelay {
       if (f.whitelist.length && !matchesAnyFilter(r.flow, f.whitelist)) return true;
       if (f.blacklist.length && matchesAnyFilter(r.flow, f.blacklist)) return true;
     }
-    f.call.write(ev.encoded ?? r);
+    this.out(f, ev.encoded ?? r);
     if (r.flow) {
       f.sent++;
       if (f.cutAfter !== undefined && f.sent >= f.cutAfter) {
@@ -235,7 +285,7 @@ export class FakeRelay {
   private getFlows(call: grpc.ServerWritableStream<Obj, Obj>): void {
     const req = call.request ?? {};
     this.requests.push(req);
-    const f: Follower = { call, whitelist: req.whitelist ?? [], blacklist: req.blacklist ?? [], sent: 0, cutAfter: this.cutAfterFlows };
+    const f: Follower = { call, whitelist: req.whitelist ?? [], blacklist: req.blacklist ?? [], sent: 0, cutAfter: this.cutAfterFlows, pending: [], pendingBytes: 0, flushScheduled: false };
     // Cut only the first stream after N flows, so a reconnect can complete.
     this.cutAfterFlows = undefined;
     if (req.number && (req.since || req.until)) {
@@ -255,7 +305,10 @@ export class FakeRelay {
       this.followers.add(f);
       call.on('cancelled', () => this.followers.delete(f));
       call.on('close', () => this.followers.delete(f));
-    } else call.end();
+    } else {
+      this.flush(f);
+      call.end();
+    }
   }
 
   /**
@@ -296,7 +349,10 @@ export class FakeRelay {
 
   async stop(): Promise<void> {
     this.stopProducing();
-    for (const f of this.followers) f.call.end();
+    for (const f of this.followers) {
+      this.flush(f);
+      f.call.end();
+    }
     this.followers.clear();
     this.server.forceShutdown();
   }

@@ -152,6 +152,18 @@ describe.each(['http2', 'grpc-js'] as const)('HubbleClient (%s flow transport) a
     expect(states.map((s) => s.state)).toContain('reconnecting');
   });
 
+  it('works the same when the relay writes one message per grpc-js write (no bulk writes)', async () => {
+    const r = await relay({ bulkWrites: false, cutAfterFlows: 30 });
+    r.emit(synthetic(r, 60));
+    const got: FlowRecord[] = [];
+    const ac = new AbortController();
+    const done = newClient({ address: r.address }).streamFlows({ follow: true, since: 0 }, { onFlow: (f) => got.push(f) }, { signal: ac.signal, reconnect: { initialDelayMs: 10 } });
+    await until(() => got.length >= 60);
+    ac.abort();
+    expect((await done).reconnects).toBe(1);
+    expect(new Set(got.map((f) => f.time)).size).toBe(60);
+  });
+
   it('resumes from the exact nanosecond without repeating flows that share it', async () => {
     const r = await relay({ cutAfterFlows: 3 });
     const t = tsOfMs(Date.now() - 1000);
