@@ -10,7 +10,7 @@ import { Backend } from '../../../main/api/backend.js';
 import type { ApiEvent, CitySummary } from '../../../main/api/contract.js';
 import { FakeRelay, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
 import { syntheticFlowBody } from '../../fakes/hubble-relay/synthetic.js';
-import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
+import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
 const TEST_NS = 'shop';
@@ -80,26 +80,33 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
     }, 30_000, 200);
   });
 
-  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('captures Hubble flows through the city port-forward to hubble-relay', async () => {
-    const relay = new FakeRelay({ nodes: ['kwok-node-0'] });
-    await relay.start(fakeRelayPort());
-    try {
-      const now = Date.now();
-      relay.emit(Array.from({ length: 8 }, (_, k) => ({ flow: { ...syntheticFlowBody(k), time: tsOfMs(now - 8_000 + k * 1000), uuid: `api-${k}` } })));
-      const { taskId } = await backend.call('capture.start', { cityId: city.id, source: 'hubble', last: 8 });
-      expect(taskId).toBeTruthy();
-      const flows = await waitFor('captured flows in the city', async () => {
-        const n = (await backend.call('city.summary', { cityId: city.id })).counts.flows;
-        return n >= 8 ? n : undefined;
-      }, 30_000, 250);
-      expect(flows).toBe(8);
-      await backend.call('capture.stop', { cityId: city.id });
-      // Relay saw a follow request that asked for the last 8 flows.
-      expect(relay.requests.some((r) => r.follow === true)).toBe(true);
-    } finally {
-      await relay.stop();
-    }
-  });
+  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('captures Hubble flows through the city port-forward to hubble-relay', () =>
+    withFakeRelayPort(async (port) => {
+      const relay = new FakeRelay({ nodes: ['kwok-node-0'] });
+      await relay.start(port);
+      try {
+        const now = Date.now();
+        relay.emit(Array.from({ length: 8 }, (_, k) => ({ flow: { ...syntheticFlowBody(k), time: tsOfMs(now - 8_000 + k * 1000), uuid: `api-${k}` } })));
+        const { taskId } = await backend.call('capture.start', { cityId: city.id, source: 'hubble', last: 8 });
+        expect(taskId).toBeTruthy();
+        const flows = await waitFor(
+          'captured flows in the city',
+          async () => {
+            const n = (await backend.call('city.summary', { cityId: city.id })).counts.flows;
+            return n >= 8 ? n : undefined;
+          },
+          30_000,
+          250,
+        );
+        expect(flows).toBe(8);
+        await backend.call('capture.stop', { cityId: city.id });
+        // Relay saw a follow request that asked for the last 8 flows.
+        expect(relay.requests.some((r) => r.follow === true)).toBe(true);
+      } finally {
+        await relay.stop();
+      }
+    }),
+  );
 
   it('disconnects and forgets the live city', async () => {
     await backend.call('cluster.disconnect', { cityId: city.id });

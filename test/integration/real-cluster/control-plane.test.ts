@@ -4,7 +4,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, type PreparedCluster } from './fixture.js';
+import { announceSkip, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
 
 const execNamespace = process.env.NETCITY_TEST_EXEC_NS;
 
@@ -23,14 +23,15 @@ describe.skipIf(skip)('real control plane', () => {
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes) {
       expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, n.metadata?.name).toBe('True');
-      expect(n.status?.addresses?.some((a) => a.type === 'InternalIP'), n.metadata?.name).toBe(true);
+      expect(
+        n.status?.addresses?.some((a) => a.type === 'InternalIP'),
+        n.metadata?.name,
+      ).toBe(true);
     }
   });
 
   it('runs every scenario pod on a node, with a pod IP', async () => {
-    const pods = (await core.listPodForAllNamespaces({ labelSelector: 'netcity.test/scenario' })).items.filter(
-      (p) => !p.metadata?.deletionTimestamp,
-    );
+    const pods = (await core.listPodForAllNamespaces({ labelSelector: 'netcity.test/scenario' })).items.filter((p) => !p.metadata?.deletionTimestamp);
     expect(pods.length).toBeGreaterThan(0);
     for (const p of pods) {
       const name = `${p.metadata?.namespace}/${p.metadata?.name}`;
@@ -93,39 +94,41 @@ describe.skipIf(skip)('real control plane', () => {
 
   // kwok stands in for the kubelet: the API server's port-forward reaches kwok, which connects
   // port 4245 of kube-system pods to a process on loopback (test/cluster/up.sh's kwok config).
-  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('port-forwards to the hubble-relay pod through kwok to a local process', async () => {
-    const received: string[] = [];
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((sock) => {
-      sockets.add(sock);
-      sock.on('data', (d) => {
-        received.push(d.toString());
-        sock.write(`echo:${d.toString()}`);
+  it.skipIf(!isLocalControlPlane() || !fakeRelayPort())('port-forwards to the hubble-relay pod through kwok to a local process', () =>
+    withFakeRelayPort(async (relayPort) => {
+      const received: string[] = [];
+      const sockets = new Set<net.Socket>();
+      const server = net.createServer((sock) => {
+        sockets.add(sock);
+        sock.on('data', (d) => {
+          received.push(d.toString());
+          sock.write(`echo:${d.toString()}`);
+        });
       });
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(fakeRelayPort(), '127.0.0.1', resolve));
-    try {
-      const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=hubble-relay' });
-      const pod = pods.items.find((p) => p.status?.phase === 'Running')!;
-      expect(pod, 'a Running hubble-relay pod').toBeDefined();
-      const input = new PassThrough();
-      const output = new PassThrough();
-      let answer = '';
-      output.on('data', (d: Buffer) => (answer += d.toString()));
-      const ws = await new k8s.PortForward(env.kc).portForward('kube-system', pod.metadata!.name!, [4245], output, null, input);
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(relayPort, '127.0.0.1', resolve));
       try {
-        input.write('hello-relay');
-        await waitFor('the echo through the port-forward', async () => (answer.includes('echo:hello-relay') ? true : undefined), 20_000, 100);
-        expect(received.join('')).toBe('hello-relay');
+        const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=hubble-relay' });
+        const pod = pods.items.find((p) => p.status?.phase === 'Running')!;
+        expect(pod, 'a Running hubble-relay pod').toBeDefined();
+        const input = new PassThrough();
+        const output = new PassThrough();
+        let answer = '';
+        output.on('data', (d: Buffer) => (answer += d.toString()));
+        const ws = await new k8s.PortForward(env.kc).portForward('kube-system', pod.metadata!.name!, [4245], output, null, input);
+        try {
+          input.write('hello-relay');
+          await waitFor('the echo through the port-forward', async () => (answer.includes('echo:hello-relay') ? true : undefined), 20_000, 100);
+          expect(received.join('')).toBe('hello-relay');
+        } finally {
+          input.end();
+          (typeof ws === 'function' ? ws() : ws)?.close();
+        }
       } finally {
-        input.end();
-        (typeof ws === 'function' ? ws() : ws)?.close();
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  });
+    }),
+  );
 
   // Exec reaches a local process on the local control plane, in the one namespace allowed for it.
   it.skipIf(!isLocalControlPlane() || !execNamespace)('execs a command in a pod and streams its output back', async () => {
@@ -136,7 +139,9 @@ describe.skipIf(skip)('real control plane', () => {
         namespace: ns,
         body: { metadata: { name: 'shell' }, spec: { containers: [{ name: 'main', image: 'registry.invalid/shell:1' }], terminationGracePeriodSeconds: 0 } },
       });
-      await waitFor('pod shell Running', async () => ((await core.readNamespacedPod({ namespace: ns, name: 'shell' })).status?.phase === 'Running' ? true : undefined));
+      await waitFor('pod shell Running', async () =>
+        (await core.readNamespacedPod({ namespace: ns, name: 'shell' })).status?.phase === 'Running' ? true : undefined,
+      );
       let stdout = '';
       const out = new PassThrough();
       out.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -161,7 +166,11 @@ describe.skipIf(skip)('real control plane', () => {
       {
         namespace: 'shop',
         name,
-        body: { spec: { ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), { name: debug, image: 'registry.invalid/debug:1', command: ['sleep', '60'] }] } },
+        body: {
+          spec: {
+            ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), { name: debug, image: 'registry.invalid/debug:1', command: ['sleep', '60'] }],
+          },
+        },
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
     );

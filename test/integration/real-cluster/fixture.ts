@@ -8,8 +8,9 @@
  * local control plane has (the restricted user, the fake relay port-forward) skip elsewhere.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -58,6 +59,55 @@ export async function compactEtcd(): Promise<number> {
   const revision = Number((await post('/v3/kv/range', { key: 'AA==' })).header?.revision);
   await post('/v3/kv/compaction', { revision: String(revision), physical: true });
   return revision;
+}
+
+/**
+ * Runs `body` while holding the fake relay port: kwok forwards every hubble-relay port-forward to
+ * that one port, so test files that listen there take turns even when vitest runs files in
+ * parallel. The lock is a directory holding the owner's pid; a dead owner's lock is taken over.
+ */
+export async function withFakeRelayPort<T>(body: (port: number) => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const held = await acquireFakeRelayPort(timeoutMs);
+  try {
+    return await body(held.port);
+  } finally {
+    held.release();
+  }
+}
+
+/** The lock of withFakeRelayPort, for a hold that spans beforeAll..afterAll. */
+export async function acquireFakeRelayPort(timeoutMs = 120_000): Promise<{ port: number; release: () => void }> {
+  const port = fakeRelayPort();
+  if (port === undefined) throw new Error('NETCITY_FAKE_RELAY_PORT is not set: the fake relay port-forward needs the local control plane (test/cluster/up.sh)');
+  const lock = path.join(os.tmpdir(), `netcity-fake-relay-${port}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return { port, release: () => rmSync(lock, { recursive: true, force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        // the owner has not written its pid yet
+      }
+      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`fake relay port ${port}: still held by pid ${owner} after ${timeoutMs} ms (lock ${lock})`);
+      else await sleep(100);
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function loadKubeConfig(context = adminContext()): k8s.KubeConfig {

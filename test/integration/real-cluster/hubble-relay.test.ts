@@ -9,7 +9,7 @@ import { locateHubbleRelay, relayConnector, type PortForward, type RelayClusterL
 import type { FlowRecord } from '../../../main/model/types.js';
 import { FakeRelay, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
 import { syntheticFlowBody } from '../../fakes/hubble-relay/synthetic.js';
-import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor } from './fixture.js';
+import { acquireFakeRelayPort, adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
 const local = isLocalControlPlane() && fakeRelayPort() !== undefined;
@@ -23,10 +23,13 @@ describe.skipIf(skip || !local)('Hubble Relay via port-forward to the hubble-rel
   const opened: RelayConnection[] = [];
   let lister: RelayClusterLister;
   let portForward: PortForward;
+  let releasePort: (() => void) | undefined;
 
   beforeAll(async () => {
     await prepareCluster();
-    await relay.start(fakeRelayPort());
+    const held = await acquireFakeRelayPort();
+    releasePort = held.release;
+    await relay.start(held.port);
     const now = Date.now();
     relay.emit(Array.from({ length: 6 }, (_, k) => flowResponse(k, now - 6_000 + k * 1000)));
     await conn.connect(adminContext(), {
@@ -52,6 +55,7 @@ describe.skipIf(skip || !local)('Hubble Relay via port-forward to the hubble-rel
     for (const c of opened) await c.close();
     conn.close();
     await relay.stop();
+    releasePort?.();
   });
 
   it('locates Relay: service port 80 targets pod port 4245 of a Running pod', async () => {
