@@ -96,7 +96,7 @@ describe('renderSvg', () => {
     const svg = renderSvg(map, { header: { title: 'x & <y>', lines: ['"quoted"'] } });
     const doc = parseSvg(svg);
     expect(doc.querySelector('script')).toBeNull();
-    expect(doc.querySelector('g.district text')!.textContent).toBe('a<b>&"c\'');
+    expect(doc.querySelector('g.district-labels text')!.textContent).toBe('a<b>&"c\'');
     expect(doc.querySelector('svg > title')!.textContent).toBe('x & <y>');
   });
 

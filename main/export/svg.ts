@@ -94,6 +94,8 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     ? { ...opts.header, lines: [...opts.header.lines.slice(0, 1), `${opts.header.lines[1] ?? ''}${opts.header.lines[1] ? ' · ' : ''}roads aggregated between districts (${map.counts.roads} block roads)`] }
     : opts.header;
 
+  // Thousands of roads at full width bury the map (and take long to rasterise): thin them.
+  geo.thin = Math.max(0.35, Math.min(1, Math.sqrt(300 / Math.max(1, roads.length))));
   /** Sideways shift in px: reverse roads keep apart, parallel lanes fan out. */
   const offsetOf = (e: MapEdge) => (pairs.has(`${e.target}\u0000${e.source}`) ? 3 : 0) + (lanes.get(e) ?? 0) * 4;
 
@@ -110,7 +112,10 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     yield `<g class="roads" fill="none">\n`;
     for (const e of roads) yield road(e, index, geo, o, offsetOf(e));
     yield `</g>\n`;
-    yield `<g class="evidence">\n`;
+    // District names on top with a white halo, so roads crossing a district never hide its name.
+    yield `<g class="district-labels">`;
+    for (const n of nodes) if (n.kind === 'district') yield districtLabel(n, geo);
+    yield `</g>\n<g class="evidence">\n`;
     for (const e of roads) if (e.kind === 'road') yield evidenceMarkers(e, index, geo, o, offsetOf(e));
     yield `</g>\n</g>\n`;
     yield legend(sections, PAD + mapW + PAD, top, legendH);
@@ -124,6 +129,8 @@ interface Geo {
   ox: number;
   oy: number;
   tips: boolean;
+  /** Road and marker thinning for crowded maps (1 = as in the viewer). */
+  thin?: number;
 }
 
 const px = (g: Geo, v: number) => g.ox + v * g.s;
@@ -166,11 +173,15 @@ function area(n: MapNode, g: Geo): string {
   return out + `</g>\n`;
 }
 
+function districtLabel(n: MapNode, g: Geo): string {
+  const w = n.w * g.s, h = n.h * g.s;
+  const x0 = px(g, n.x) - w / 2, y0 = py(g, n.y) - h / 2;
+  const fs = clamp(w / 14, 9, 20);
+  return `<text x="${num(x0 + 5)}" y="${num(y0 + fs + 3)}" font-size="${num(fs)}" font-weight="bold" fill="${AREA.district.text}" stroke="#FFFFFF" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${x(n.label)}</text>`;
+}
+
 function areaLabel(n: MapNode, x0: number, y0: number, w: number, h: number, colour: string): string {
-  if (n.kind === 'district') {
-    const fs = clamp(w / 14, 9, 20);
-    return `<text x="${num(x0 + 5)}" y="${num(y0 + fs + 3)}" font-size="${num(fs)}" font-weight="bold" fill="${colour}">${x(n.label)}</text>`;
-  }
+  if (n.kind === 'district') return ''; // drawn in the label layer above the roads
   if (n.kind === 'block') {
     if (w < 24 || h < 10) return '';
     const fs = clamp(h * 0.28, 6, 11);
@@ -252,7 +263,7 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset:
   }
   const v = lineVerdict(e, o)!;
   const st = ROAD[v];
-  const w = o.flows ? roadWidth(e.volume) : 1.5;
+  const w = Math.max(0.75, (o.flows ? roadWidth(e.volume) : 1.5) * (g.thin ?? 1));
   const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.5))).join(' ')}"` : '';
   const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
   const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${v})"`;
@@ -273,7 +284,7 @@ function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverla
   const sg = segment(e, index, g, offset);
   if (!sg) return '';
   const ev = visibleEvidence(e, o);
-  const r = 4.5;
+  const r = Math.max(2.5, 4.5 * (g.thin ?? 1));
   const items: Array<(cx: number, cy: number) => string> = [];
   if (ev.observed) { const v = ev.observed; items.push((cx, cy) => observedMark(cx, cy, r, ROAD[v].colour)); }
   if (ev.predicted) { const v = ev.predicted; items.push((cx, cy) => predictedMark(cx, cy, r, ROAD[v].colour)); }
