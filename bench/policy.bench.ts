@@ -5,7 +5,7 @@
 import type { Bench } from './harness.js';
 import { heapMb, timeMs } from './harness.js';
 import { generateInventory } from '../main/model/scenario/generate.js';
-import { createPolicyEngine, workloadOfPod } from '../main/policy/index.js';
+import { createPolicyEngine, whatIf, workloadOfPod } from '../main/policy/index.js';
 
 const PODS = 10_000;
 const NAMESPACES = 500;
@@ -54,6 +54,14 @@ const bench: Bench = {
     });
     const per = explain.ms / pairs.length;
     report({ name: 'one explanation (mean of 200)', value: Math.round(per * 1000) / 1000, unit: 'ms', goal: '< 1 ms', ok: per < 1 });
+
+    // What-if: one more default-deny policy in the busiest namespace, diffed over the whole matrix.
+    const ns = inv.namespaces[0].name;
+    const wi = timeMs(() =>
+      whatIf(input, { upsert: [{ kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespace: ns, name: 'bench-deny', manifest: { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } } }] }),
+    );
+    report({ name: 'what-if (one policy added, full diff)', value: Math.round(wi.ms), unit: 'ms' });
+    report({ name: 'what-if newly denied pairs', value: wi.result.newlyDenied.length, unit: 'pairs' });
 
     // A cold explanation on a fresh engine: includes building that pod class's plans.
     const fresh = createPolicyEngine(input);

@@ -7,7 +7,7 @@ import type { PeerId, PolicyObject, Protocol } from '../model/types.js';
 import { podId, policyKey } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
-import { computeConnectivity, computeMatrix, type AnalyzeResult, type ConnectivityMatrix, type MatrixOptions } from './matrix.js';
+import { computeConnectivity, computeMatrix, type AnalyzeResult, type ConnectivityMatrix, type MatrixOptions, type PairPorts } from './matrix.js';
 import { ALL_PORTS, fromPortLists, isEmpty, NO_PORTS, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
 export type { Decision, Fences, PolicyEngineInput } from './engine.js';
@@ -158,41 +158,63 @@ export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: Mat
   const k = (p: PolicyObject) => policyKey(p.kind, p.name, p.namespace);
   const drop = new Set([...(change.remove ?? []), ...change.upsert.map(k)]);
   const policies = [...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert];
-  const before = createPolicyEngine(input).workloadMatrix(opts);
-  const afterEngine = createPolicyEngine({ ...input, policies });
-  const after = afterEngine.workloadMatrix(opts);
-  const index = (m: AnalyzeResult) => {
-    const map = new Map<string, { a: PortSet; u: PortSet }>();
-    for (const c of m.connections)
-      map.set(`${c.src}\u0000${c.dst}`, { a: fromPortLists(c.allowed), u: c.unknown ? fromPortLists(c.unknown) : NO_PORTS });
-    return map;
-  };
-  const b = index(before);
-  const a = index(after);
+  const beforeCore = new PolicyEngineCore(input);
+  const afterCore = new PolicyEngineCore({ ...input, policies });
+  // Both sides cut the address space at the CIDRs of both, so their peers are the same.
+  const before = computeConnectivity(beforeCore, { ...opts, extraCidrs: afterCore.cidrs });
+  const after = computeConnectivity(afterCore, { ...opts, extraCidrs: beforeCore.cidrs });
   const out: WhatIfResult = {
     newlyAllowed: [],
     newlyDenied: [],
     newlyUnknown: [],
-    before: { connections: before.connections.length },
-    after: { connections: after.connections.length },
-    warnings: afterEngine.warnings,
+    before: { connections: 0 },
+    after: { connections: 0 },
+    warnings: afterCore.warnings,
   };
-  const none = { a: NO_PORTS, u: NO_PORTS };
-  for (const key of new Set([...b.keys(), ...a.keys()])) {
-    const x = b.get(key) ?? none;
-    const y = a.get(key) ?? none;
-    const [src, dst] = key.split('\u0000');
-    const gained = subtract(y.a, x.a);
-    const lost = subtract(x.a, y.a);
-    const unk = subtract(y.u, x.u);
-    if (!isEmpty(gained)) out.newlyAllowed.push({ src, dst, ports: toPortLists(gained) });
-    const denied = subtract(lost, y.u);
-    if (!isEmpty(denied)) out.newlyDenied.push({ src, dst, ports: toPortLists(denied) });
-    if (!isEmpty(unk)) out.newlyUnknown.push({ src, dst, ports: toPortLists(unk) });
+  const parsed = new Map<PortLists, PortSet>();
+  const set = (l: PortLists | undefined): PortSet => {
+    if (!l) return NO_PORTS;
+    let p = parsed.get(l);
+    if (!p) parsed.set(l, (p = fromPortLists(l)));
+    return p;
+  };
+  // Port lists are shared per distinct result, so equal objects mean equal verdicts.
+  const diffs = new Map<PairPorts | null, Map<PairPorts | null, { gained: PortSet; lost: PortSet; unk: PortSet } | null>>();
+  const diffOf = (x: PairPorts | null, y: PairPorts | null) => {
+    let m = diffs.get(x);
+    if (!m) diffs.set(x, (m = new Map()));
+    let d = m.get(y);
+    if (d === undefined) {
+      const xa = set(x?.allowed);
+      const ya = set(y?.allowed);
+      const gained = subtract(ya, xa);
+      const lost = subtract(subtract(xa, ya), set(y?.unknown));
+      const unk = subtract(set(y?.unknown), set(x?.unknown));
+      d = isEmpty(gained) && isEmpty(lost) && isEmpty(unk) ? null : { gained, lost, unk };
+      m.set(y, d);
+    }
+    return d;
+  };
+  const peers = after.peers;
+  const idx = new Map(before.peers.map((p, i) => [p.id, i]));
+  for (let s = 0; s < peers.length; s++) {
+    const bs = idx.get(peers[s].id);
+    for (let d = 0; d < peers.length; d++) {
+      if (s === d) continue;
+      const bd = idx.get(peers[d].id);
+      const x = bs === undefined || bd === undefined ? null : before.at(bs, bd);
+      const y = after.at(s, d);
+      if (x) out.before.connections++;
+      if (y) out.after.connections++;
+      if (x === y) continue;
+      const diff = diffOf(x, y);
+      if (!diff) continue;
+      const src = peers[s].id;
+      const dst = peers[d].id;
+      if (!isEmpty(diff.gained)) out.newlyAllowed.push({ src, dst, ports: toPortLists(diff.gained) });
+      if (!isEmpty(diff.lost)) out.newlyDenied.push({ src, dst, ports: toPortLists(diff.lost) });
+      if (!isEmpty(diff.unk)) out.newlyUnknown.push({ src, dst, ports: toPortLists(diff.unk) });
+    }
   }
-  const order = (l: PortChange[]) => l.sort((p, q) => (p.src + p.dst < q.src + q.dst ? -1 : 1));
-  order(out.newlyAllowed);
-  order(out.newlyDenied);
-  order(out.newlyUnknown);
   return out;
 }

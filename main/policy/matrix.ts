@@ -9,7 +9,7 @@ import type { PolicyEngineCore } from './engine.js';
 import { workloadOfPod } from './engine.js';
 import { evalDirection, type DirPlan } from './evaluate.js';
 import type { PodClass } from './universe.js';
-import { cutAddressSpace, formatIp, formatRange } from './ip.js';
+import { cutAddressSpace, formatIp, formatRange, type Cidr } from './ip.js';
 import type { Endpoint } from './ir.js';
 import { ALL_PORTS, NONE_ID, NO_PORTS, intersect, PortSetTable, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
@@ -19,6 +19,8 @@ export interface MatrixOptions {
   focus?: string;
   /** Include external IP ranges as peers (default true). */
   includeIpRanges?: boolean;
+  /** More places to cut the address space (what-if uses the CIDRs of both policy sets). */
+  extraCidrs?: Cidr[];
 }
 
 export interface AnalyzePeer {
@@ -260,7 +262,7 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   };
 
   // IP ranges: verdicts depend on the plan only (the range is not a pod), cached by plan.
-  const ranges = opts.includeIpRanges !== false ? cutAddressSpace(core.cidrs) : [];
+  const ranges = opts.includeIpRanges !== false ? cutAddressSpace([...core.cidrs, ...(opts.extraCidrs ?? [])]) : [];
   const rangeEps: Endpoint[] = ranges.map((r) => ({ t: 'ext', ip: { v6: r.v6, value: r.start }, text: formatRange(r) }));
   // Per plan (and named ports for ingress): the verdict toward / from every range, computed once.
   const rangeRows = new Map<number, Int32Array>();
@@ -419,6 +421,12 @@ export class ConnectivityMatrix {
     const s = this.index.get(src);
     const d = this.index.get(dst);
     if (s === undefined || d === undefined) return null;
+    const id = this.cells[s * this.peers.length + d];
+    return id < 0 ? null : this.ports(id);
+  }
+
+  /** Ports of a pair by peer positions (null: nothing, or not computed). */
+  at(s: number, d: number): PairPorts | null {
     const id = this.cells[s * this.peers.length + d];
     return id < 0 ? null : this.ports(id);
   }

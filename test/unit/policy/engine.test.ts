@@ -250,4 +250,16 @@ describe('whatIf', () => {
     expect(r2.newlyAllowed).toHaveLength(8);
     expect(r2.newlyAllowed[0]).toEqual({ src: 'wl:x/Pod/b', dst: 'wl:x/Pod/a', ports: { TCP: '1-65535', UDP: '1-65535', SCTP: '1-65535' } });
   });
+
+  it('cuts IP ranges at the CIDRs of both policy sets', () => {
+    const base = { ...xyz(), policies: [] };
+    const r = whatIf(base, { upsert: [np('a-out', 'x', { podSelector: podA, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] })] });
+    const denied = r.newlyDenied.filter((c) => c.src === 'wl:x/Pod/a').map((c) => c.dst);
+    expect(denied).toContain('ip:11.0.0.0-255.255.255.255');
+    expect(denied).toContain('ip:::/0');
+    expect(denied).toContain('wl:y/Pod/b');
+    expect(denied).not.toContain('ip:10.0.0.0/8');
+    expect(r.newlyAllowed).toEqual([]);
+    expect(r.before.connections - r.after.connections).toBe(denied.length);
+  });
 });
