@@ -96,6 +96,58 @@ describe.skipIf(skip)('ClusterConnection against a real API server', () => {
     });
   });
 
+  // The road builder badge: from the served API groups alone (the CRDs this suite installs), then
+  // from Cilium's DaemonSet and ConfigMap once they appear, live, through the watches.
+  describe('road builder detection', () => {
+    const conn = new ClusterConnection();
+    const changes: ClusterChange[] = [];
+    const ds = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'cilium', namespace: 'kube-system', labels: { 'k8s-app': 'cilium' } },
+      spec: {
+        selector: { matchLabels: { 'k8s-app': 'cilium' } },
+        template: {
+          metadata: { labels: { 'k8s-app': 'cilium' } },
+          spec: { hostNetwork: true, containers: [{ name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.18.4' }], terminationGracePeriodSeconds: 0 },
+        },
+      },
+    };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cilium-config', namespace: 'kube-system' },
+      data: { 'enable-hubble': 'true', 'routing-mode': 'native', 'kube-proxy-replacement': 'true' },
+    };
+    afterAll(async () => {
+      conn.close();
+      const apps = env.kc.makeApiClient(k8s.AppsV1Api);
+      const core = env.kc.makeApiClient(k8s.CoreV1Api);
+      await apps.deleteNamespacedDaemonSet({ namespace: 'kube-system', name: 'cilium' }).catch(() => undefined);
+      await core.deleteNamespacedConfigMap({ namespace: 'kube-system', name: 'cilium-config' }).catch(() => undefined);
+    });
+
+    it('says Cilium with low confidence from its CRDs, then Cilium with version and mode from its DaemonSet', async () => {
+      const apps = env.kc.makeApiClient(k8s.AppsV1Api);
+      await apps.deleteNamespacedDaemonSet({ namespace: 'kube-system', name: 'cilium' }).catch(() => undefined);
+      // The ConfigMap is read at connect; the DaemonSet arrives through the watch afterwards.
+      await applyAll(env.kc, [cm]);
+      conn.on('change', (c) => changes.push(c));
+      await conn.connect(adminContext(), connectOpts());
+      const before = conn.snapshot().roadBuilder;
+      expect(before.name).toBe('cilium');
+      expect(before.evidence.join(' ')).toMatch(/cilium\.io/);
+      expect(before.details.confidence).toMatch(/low/);
+      await applyAll(env.kc, [ds]);
+      const rb = await waitFor('a change carrying the detected Cilium DaemonSet', async () => changes.map((c) => c.roadBuilder).find((r) => r?.version), 30_000, 100);
+      expect(rb).toMatchObject({ name: 'cilium', version: '1.18.4', mode: 'native routing', enforcesNetworkPolicy: true });
+      expect(rb.details).toMatchObject({ hubble: 'enabled', 'kube-proxy-replacement': 'true', 'hubble-relay': 'kube-system/hubble-relay' });
+      expect(rb.flowSources).toContain('hubble');
+      expect(rb.evidence.join(' ')).toMatch(/DaemonSet kube-system\/cilium/);
+      expect(conn.snapshot().roadBuilder.version).toBe('1.18.4');
+    });
+  });
+
   describe.skipIf(!restrictedContext())('as the restricted user', () => {
     const conn = new ClusterConnection();
     let snap: Snapshot;
