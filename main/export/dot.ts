@@ -16,6 +16,7 @@ export interface GraphOptions {
 
 /** A DOT double-quoted string: backslash and quote escaped, newlines as \n. */
 export function dotString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this strips
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n').replace(/[\u0000-\u001F]/g, '')}"`;
 }
 

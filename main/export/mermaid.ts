@@ -9,7 +9,8 @@ import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD } from './draw-style.js';
 
 /** Mermaid quoted text: entity codes for what would end the string or open markup. */
 export function mermaidText(s: string): string {
-  const esc = s.replace(/[&"<>#|\[\]{}()]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, '<br/>').replace(/[\u0000-\u001F`]/g, ' ');
+  // eslint-disable-next-line no-control-regex -- control characters are what this strips
+  const esc = s.replace(/[&"<>#|[\]{}()]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, '<br/>').replace(/[\u0000-\u001F`]/g, ' ');
   return `"${esc}"`;
 }
 

@@ -95,12 +95,25 @@ export function computeReportFacts(snapshot: Snapshot, map: MapModel, roads: rea
     reasons: Object.entries(r.dropReasons).map(([k, n]) => `${k} (${n})`).join(', '), deniedBy: r.deniedBy, lastSeen: r.lastSeen,
   }));
 
+  // Evidence that disagrees with the policies: probes (and probes among themselves), and observed
+  // traffic against the prediction (build flags those edges 'mismatch'; City adds a finding with why).
+  const why = new Map(snapshot.findings.filter((f) => f.kind === 'mismatch' && f.target).map((f) => [f.target!, f.detail] as const));
   const mismatches: ProbeMismatch[] = map.edges
-    .filter((e) => e.probed === 'mismatch')
-    .map((e) => ({ src: label(e.source), dst: label(e.target), ports: e.label, predicted: e.predicted, probed: e.probed!, detail: e.observed ? `observed ${e.observed}` : '' }));
+    .filter((e) => e.kind === 'road' && (e.probed === 'mismatch' || e.flags.includes('mismatch')))
+    .map((e) => ({
+      src: label(e.source),
+      dst: label(e.target),
+      ports: e.label,
+      predicted: e.predicted,
+      probed: [e.observed && `observed ${e.observed}`, e.probed && `probe ${e.probed}`].filter(Boolean).join(', '),
+      detail: why.get(e.id) ?? (e.probed === 'mismatch' ? 'probes of this road disagree with each other or with the prediction' : ''),
+    }));
+  const listed = new Set(map.edges.filter((e) => e.probed === 'mismatch' || e.flags.includes('mismatch')).map((e) => e.id));
   for (const f of snapshot.findings) {
-    if (f.kind !== 'mismatch') continue;
-    mismatches.push({ src: f.title, dst: f.target ? label(f.target) : '', ports: '', probed: 'mismatch', detail: f.detail });
+    if (f.kind !== 'mismatch' || (f.target && listed.has(f.target))) continue;
+    // Outside the exported map (a selection): its target is neither a drawn road nor a drawn place.
+    if (f.target && !index.get(f.target) && !map.edges.some((e) => e.id === f.target)) continue;
+    mismatches.push({ src: f.title, dst: '', ports: '', probed: '', detail: f.detail });
   }
 
   const nsMap = new Map<string, Map<string, string[]>>();

@@ -101,10 +101,10 @@ ${card('unprotected workloads', f.unprotected.length)}${card('denied roads', f.d
   ]), max, 'No denied flows observed.'));
   parts.push(`</section>`);
 
-  parts.push(`<section><h2>Probe mismatches</h2><p class="meta">Where an active probe disagrees with what the policies predict (${h(PROBE.mismatch.label)}).</p>`);
-  parts.push(table(['source', 'destination', 'ports', 'predicted', 'probe', 'detail'], f.mismatches.map((m) => [
+  parts.push(`<section><h2>Probe mismatches</h2><p class="meta">Roads where a probe, or the traffic itself, disagrees with what the policies predict (${h(PROBE.mismatch.label)}).</p>`);
+  parts.push(table(['source', 'destination', 'ports', 'predicted', 'found', 'likely cause'], f.mismatches.map((m) => [
     h(m.src), h(m.dst), h(m.ports), h(m.predicted ?? '—'), `<span class="mismatch">${h(m.probed)}</span>`, h(m.detail),
-  ]), max, 'No probe disagrees with the prediction.'));
+  ]), max, 'No probe or observed flow disagrees with the prediction.'));
   parts.push(`</section>`);
 
   parts.push(`<section><h2>Policies per namespace</h2>`);
