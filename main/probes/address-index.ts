@@ -71,7 +71,10 @@ export interface ServiceHit {
 
 export class AddressIndex {
   private readonly pods = new Map<string, PodInfo>();
+  /** Peer ids per pod IP, built once: a flow per entry must not rebuild them. */
+  private readonly podPeers = new Map<string, { peer: string; workload: string }>();
   private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodePeers = new Map<string, string>();
   private readonly services = new Map<string, ServiceHit>();
   private readonly nodePorts = new Map<string, ServiceHit>();
   private readonly podCidrs: Cidr[] = [];
@@ -88,8 +91,15 @@ export class AddressIndex {
         if (!have || (have.phase !== 'Running' && pod.phase === 'Running')) this.pods.set(ip, pod);
       }
     }
+    for (const [ip, pod] of this.pods) {
+      this.podPeers.set(ip, { peer: podId(pod.namespace, pod.name), workload: workloadId(pod.namespace, pod.owner?.kind ?? 'Pod', pod.owner?.name ?? pod.name) });
+    }
     for (const node of inv.nodes) {
-      for (const a of node.addresses) if (a.type !== 'Hostname') this.nodes.set(normalizeIPv6(a.address), node);
+      for (const a of node.addresses) {
+        if (a.type === 'Hostname') continue;
+        this.nodes.set(normalizeIPv6(a.address), node);
+        this.nodePeers.set(normalizeIPv6(a.address), nodeId(node.name));
+      }
       for (const c of node.podCIDRs) {
         const parsed = parseCidr(c);
         if (parsed) this.podCidrs.push(parsed);
@@ -120,17 +130,10 @@ export class AddressIndex {
 
   /** The map peer for an address: pod, node, host (loopback), ip:<addr> (cluster or private), world. */
   endpoint(ip: string, port: number | undefined): FlowEndpoint {
-    const pod = this.pods.get(ip);
-    if (pod) {
-      return {
-        peer: podId(pod.namespace, pod.name),
-        workload: workloadId(pod.namespace, pod.owner?.kind ?? 'Pod', pod.owner?.name ?? pod.name),
-        ip,
-        port,
-      };
-    }
-    const node = this.nodes.get(ip);
-    if (node) return { peer: nodeId(node.name), ip, port };
+    const pp = this.podPeers.get(ip);
+    if (pp) return { peer: pp.peer, workload: pp.workload, ip, port };
+    const node = this.nodePeers.get(ip);
+    if (node) return { peer: node, ip, port };
     let peer = this.unknown.get(ip);
     if (peer === undefined) {
       if (isLoopback(ip)) peer = HOST;

@@ -34,21 +34,22 @@ export function flowFromConntrack(entry: ConntrackEntry, index: AddressIndex, no
     port = o.dport;
     dst = index.endpoint(o.dst, o.dport);
   }
-  const flow: FlowRecord = {
+  const counted = o.packets !== undefined || r.packets !== undefined;
+  // One object shape for every probe flow (absent fields are undefined, not missing).
+  return {
     time,
     source: 'probe',
     src,
     dst,
     protocol: entry.protocol,
+    port,
     verdict: entry.unreplied ? 'UNKNOWN' : 'FORWARDED',
+    dstService: hit?.key,
+    node,
+    noReply: entry.unreplied ? true : undefined,
+    bytes: counted ? (o.bytes ?? 0) + (r.bytes ?? 0) : undefined,
+    packets: counted ? (o.packets ?? 0) + (r.packets ?? 0) : undefined,
   };
-  if (port !== undefined) flow.port = port;
-  if (hit) flow.dstService = hit.key;
-  if (node !== undefined) flow.node = node;
-  if (entry.unreplied) flow.noReply = true;
-  if (o.packets !== undefined || r.packets !== undefined) flow.packets = (o.packets ?? 0) + (r.packets ?? 0);
-  if (o.bytes !== undefined || r.bytes !== undefined) flow.bytes = (o.bytes ?? 0) + (r.bytes ?? 0);
-  return flow;
 }
 
 /** Identity of a connection across samples: protocol, zone, original tuple, conntrack id. */

@@ -83,18 +83,6 @@ const FLAG_HW_OFFLOAD = '[HW_OFFLOAD]';
 
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 
-/** Fast non-negative integer parse; NaN when not a plain decimal. */
-function toInt(s: string): number {
-  if (s.length === 0) return NaN;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!isDigitCode(c)) return Number(s); // hex marks (0x..), large ids: rare path
-    n = n * 10 + (c - 48);
-  }
-  return n;
-}
-
 /**
  * RFC 5952 text form of an IPv6 address: lower case, no leading zeros, longest run (>= 2) of
  * zero groups compressed to "::". Returns the input unchanged when it is not IPv6.
@@ -165,54 +153,95 @@ function protocolOf(name: string): FlowProtocol {
 /** Result of parsing one line: an entry, null for lines that carry no entry, or an error reason. */
 export type ConntrackLineResult = ConntrackEntry | null | { error: string };
 
+const newTuple = (): ConntrackTuple => ({
+  src: '',
+  dst: '',
+  sport: undefined,
+  dport: undefined,
+  icmpType: undefined,
+  icmpCode: undefined,
+  icmpId: undefined,
+  packets: undefined,
+  bytes: undefined,
+});
+
+const KNOWN_PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'udplite', 'dccp', 'gre', 'unknown'];
+const KNOWN_STATES = ['ESTABLISHED', 'TIME_WAIT', 'SYN_SENT', 'SYN_RECV', 'CLOSE', 'CLOSE_WAIT', 'FIN_WAIT', 'LAST_ACK', 'NONE', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT'];
+
+/** The word at line[start, end), as one of the known constants when it is one (no new string). */
+function interned(known: string[], line: string, start: number, end: number): string {
+  const n = end - start;
+  for (const k of known) if (k.length === n && line.startsWith(k, start)) return k;
+  return line.slice(start, end);
+}
+const internedProto = (line: string, start: number, end: number) => interned(KNOWN_PROTOS, line, start, end);
+const internedState = (line: string, start: number, end: number) => interned(KNOWN_STATES, line, start, end);
+
+const SP = 32;
+const TAB = 9;
+const CR = 13;
+const EQ = 61;
+const BRACKET = 91;
+
+const isSpace = (c: number): boolean => c === SP || c === TAB || c === CR;
+
+/** Decimal integer in line[start, end); NaN when not all digits (hex and others go through Number). */
+function intAt(line: string, start: number, end: number): number {
+  if (end <= start) return NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return Number(line.slice(start, end));
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** Does the key at line[start, eq) equal `key`? Compared in place, without a substring. */
+const keyIs = (line: string, start: number, eq: number, key: string): boolean => eq - start === key.length && line.startsWith(key, start);
+
 /**
  * Parses one line. Blank lines and the tool's summary line
  * ("conntrack v1.4.7 (conntrack-tools): 42 flow entries have been shown.") give null.
+ * One pass over the characters; only addresses, the protocol name and the state become strings.
  */
 export function parseConntrackLine(line: string): ConntrackLineResult {
   const len = line.length;
   let pos = 0;
-  // Tokenise lazily: next() returns the next space-separated token or '' at the end.
-  const next = (): string => {
-    while (pos < len) {
-      const c = line.charCodeAt(pos);
-      if (c !== 32 && c !== 9 && c !== 13) break;
-      pos++;
-    }
-    if (pos >= len) return '';
-    let end = pos + 1;
-    while (end < len) {
-      const c = line.charCodeAt(end);
-      if (c === 32 || c === 9 || c === 13) break;
-      end++;
-    }
-    const tok = line.slice(pos, end);
-    pos = end + 1;
-    return tok;
+  let tokStart = 0;
+  let tokEnd = 0;
+  /** Moves to the next token; false at the end of the line. */
+  const next = (): boolean => {
+    while (pos < len && isSpace(line.charCodeAt(pos))) pos++;
+    if (pos >= len) return false;
+    tokStart = pos;
+    while (pos < len && !isSpace(line.charCodeAt(pos))) pos++;
+    tokEnd = pos;
+    return true;
   };
 
-  let tok = next();
-  if (tok === '') return null;
-  if (tok === 'conntrack' || tok.startsWith('conntrack')) return null;
+  if (!next()) return null;
+  if (line.startsWith('conntrack', tokStart)) return null;
 
   let family: 'ipv4' | 'ipv6' | undefined;
-  if (tok === 'ipv4' || tok === 'ipv6') {
-    family = tok;
+  if (tokEnd - tokStart === 4 && (line.startsWith('ipv4', tokStart) || line.startsWith('ipv6', tokStart))) {
+    family = line.charCodeAt(tokStart + 3) === 52 ? 'ipv4' : 'ipv6';
     next(); // l3 protocol number (2 / 10)
-    tok = next();
+    if (!next()) return { error: 'expected a protocol name, found the end of the line' };
   }
   // Event-style prefixes ("[NEW]") appear with `conntrack -E`; accept and skip them.
-  while (tok.charCodeAt(0) === 91 /* [ */ && tok !== '') tok = next();
+  while (line.charCodeAt(tokStart) === BRACKET) if (!next()) return { error: 'expected a protocol name, found the end of the line' };
 
-  const protoName = tok;
-  if (!protoName || isDigitCode(protoName.charCodeAt(0))) return { error: `expected a protocol name, found '${protoName}'` };
-  const protoNum = toInt(next());
+  const protoName = internedProto(line, tokStart, tokEnd);
+  if (isDigitCode(protoName.charCodeAt(0))) return { error: `expected a protocol name, found '${protoName}'` };
+  const protoNum = next() ? intAt(line, tokStart, tokEnd) : NaN;
   if (Number.isNaN(protoNum)) return { error: `protocol '${protoName}' has no protocol number` };
-  const timeout = toInt(next());
+  const timeout = next() ? intAt(line, tokStart, tokEnd) : NaN;
   if (Number.isNaN(timeout)) return { error: `'${protoName}' entry has no timeout` };
 
-  const original: ConntrackTuple = { src: '', dst: '' };
-  const reply: ConntrackTuple = { src: '', dst: '' };
+  // Every field present from the start: one object shape for all entries keeps V8 fast.
+  const original: ConntrackTuple = newTuple();
+  const reply: ConntrackTuple = newTuple();
   let cur = original;
   let srcSeen = 0;
   let state: string | undefined;
@@ -224,67 +253,69 @@ export function parseConntrackLine(line: string): ConntrackLineResult {
   let use: number | undefined;
   let id: number | undefined;
 
-  for (tok = next(); tok !== ''; tok = next()) {
-    const eq = tok.indexOf('=');
+  while (next()) {
+    const c0 = line.charCodeAt(tokStart);
+    let eq = -1;
+    for (let i = tokStart + 1; i < tokEnd; i++) {
+      if (line.charCodeAt(i) === EQ) {
+        eq = i;
+        break;
+      }
+    }
     if (eq < 0) {
-      if (tok.charCodeAt(0) === 91 /* [ */) {
-        if (tok === FLAG_UNREPLIED) unreplied = true;
-        else if (tok === FLAG_ASSURED) assured = true;
-        else if (tok === FLAG_OFFLOAD || tok === FLAG_HW_OFFLOAD) offload = true;
+      if (c0 === BRACKET) {
+        if (line.startsWith(FLAG_UNREPLIED, tokStart)) unreplied = true;
+        else if (line.startsWith(FLAG_ASSURED, tokStart)) assured = true;
+        else if (line.startsWith(FLAG_OFFLOAD, tokStart) || line.startsWith(FLAG_HW_OFFLOAD, tokStart)) offload = true;
         continue;
       }
-      // A bare word before the first tuple is the protocol state.
-      if (srcSeen === 0 && state === undefined) state = tok;
-      // "timestamp:" style words and anything else unknown are ignored.
+      // A bare word before the first tuple is the protocol state; "timestamp:" and others are ignored.
+      if (srcSeen === 0 && state === undefined) state = internedState(line, tokStart, tokEnd);
       continue;
     }
-    const key = tok.slice(0, eq);
-    const val = tok.slice(eq + 1);
-    switch (key) {
-      case 'src':
-        srcSeen++;
-        if (srcSeen === 2) cur = reply;
-        else if (srcSeen > 2) return { error: 'more than two tuples on one line' };
-        cur.src = val;
+    const v0 = eq + 1;
+    // Dispatch on the key's first letter, then compare in place.
+    switch (c0) {
+      case 115: // s
+        if (keyIs(line, tokStart, eq, 'src')) {
+          srcSeen++;
+          if (srcSeen === 2) cur = reply;
+          else if (srcSeen > 2) return { error: 'more than two tuples on one line' };
+          cur.src = line.slice(v0, tokEnd);
+        } else if (keyIs(line, tokStart, eq, 'sport')) cur.sport = intAt(line, v0, tokEnd);
         break;
-      case 'dst':
-        cur.dst = val;
+      case 100: // d
+        if (keyIs(line, tokStart, eq, 'dst')) cur.dst = line.slice(v0, tokEnd);
+        else if (keyIs(line, tokStart, eq, 'dport')) cur.dport = intAt(line, v0, tokEnd);
         break;
-      case 'sport':
-        cur.sport = toInt(val);
+      case 116: // t
+        if (keyIs(line, tokStart, eq, 'type')) cur.icmpType = intAt(line, v0, tokEnd);
         break;
-      case 'dport':
-        cur.dport = toInt(val);
+      case 99: // c
+        if (keyIs(line, tokStart, eq, 'code')) cur.icmpCode = intAt(line, v0, tokEnd);
         break;
-      case 'type':
-        cur.icmpType = toInt(val);
-        break;
-      case 'code':
-        cur.icmpCode = toInt(val);
-        break;
-      case 'id':
-        // Inside a tuple (ICMP) "id" is the echo id; after the reply tuple's counters it is the
-        // conntrack id. ICMP tuples print id right after code, so "code seen and no id yet" decides.
-        if (cur.icmpCode !== undefined && cur.icmpId === undefined && (mark === undefined && use === undefined)) {
-          cur.icmpId = toInt(val);
-        } else {
-          id = toInt(val);
+      case 105: // i
+        if (keyIs(line, tokStart, eq, 'id')) {
+          // Inside an ICMP tuple "id" is the echo id (printed right after code); after the reply
+          // tuple it is the conntrack id (`-o id`).
+          if (cur.icmpCode !== undefined && cur.icmpId === undefined && mark === undefined && use === undefined) cur.icmpId = intAt(line, v0, tokEnd);
+          else id = intAt(line, v0, tokEnd);
         }
         break;
-      case 'packets':
-        cur.packets = toInt(val);
+      case 112: // p
+        if (keyIs(line, tokStart, eq, 'packets')) cur.packets = intAt(line, v0, tokEnd);
         break;
-      case 'bytes':
-        cur.bytes = toInt(val);
+      case 98: // b
+        if (keyIs(line, tokStart, eq, 'bytes')) cur.bytes = intAt(line, v0, tokEnd);
         break;
-      case 'mark':
-        mark = toInt(val);
+      case 109: // m
+        if (keyIs(line, tokStart, eq, 'mark')) mark = intAt(line, v0, tokEnd);
         break;
-      case 'zone':
-        zone = toInt(val);
+      case 122: // z
+        if (keyIs(line, tokStart, eq, 'zone')) zone = intAt(line, v0, tokEnd);
         break;
-      case 'use':
-        use = toInt(val);
+      case 117: // u
+        if (keyIs(line, tokStart, eq, 'use')) use = intAt(line, v0, tokEnd);
         break;
       default:
         // secctx, labels, helper, delta-time, zone-orig/zone-reply, srckey/dstkey (GRE): not needed.
@@ -301,24 +332,23 @@ export function parseConntrackLine(line: string): ConntrackLineResult {
     reply.src = normalizeIPv6(reply.src);
     reply.dst = normalizeIPv6(reply.dst);
   }
-  const entry: ConntrackEntry = {
+  return {
     family: family ?? (v6 ? 'ipv6' : 'ipv4'),
     protocol: protocolOf(protoName),
     protoName,
     protoNum,
     timeout,
+    state,
     original,
     reply,
     unreplied,
     assured,
+    offload,
+    mark,
+    zone,
+    use,
+    id,
   };
-  if (state !== undefined) entry.state = state;
-  if (offload) entry.offload = true;
-  if (mark !== undefined) entry.mark = mark;
-  if (zone !== undefined) entry.zone = zone;
-  if (use !== undefined) entry.use = use;
-  if (id !== undefined) entry.id = id;
-  return entry;
 }
 
 /** Parses a whole table dump; malformed lines are reported with their number, never thrown. */
