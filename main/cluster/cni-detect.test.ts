@@ -159,6 +159,17 @@ const cases: Case[] = [
     want: { name: 'gke-dataplane-v2', mode: 'native routing', enforcesNetworkPolicy: true, flowSources: ['hubble', 'probe'], policyKinds: ['NetworkPolicy'] },
   },
   {
+    name: 'Cilium known only from its API group (user cannot read kube-system)',
+    in: { apiGroups: ['apps', 'cilium.io'], nodes: [] },
+    want: { name: 'cilium', mode: 'unknown', evidence: ['API group cilium.io is served (CRDs)'] },
+    details: { confidence: 'low: its DaemonSet could not be read' },
+  },
+  {
+    name: 'Calico known only from node annotations',
+    in: { nodes: [node('n1', {}, { 'projectcalico.org/IPv4Address': '10.0.0.1/24' })] },
+    want: { name: 'calico', evidence: ['node n1 has projectcalico.org/IPv4Address'] },
+  },
+  {
     name: 'nothing recognisable',
     in: { daemonSets: [ds('kube-system', 'kube-proxy', [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.34.0' }])] },
     want: { name: 'unknown', enforcesNetworkPolicy: 'unknown', podCIDRs: ['10.244.0.0/24'] },

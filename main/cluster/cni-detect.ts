@@ -330,6 +330,31 @@ const DETECTORS: Detector[] = [
       ...(network ? { podCIDRs: [network] } : {}),
     });
   },
+  // Last resort, e.g. for a user who may not read kube-system: API groups (CRDs) and node annotations.
+  (inp) => {
+    const hint = (group: string, annotation: RegExp): string | undefined => {
+      if (inp.apiGroups.includes(group)) return `API group ${group} is served (CRDs)`;
+      const n = inp.nodes.find((x) => Object.keys(x.annotations).some((k) => annotation.test(k)));
+      return n ? `node ${n.name} has ${Object.keys(n.annotations).find((k) => annotation.test(k))}` : undefined;
+    };
+    const table: [RoadBuilderName, string, RegExp, PolicyKind[]][] = [
+      ['cilium', 'cilium.io', /^(io\.cilium|network\.cilium\.io)\//, ['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']],
+      ['calico', 'crd.projectcalico.org', /^projectcalico\.org\//, ['NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy']],
+      ['antrea', 'crd.antrea.io', /^antrea\.io\//, ['NetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']],
+      ['ovn-kubernetes', 'k8s.ovn.org', /^k8s\.ovn\.org\//, ['NetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']],
+    ];
+    for (const [name, group, annotation, policyKinds] of table) {
+      const why = hint(group, annotation);
+      if (why)
+        return base(name, {
+          mode: 'unknown',
+          policyKinds,
+          details: { confidence: 'low: its DaemonSet could not be read' },
+          evidence: [why],
+        });
+    }
+    return undefined;
+  },
 ];
 
 /** The road builder of a cluster; 'unknown' (enforcement unknown) when nothing matches. */
