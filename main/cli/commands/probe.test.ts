@@ -83,6 +83,22 @@ describe('netcity probe', () => {
     expect(report.results.map((r: { outcome: string }) => r.outcome)).toEqual(['connected', 'connected']);
   });
 
+  it('--yes flows captures for --duration and prints roads, removing the probes', async () => {
+    const table = 'ipv4     2 tcp      6 431999 ESTABLISHED src=10.1.0.2 dst=10.1.0.3 sport=40000 dport=9000 src=10.1.0.3 dst=10.1.0.2 sport=9000 dport=40000 [ASSURED] mark=0 use=1 id=7\n';
+    const fake = new FakeProbeCluster({
+      logs: async function* (_ns, _pod, _c, signal) {
+        yield `@@netcity-sample begin 1700000000 node-1\n${table}@@netcity-sample end\n`;
+        if (!signal.aborted) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+      },
+    });
+    const t = io();
+    const code = await createProbeCommand(deps(fake)).run(['--context', 'dev', '--yes', 'flows', '--duration', '300ms', '--interval', '1s'], t.cli);
+    expect(code).toBe(0);
+    expect(t.out()).toMatch(/^1 flow\(s\) on 1 road\(s\)/);
+    expect(t.out()).toContain('wl:shop/Deployment/web -> wl:shop/Deployment/api TCP/9000 FORWARDED x1');
+    expect(fake.managedObjects()).toEqual([]);
+  });
+
   it('cleanup removes expired leftovers', async () => {
     const fake = new FakeProbeCluster();
     await fake.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netcity-probe-old', labels: { 'app.kubernetes.io/managed-by': 'netcity' }, annotations: { 'netcity.dev/expires-at': '2000-01-01T00:00:00Z' } } });
