@@ -67,6 +67,18 @@ describe('netcity export', () => {
     await expect(exportCommand.run([bad, '-f', 'svg'], fakeIO())).rejects.toThrow(/bad\.netcity/);
   });
 
+  it('says what to install when PNG needs a Chromium that is not there', async () => {
+    const saved = process.env.NETCITY_CHROMIUM;
+    process.env.NETCITY_CHROMIUM = path.join(dir, 'no-chromium');
+    try {
+      await expect(exportCommand.run(['--demo', '-f', 'png', '-o', 'x.png', '-q'], fakeIO())).rejects.toThrow(/NETCITY_CHROMIUM=.*no-chromium does not exist/);
+      expect(fs.existsSync(path.join(dir, 'x.png'))).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.NETCITY_CHROMIUM;
+      else process.env.NETCITY_CHROMIUM = saved;
+    }
+  });
+
   it('names an unknown selection id', async () => {
     await expect(exportCommand.run(['--demo', '-f', 'svg', '-o', '-', '--select', 'wl:nowhere/Deployment/x'], fakeIO())).rejects.toThrow(/'wl:nowhere\/Deployment\/x' not in the map/);
   });
