@@ -3,12 +3,12 @@
  * for the API server's address); ask verdicts with explanations, allowed ports, fences, the
  * connectivity matrix, and what a change of policies would do.
  */
-import type { PeerId, PolicyObject, Protocol } from '../model/types.js';
-import { podId, policyKey } from '../model/ids.js';
+import type { PeerId, PodInfo, PolicyObject, Protocol, ServiceInfo, ServicePort } from '../model/types.js';
+import { parsePeerId, podId, policyKey, serviceId } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
 import { computeConnectivity, computeMatrix, type AnalyzeResult, type ConnectivityMatrix, type MatrixOptions, type PairPorts } from './matrix.js';
-import { ALL_PORTS, fromPortLists, isEmpty, NO_PORTS, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
+import { ALL_PORTS, fromPortLists, hasPort, isEmpty, NO_PORTS, portSetOf, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
 export type { Decision, Fences, PolicyEngineInput } from './engine.js';
 export type { ExplanationStep, StepLayer, StepOutcome } from './explain.js';
@@ -20,7 +20,10 @@ export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
 
 export interface PolicyEngine {
-  /** Verdict and explanation for one connection. Peers: pod:, wl: (all its pods), svc: (its backends), ip:, node:, world, host, remote-node, kube-apiserver. */
+  /**
+   * Verdict and explanation for one connection. Peers: pod:, wl: (all its pods), ip:, node:, world,
+   * host, remote-node, kube-apiserver; svc: as destination (its port mapped to each backend's target port).
+   */
   evaluate(src: PeerId, dst: PeerId, protocol: Protocol, port: number): Decision;
   /** Ports allowed from src to dst ("80,8080-8090", "1-65535", ""); for workloads, the union over their pods. */
   allowedPorts(src: PeerId, dst: PeerId): PortLists;
@@ -85,25 +88,81 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     }
     return { allowed, unknown: subtract(unknown, allowed) };
   };
+  // A service as destination: its port maps to each backend's target port (by number or name).
+  const serviceOf = (id: PeerId): ServiceInfo | undefined => {
+    const p = parsePeerId(id);
+    if (p.type !== 'service') return undefined;
+    const svc = core.u.services.find((x) => x.namespace === p.namespace && x.name === p.name);
+    if (!svc) throw new Error(`unknown service ${p.namespace}/${p.name}`);
+    return svc;
+  };
+  const targetPort = (sp: ServicePort, pod: PodInfo): number | undefined =>
+    typeof sp.targetPort === 'number' ? sp.targetPort : /^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : pod.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort;
+  const backends = (svc: ServiceInfo): PodInfo[] =>
+    core.resolve(serviceId(svc.namespace, svc.name)).flatMap((r) => (r.pod ? [r.pod] : []));
+
+  const evaluateService = (src: PeerId, svc: ServiceInfo, protocol: Protocol, port: number): Decision => {
+    const sp = svc.ports.find((x) => x.port === port && x.protocol === protocol);
+    const name = `service ${svc.namespace}/${svc.name}`;
+    if (!sp) return { verdict: 'unknown', summary: `unknown: ${name} has no ${protocol} port ${port} (have: ${svc.ports.map((x) => `${x.protocol}/${x.port}`).join(', ') || 'none'})`, steps: [] };
+    const decisions = backends(svc).map((pod) => {
+      const t = targetPort(sp, pod);
+      if (t === undefined) return { pod, d: { verdict: 'unknown', summary: `unknown: pod ${pod.namespace}/${pod.name} has no port named '${sp.targetPort}'`, steps: [] } as Decision };
+      return { pod, t, d: evaluatePeers(src, podId(pod.namespace, pod.name), protocol, t) };
+    });
+    const first = decisions[0];
+    const same = decisions.every((x) => x.d.verdict === first.d.verdict);
+    const via = `${name} ${protocol}/${port} -> pod ${first.pod.namespace}/${first.pod.name} port ${'t' in first ? first.t : sp.targetPort}`;
+    if (same) return { ...first.d, summary: `${via}: ${first.d.summary}` };
+    return {
+      verdict: 'unknown',
+      summary: `differs between the backends of ${name}: ${decisions.map((x) => `${x.pod.namespace}/${x.pod.name}: ${x.d.verdict}`).join('; ')}`,
+      steps: decisions.flatMap((x) => x.d.steps),
+    };
+  };
+
+  const serviceVerdicts = (src: PeerId, svc: ServiceInfo): { allowed: PortSet; unknown: PortSet } => {
+    let allowed = NO_PORTS;
+    let unknown = NO_PORTS;
+    for (const pod of backends(svc)) {
+      const v = verdicts(src, podId(pod.namespace, pod.name));
+      for (const sp of svc.ports) {
+        const t = targetPort(sp, pod);
+        if (t === undefined) continue;
+        if (hasPort(v.allowed, sp.protocol, t)) allowed = union(allowed, portSetOf(sp.protocol, sp.port));
+        else if (hasPort(v.unknown, sp.protocol, t)) unknown = union(unknown, portSetOf(sp.protocol, sp.port));
+      }
+    }
+    return { allowed, unknown: subtract(unknown, allowed) };
+  };
+
+  const evaluatePeers = (src: PeerId, dst: PeerId, protocol: Protocol, port: number): Decision => {
+    const ps = pairs(core, src, dst);
+    const decisions = ps.map(([a, b]) => core.decide(a, b, protocol, port));
+    const first = decisions[0];
+    if (decisions.every((d) => d.verdict === first.verdict)) return first;
+    const parts = decisions.map((d, i) => `${ps[i][0].label} -> ${ps[i][1].label}: ${d.verdict}`);
+    return {
+      verdict: 'unknown',
+      summary: `differs between pods: ${[...new Set(parts)].join('; ')}`,
+      steps: decisions.flatMap((d) => d.steps),
+    };
+  };
+
   return {
     warnings: core.warnings,
     evaluate(src, dst, protocol, port) {
-      const ps = pairs(core, src, dst);
-      const decisions = ps.map(([a, b]) => core.decide(a, b, protocol, port));
-      const first = decisions[0];
-      if (decisions.every((d) => d.verdict === first.verdict)) return first;
-      const parts = decisions.map((d, i) => `${ps[i][0].label} -> ${ps[i][1].label}: ${d.verdict}`);
-      return {
-        verdict: 'unknown',
-        summary: `differs between pods: ${[...new Set(parts)].join('; ')}`,
-        steps: decisions.flatMap((d) => d.steps),
-      };
+      const svc = serviceOf(dst);
+      if (svc) return evaluateService(src, svc, protocol, port);
+      return evaluatePeers(src, dst, protocol, port);
     },
     allowedPorts(src, dst) {
-      return toPortLists(verdicts(src, dst).allowed);
+      const svc = serviceOf(dst);
+      return toPortLists((svc ? serviceVerdicts(src, svc) : verdicts(src, dst)).allowed);
     },
     portVerdicts(src, dst) {
-      const v = verdicts(src, dst);
+      const svc = serviceOf(dst);
+      const v = svc ? serviceVerdicts(src, svc) : verdicts(src, dst);
       return { allowed: toPortLists(v.allowed), unknown: toPortLists(v.unknown) };
     },
     fences(pod) {

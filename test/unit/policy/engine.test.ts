@@ -122,6 +122,29 @@ describe('peers that are not pods', () => {
     expect(e2.evaluate('pod:x/a', 'kube-apiserver', 'TCP', 443).verdict).toBe('allowed');
   });
 
+  it('maps a service port to its backends\' target ports', () => {
+    const svc: ServiceInfo = {
+      namespace: 'x',
+      name: 'web',
+      type: 'ClusterIP',
+      clusterIPs: ['10.96.1.1'],
+      selector: { pod: 'a' },
+      ports: [
+        { port: 8080, targetPort: 'serve-80-tcp', protocol: 'TCP' },
+        { port: 8081, targetPort: 81, protocol: 'TCP' },
+      ],
+      endpoints: [],
+    };
+    const e = engine([np('only-80', 'x', { podSelector: podA, ingress: [{ ports: [{ port: 80 }] }] })], [], [svc]);
+    const ok = e.evaluate('pod:y/a', 'svc:x/web', 'TCP', 8080);
+    expect(ok.verdict).toBe('allowed');
+    expect(ok.summary).toBe('service x/web TCP/8080 -> pod x/a port 80: allowed: egress: source not isolated; ingress: allowed by NetworkPolicy x/only-80, ingress rule #1');
+    expect(e.evaluate('pod:y/a', 'svc:x/web', 'TCP', 8081).verdict).toBe('denied');
+    expect(e.evaluate('pod:y/a', 'svc:x/web', 'TCP', 9999).summary).toBe('unknown: service x/web has no TCP port 9999 (have: TCP/8080, TCP/8081)');
+    expect(e.allowedPorts('pod:y/a', 'svc:x/web')).toEqual({ TCP: '8080', UDP: '', SCTP: '' });
+    expect(() => e.evaluate('pod:y/a', 'svc:x/nope', 'TCP', 80)).toThrow('unknown service x/nope');
+  });
+
   it('rejects unknown peers with a clear message', () => {
     const e = engine([]);
     expect(() => e.evaluate('pod:x/nope', 'pod:x/a', 'TCP', 80)).toThrow('unknown pod x/nope');
