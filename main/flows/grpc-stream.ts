@@ -29,9 +29,12 @@ export interface StreamCall {
 export function connectH2(address: string, tls: H2Tls | undefined, timeoutMs: number): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const url = `${tls ? 'https' : 'http'}://${address}`;
+    // A large per-stream window lets Relay send ahead instead of waiting for a WINDOW_UPDATE round
+    // trip every 64 KiB (the default), which starved streams on a busy machine.
+    const settings = { initialWindowSize: 8 * 1024 * 1024 };
     const session = tls
-      ? http2.connect(url, { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, ALPNProtocols: ['h2'] })
-      : http2.connect(url);
+      ? http2.connect(url, { settings, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, ALPNProtocols: ['h2'] })
+      : http2.connect(url, { settings });
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error(`no connection within ${timeoutMs / 1000} s`));

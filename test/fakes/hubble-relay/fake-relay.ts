@@ -90,7 +90,9 @@ interface Follower {
   sent: number;
   cutAfter?: number;
   /** The call's HTTP/2 stream once headers are out (bulk mode), and framed messages waiting. */
-  raw?: { write(b: Buffer): boolean; destroyed?: boolean };
+  raw?: { write(b: Buffer): boolean; destroyed?: boolean; writableLength: number };
+  /** Flows not sent because the client did not keep up; reported as lost events, as Hubble does. */
+  dropped: number;
   pending: Buffer[];
   pendingBytes: number;
   flushScheduled: boolean;
@@ -228,8 +230,18 @@ export class FakeRelay {
     for (const f of this.followers) this.cut(f, message);
   }
 
+  /** Bytes (bulk) or messages (grpc-js) queued for a follower beyond which flows are dropped. */
+  private backlogged(f: Follower): boolean {
+    return f.raw ? f.raw.writableLength + f.pendingBytes > 8 * 1024 * 1024 : f.call.writableLength > 20_000;
+  }
+
   /** Sends one response: the first through grpc-js (it sends the headers), later ones batched onto the stream. */
   private out(f: Follower, payload: Obj | Buffer): void {
+    if (f.dropped > 0 && !this.backlogged(f)) {
+      const lost = { lost_events: { source: 'OBSERVER_EVENTS_QUEUE', num_events_lost: String(f.dropped) }, node_name: this.nodes[0], time: tsOfMs(Date.now()) };
+      f.dropped = 0;
+      this.out(f, lost);
+    }
     if (this.opts.bulkWrites === false || !f.raw) {
       f.call.write(payload);
       if (this.opts.bulkWrites !== false) {
@@ -265,11 +277,16 @@ export class FakeRelay {
     f.call.emit('error', Object.assign(new Error(message), { code: grpc.status.UNAVAILABLE, details: message }));
   }
 
-  private send(f: Follower, ev: BufferedEvent): boolean {
+  private send(f: Follower, ev: BufferedEvent, live = true): boolean {
     const r = ev.resp;
     if (r.flow) {
       if (f.whitelist.length && !matchesAnyFilter(r.flow, f.whitelist)) return true;
       if (f.blacklist.length && matchesAnyFilter(r.flow, f.blacklist)) return true;
+      // A live client that does not keep up loses flows (reported), it does not grow our memory.
+      if (live && this.backlogged(f)) {
+        f.dropped++;
+        return true;
+      }
     }
     this.out(f, ev.encoded ?? r);
     if (r.flow) {
@@ -285,7 +302,7 @@ export class FakeRelay {
   private getFlows(call: grpc.ServerWritableStream<Obj, Obj>): void {
     const req = call.request ?? {};
     this.requests.push(req);
-    const f: Follower = { call, whitelist: req.whitelist ?? [], blacklist: req.blacklist ?? [], sent: 0, cutAfter: this.cutAfterFlows, pending: [], pendingBytes: 0, flushScheduled: false };
+    const f: Follower = { call, whitelist: req.whitelist ?? [], blacklist: req.blacklist ?? [], sent: 0, cutAfter: this.cutAfterFlows, dropped: 0, pending: [], pendingBytes: 0, flushScheduled: false };
     // Cut only the first stream after N flows, so a reconnect can complete.
     this.cutAfterFlows = undefined;
     if (req.number && (req.since || req.until)) {
@@ -300,7 +317,7 @@ export class FakeRelay {
       const matching = backlog.filter((e) => !e.resp.flow || ((!f.whitelist.length || matchesAnyFilter(e.resp.flow, f.whitelist)) && !(f.blacklist.length && matchesAnyFilter(e.resp.flow, f.blacklist))));
       backlog = req.first ? matching.slice(0, n) : matching.slice(-n);
     }
-    for (const ev of backlog) if (!this.send(f, ev)) return;
+    for (const ev of backlog) if (!this.send(f, ev, false)) return;
     if (req.follow) {
       this.followers.add(f);
       call.on('cancelled', () => this.followers.delete(f));
