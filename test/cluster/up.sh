@@ -111,6 +111,7 @@ start() { # <name> <binary> <args...>: one daemon in its own session, logs and p
   local name="$1"; shift
   setsid nohup "$@" >"$RUN_DIR/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/pids/$name.pid"
+  printf '%s\0' "$@" >"$RUN_DIR/pids/$name.args" # for restart.sh
 }
 wait_for() { # <what> <seconds> <command...>
   local what="$1" secs="$2"; shift 2

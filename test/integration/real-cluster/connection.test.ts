@@ -1,5 +1,9 @@
 // ClusterConnection (main/cluster/connection.ts) against a real API server: the admin's whole
 // city, live changes as batched events, and the restricted user's partial city.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterConnection, type ClusterChange } from '../../../main/cluster/connection.js';
@@ -10,6 +14,7 @@ import {
   adminContext,
   announceSkip,
   applyAll,
+  isLocalControlPlane,
   kubeconfigPath,
   prepareCluster,
   restrictedContext,
@@ -19,6 +24,8 @@ import {
 } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
+const execFileAsync = promisify(execFile);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // Tuning given explicitly: connect() hands undefined pageSize/backoff/watchTimeoutSeconds on to
 // the informers, whose defaults they then override (see 'connects with default options' below).
 const connectOpts = () => ({
@@ -146,6 +153,46 @@ describe.skipIf(skip)('ClusterConnection against a real API server', () => {
       expect(rb.evidence.join(' ')).toMatch(/DaemonSet kube-system\/cilium/);
       expect(conn.snapshot().roadBuilder.version).toBe('1.18.4');
     });
+  });
+
+  // Only on the local control plane: the test stops and restarts its API server.
+  describe.skipIf(!isLocalControlPlane())('when the API server goes away and comes back', () => {
+    const conn = new ClusterConnection();
+    const states: string[] = [];
+    afterAll(() => conn.close());
+
+    it('marks the city stale with the reason, keeps the last state, and goes live again', async () => {
+      conn.on('status', (st) => states.push(st.state));
+      await conn.connect(adminContext(), connectOpts());
+      await waitFor('every watch live', async () => (conn.status().resources.every((r) => r.state === 'live' || r.state === 'polling') ? true : undefined));
+      const podsBefore = conn.snapshot().pods.length;
+      const restart = execFileAsync('bash', [path.join(REPO, 'test/cluster/restart.sh'), 'kube-apiserver', '3'], { timeout: 180_000 });
+      try {
+        const stale = await waitFor('the connection to turn stale', async () => (conn.status().state === 'stale' ? conn.status() : undefined), 60_000, 100);
+        expect(stale.lastError?.message).toMatch(/127\.0\.0\.1:\d+/);
+        expect(stale.lastError?.code).toMatch(/unreachable|http|timeout/);
+        const snap = conn.snapshot();
+        expect(snap.pods.length).toBe(podsBefore); // the last known city stays readable
+        expect(snap.warnings.some((w) => w.kind === 'stale')).toBe(true);
+      } finally {
+        await restart;
+      }
+      await waitFor('the connection to be live again', async () => (conn.status().state === 'live' ? true : undefined), 60_000, 200);
+      expect(conn.status().lastError).toBeUndefined();
+      expect(states).toEqual(expect.arrayContaining(['live', 'stale']));
+      expect(states.lastIndexOf('live')).toBeGreaterThan(states.indexOf('stale'));
+      // Watches resumed: a change made now arrives.
+      const seen: ClusterChange[] = [];
+      conn.on('change', (c) => seen.push(c));
+      await applyAll(env.kc, [
+        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'it-after-restart', namespace: 'data' }, spec: { podSelector: {} } },
+      ]);
+      try {
+        await waitFor('the new policy through the resumed watch', async () => (seen.some((c) => c.policies?.added.some((p) => p.name === 'it-after-restart')) ? true : undefined), 30_000, 100);
+      } finally {
+        await env.kc.makeApiClient(k8s.NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace: 'data', name: 'it-after-restart' }).catch(() => undefined);
+      }
+    }, 240_000);
   });
 
   describe.skipIf(!restrictedContext())('as the restricted user', () => {
