@@ -53,7 +53,12 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
 
   let types: string[];
   if (Array.isArray(spec.types)) types = spec.types.map(String);
-  else types = ['Ingress', ...(asArray(spec.egress).length > 0 ? ['Egress'] : [])];
+  else {
+    // Calico's inference: Egress only when there are egress rules and no ingress rules.
+    const hasIn = asArray(spec.ingress).length > 0;
+    const hasOut = asArray(spec.egress).length > 0;
+    types = hasOut && !hasIn ? ['Egress'] : hasOut ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
   for (const dir of ['ingress', 'egress'] as Direction[]) {
     if (!types.includes(dir === 'ingress' ? 'Ingress' : 'Egress')) continue;
     cp.isolates[dir] = true;

@@ -130,11 +130,10 @@ const CASES: TruthCase[] = [
     ],
   },
   {
-    name: 'Calico: egress types inferred, notPorts, notProtocol',
+    name: 'Calico: egress-only types inferred from the rules, notPorts, notProtocol',
     policies: [
       calico('egress', 'x', {
         selector: "pod == 'a'",
-        types: ['Egress'],
         egress: [{ action: 'Allow', protocol: 'TCP', destination: { notPorts: [80] } }, { action: 'Allow', notProtocol: 'TCP', destination: { namespaceSelector: "ns == 'z'" } }],
       }),
     ],
@@ -143,6 +142,17 @@ const CASES: TruthCase[] = [
       ['x/a', '*', false, TCP80],
       ['x/a', '*', false, UDP80],
       ['x/a', 'z/*', true, UDP80],
+    ],
+  },
+  {
+    name: 'Calico: ingress and egress rules together isolate both ways',
+    policies: [calico('both', 'x', { selector: "pod == 'a'", ingress: [{ action: 'Allow', source: { selector: "pod == 'b'" } }], egress: [{ action: 'Allow', destination: { selector: "pod == 'c'" } }] })],
+    probes: [TCP80],
+    expect: [
+      ['*', 'x/a', false],
+      ['x/b', 'x/a', true],
+      ['x/a', '*', false],
+      ['x/a', 'x/c', true],
     ],
   },
 ];
