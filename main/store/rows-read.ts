@@ -246,13 +246,19 @@ export function flowFromRow(r: Row, peers: Map<number, PeerId>, labelSets: Map<n
  * The newest `limit` flows in [from, to], returned oldest first. Uses the time index, so a
  * bounded read of a million-row file costs only the rows it returns.
  */
-export function readFlows(db: Database.Database, limit: number, from?: number, to?: number): FlowRecord[] {
+export function readFlows(
+  db: Database.Database,
+  limit: number,
+  from?: number,
+  to?: number,
+  dicts?: { peers: Map<number, PeerId>; labelSets: Map<number, string[]> },
+): FlowRecord[] {
   if (limit <= 0) return [];
   const rows = db
     .prepare('SELECT * FROM flows WHERE time >= ? AND time <= ? ORDER BY time DESC, id DESC LIMIT ?')
     .all(from ?? Number.MIN_SAFE_INTEGER, to ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
-  const peers = readPeers(db);
-  const labelSets = readLabelSets(db);
+  const peers = dicts?.peers ?? readPeers(db);
+  const labelSets = dicts?.labelSets ?? readLabelSets(db);
   const out = rows.map((r) => flowFromRow(r, peers, labelSets));
   out.reverse();
   return out;

@@ -13,7 +13,7 @@ import { aggregateFlows } from '../flows/aggregate.js';
 import type { FlowRecord, RoadAggregate, Snapshot } from '../model/types.js';
 import { SnapshotFileError, explainStoreError } from './errors.js';
 import { checkHeader, isWritable, openChecked, type IntegrityCheck } from './file-check.js';
-import { readFlows, readHeader, readInventory, readRoads } from './rows-read.js';
+import { readFlows, readHeader, readInventory, readLabelSets, readPeers, readRoads } from './rows-read.js';
 import { FlowInserter, writeInventory, writeReview, writeRoads } from './rows-write.js';
 import { SCHEMA_VERSION, migrate } from './schema.js';
 import { cleanSnapshot } from './secrets.js';
@@ -180,6 +180,15 @@ export interface SnapshotFileInfo {
 /** An open .netcity file, read-only. Close it when done. */
 export class SnapshotFile {
   private closed = false;
+  /** Interned peers and label sets, re-read only when a writer (another connection) added some. */
+  private dictsCache: { peers: Map<number, string>; labelSets: Map<number, string[]>; version: string } | undefined;
+
+  private dicts(): { peers: Map<number, string>; labelSets: Map<number, string[]> } {
+    const v = this.db.prepare('SELECT (SELECT MAX(id) FROM peers) AS p, (SELECT MAX(id) FROM label_sets) AS l').get() as { p: number | null; l: number | null };
+    const version = `${v.p}/${v.l}`;
+    if (this.dictsCache?.version !== version) this.dictsCache = { peers: readPeers(this.db), labelSets: readLabelSets(this.db), version };
+    return this.dictsCache;
+  }
 
   private constructor(
     readonly path: string,
@@ -243,20 +252,21 @@ export class SnapshotFile {
     const from = opts.window?.from;
     const to = opts.window?.to;
     const windowed = from !== undefined || to !== undefined;
-    let roads: RoadAggregate[] = windowed ? aggregateWindow(this.db, from, to) : readRoads(this.db);
-    if (!windowed && roads.length === 0) roads = aggregateWindow(this.db);
-    const flows = readFlows(this.db, opts.maxRawFlows ?? DEFAULT_OPEN_RAW_FLOWS, from, to);
+    let roads: RoadAggregate[] = windowed ? this.roadsInWindow(from, to) : readRoads(this.db);
+    if (!windowed && roads.length === 0) roads = this.roadsInWindow();
+    const limit = opts.maxRawFlows ?? DEFAULT_OPEN_RAW_FLOWS;
+    const flows = limit > 0 ? readFlows(this.db, limit, from, to, this.dicts()) : [];
     return { ...inv, window: windowed ? { from, to } : inv.window, flows, roads };
   }
 
   /** Roads of the raw flows with from <= time <= to: the timeline scrubber. */
   roadsInWindow(from?: number, to?: number): RoadAggregate[] {
-    return aggregateWindow(this.db, from, to);
+    return aggregateWindow(this.db, from, to, this.dicts().peers);
   }
 
   /** The newest `limit` raw flows in the window, oldest first. */
   flowsInWindow(from?: number, to?: number, limit = DEFAULT_OPEN_RAW_FLOWS): FlowRecord[] {
-    return readFlows(this.db, limit, from, to);
+    return readFlows(this.db, limit, from, to, this.dicts());
   }
 
   timeRange(): FlowTimeRange {

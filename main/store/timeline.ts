@@ -57,8 +57,8 @@ const MIN = Number.MIN_SAFE_INTEGER;
 const MAX = Number.MAX_SAFE_INTEGER;
 
 /** Roads of the flows with from <= time <= to (either bound open when undefined), sorted by key. */
-export function aggregateWindow(db: Database.Database, from?: number, to?: number): RoadAggregate[] {
-  const peers = readPeers(db);
+export function aggregateWindow(db: Database.Database, from?: number, to?: number, knownPeers?: Map<number, string>): RoadAggregate[] {
+  const peers = knownPeers ?? readPeers(db);
   const agg = new RoadAggregator({ maxRawFlows: 0 });
   for (const g of db.prepare(WINDOW_AGGREGATE_SQL).iterate(from ?? MIN, to ?? MAX) as Iterable<GroupRow>) {
     const src = peers.get(g.road_src)!;

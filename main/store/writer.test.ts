@@ -126,3 +126,21 @@ describe('flow rows', () => {
     expect(back.roads).toEqual(aggregateFlows(flows));
   });
 });
+
+describe('a reader beside a live capture', () => {
+  it('sees new peers the writer interns after the reader opened', () => {
+    const file = path.join(dir, 'live.netcity');
+    const w = SnapshotWriter.create(file, { ...demoSnapshot(), flows: [], roads: [], window: {} });
+    w.addFlows([flowAt(1)]);
+    w.flush();
+    const reader = SnapshotFile.open(file, { check: 'none' });
+    expect(reader.roadsInWindow().map((r) => r.dst)).toEqual(['wl:b/Deployment/y']);
+    const other: FlowRecord = { ...flowAt(2), dst: { peer: 'pod:c/z', workload: 'wl:c/Deployment/z', port: 80 } };
+    w.addFlows([other]);
+    w.flush();
+    expect(reader.roadsInWindow().map((r) => r.dst)).toEqual(['wl:b/Deployment/y', 'wl:c/Deployment/z']);
+    expect(reader.flowsInWindow().map((f) => f.dst.peer)).toEqual(['pod:b/y', 'pod:c/z']);
+    reader.close();
+    w.close();
+  });
+});
