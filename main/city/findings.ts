@@ -41,10 +41,14 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
     });
   }
 
-  // Policies that select nothing.
+  // Policies that select nothing: every policy some pod is selected by, then the rest.
+  const selecting = new Set<string>();
+  for (const pod of s.pods) for (const key of e.policiesSelecting(`pod:${pod.namespace}/${pod.name}`)) selecting.add(key);
+  let nothing = 0;
   for (const p of s.policies) {
     const key = p.namespace ? `${p.kind}/${p.namespace}/${p.name}` : `${p.kind}/${p.name}`;
-    if (e.policySubjects(key).length > 0) continue;
+    if (selecting.has(key)) continue;
+    if (++nothing > MAX_PER_KIND) break;
     out.push({
       id: `city:selects-nothing:${key}`,
       severity: 'info',
@@ -53,7 +57,6 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
       detail: 'Its selector matches no pod in this snapshot: a leftover, a typo in a label, or a policy in the wrong namespace.',
       target: p.namespace ? namespaceId(p.namespace) : undefined,
     });
-    if (out.filter((f) => f.kind === 'policy-selects-nothing').length >= MAX_PER_KIND) break;
   }
 
   // Workloads without an ingress fence that receive traffic from outside their namespace.

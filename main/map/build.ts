@@ -15,7 +15,7 @@ import {
   workloadId,
 } from '../model/ids.js';
 import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot, Verdict } from '../model/types.js';
-import { layoutCity, type LayoutDistrict } from './layout.js';
+import { byText, layoutCity, type LayoutDistrict } from './layout.js';
 import type { LegendEntry, MapEdge, MapModel, MapNode, PodPhaseClass, ProbeVerdict, RoadVerdict } from './model.js';
 import type { PolicyView } from './policy-view.js';
 import { EVIDENCE_MARKERS, FENCE_STYLES } from './style.js';
@@ -150,7 +150,13 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
   // Roads: fold pods into blocks, keep one edge per (src, dst, verdict class).
   const roads = opts.roads ?? snapshot.roads;
   const outskirts = new Set<PeerId>();
+  const endpointCache = new Map<PeerId, PeerId>();
   const endpointOf = (peer: PeerId): PeerId => {
+    let known = endpointCache.get(peer);
+    if (known === undefined) endpointCache.set(peer, (known = resolveEndpoint(peer)));
+    return known;
+  };
+  const resolveEndpoint = (peer: PeerId): PeerId => {
     const p = parsePeerId(peer);
     if (p.type === 'pod') {
       const known = blockOfPod.get(peer);
@@ -206,8 +212,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
     const dst = endpointOf(pr.dst);
     if (src === dst) continue;
     const verdict = probeVerdict(pr.outcome);
-    const existing = [...edges.values()].find((a) => a.edge.source === src && a.edge.target === dst);
-    const acc = existing ?? edgeFor(src, dst, 'probe');
+    const acc = edges.get(`road:${src}->${dst}:allowed`) ?? edges.get(`road:${src}->${dst}:denied`) ?? edges.get(`road:${src}->${dst}:unknown`) ?? edgeFor(src, dst, 'probe');
     acc.edge.probed = acc.edge.probed && acc.edge.probed !== verdict ? 'mismatch' : verdict;
     acc.ports.add(pr.port);
     acc.protocols.add(pr.protocol);
@@ -257,8 +262,8 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
 
   // Layout.
   for (const o of [...snapshot.nodes.map((n) => nodeId(n.name))]) outskirts.add(o);
-  const outskirtList = [...outskirts].sort((a, b) => outskirtRank(a) - outskirtRank(b) || a.localeCompare(b));
-  const layoutDistricts = [...districts.values()].sort((a, b) => a.label.localeCompare(b.label));
+  const outskirtList = [...outskirts].sort((a, b) => outskirtRank(a) - outskirtRank(b) || byText(a, b));
+  const layoutDistricts = [...districts.values()].sort((a, b) => byText(a.label, b.label));
   const layout = layoutCity(layoutDistricts, outskirtList);
   const centre = (id: string) => {
     const r = layout.rects.get(id)!;
@@ -275,8 +280,10 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
     return flags;
   };
 
+  const namespaceByName = new Map(snapshot.namespaces.map((n) => [n.name, n]));
+  const serviceById = new Map(snapshot.services.map((sv) => [serviceId(sv.namespace, sv.name), sv]));
   for (const d of layoutDistricts) {
-    const ns = snapshot.namespaces.find((n) => n.name === d.label);
+    const ns = namespaceByName.get(d.label);
     nodes.set(d.id, {
       id: d.id,
       kind: 'district',
@@ -286,7 +293,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       flags: flagsOf(d.id, notPermitted.has(d.label) ? ['not-permitted'] : []),
     });
     for (const hw of d.highways) {
-      const svc = snapshot.services.find((s) => serviceId(s.namespace, s.name) === hw)!;
+      const svc = serviceById.get(hw)!;
       nodes.set(hw, {
         id: hw,
         kind: 'highway',
@@ -365,7 +372,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
     if (findingTargets.has(acc.edge.id)) acc.edge.flags.push('finding');
     edgeList.push(acc.edge);
   }
-  edgeList.sort((a, b) => a.id.localeCompare(b.id));
+  edgeList.sort((a, b) => byText(a.id, b.id));
 
   const roadEdges = edgeList.filter((e) => e.kind === 'road');
   const model: MapModel = {
@@ -434,5 +441,5 @@ function districtRoadsOf(roads: MapEdge[], nodes: Map<PeerId, MapNode>): MapEdge
     for (const p of r.ports) if (!e.ports.includes(p)) e.ports.push(p);
   }
   for (const e of acc.values()) e.label = `${e.roadKeys.length || ''} roads`.trim();
-  return [...acc.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...acc.values()].sort((a, b) => byText(a.id, b.id));
 }

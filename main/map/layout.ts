@@ -8,6 +8,9 @@ import { SIZES } from './style.js';
 /** Highways sit in a row; each needs room for its label. */
 const HIGHWAY_STEP = 78;
 
+/** Code-point order: deterministic everywhere and much faster than localeCompare on big cities. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export interface LayoutBlock {
   id: string;
   label: string;
@@ -80,7 +83,7 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
 
   // 1. Districts, each laid out in its own coordinates first.
   const laid = districts.map((d) => {
-    const blocks = [...d.blocks].sort((a, b) => b.houses.length - a.houses.length || a.label.localeCompare(b.label));
+    const blocks = [...d.blocks].sort((a, b) => b.houses.length - a.houses.length || byText(a.label, b.label));
     const sizes = blocks.map((b) => blockSize(b.houses.length));
     const area = sizes.reduce((s, b) => s + (b.w + 12) * (b.h + 12), 0);
     const highwayRow = d.highways.length ? SIZES.highway + 16 : 0;
@@ -95,7 +98,7 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   // 2. Districts packed by size class (largest first), then name.
   const order = laid
     .map((l, i) => ({ l, i }))
-    .sort((a, b) => sizeClass(b.l.w * b.l.h) - sizeClass(a.l.w * a.l.h) || a.l.d.label.localeCompare(b.l.d.label));
+    .sort((a, b) => sizeClass(b.l.w * b.l.h) - sizeClass(a.l.w * a.l.h) || byText(a.l.d.label, b.l.d.label));
   const totalArea = laid.reduce((s, l) => s + (l.w + SIZES.cityGap) * (l.h + SIZES.cityGap), 0);
   const widest = laid.reduce((m, l) => Math.max(m, l.w), 0);
   const cityWidth = Math.max(widest, Math.sqrt(totalArea) * 1.5);

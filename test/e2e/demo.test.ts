@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { ROOT, startServe, type Served } from '../support/serve.js';
+import { waitForApp } from '../support/wait.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
 let served: Served;
@@ -33,8 +34,7 @@ type TestView = {
 const view = <T>(fn: (v: TestView) => T): Promise<T> =>
   page.evaluate(`(${fn.toString()})(window.__netcity)`) as Promise<T>;
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-/** Waits until an expression over window.__netcity (named v) is true; a string, so no DOM types are needed here. */
-const waitFor = (expr: string, timeout = 20_000) => page.waitForFunction(`(() => { const v = window.__netcity; return !!v && (${expr}); })()`, undefined, { timeout });
+const waitFor = (expr: string, timeout = 20_000) => waitForApp(page, expr, timeout);
 const settle = () => waitFor('!v.loading');
 
 beforeAll(async () => {

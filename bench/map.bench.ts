@@ -1,0 +1,75 @@
+/**
+ * The city map: layout of 10,000 pods (goal < 300 ms), and in headless Chromium (software
+ * rendering) the demo interactive (goal < 1 s), a 10,000-pod / ~30,000-road city's first render
+ * (goal < 5 s), and the frame rate while zooming and panning.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Backend } from '../main/api/backend.js';
+import { rendererDir } from '../main/app-paths.js';
+import { buildMapModel } from '../main/map/build.js';
+import { generateScenario } from '../main/model/scenario/generate.js';
+import { startServer } from '../main/serve/server.js';
+import { launchChromium } from '../test/support/chromium.js';
+import { waitForApp } from '../test/support/wait.js';
+import { timeMs, type Bench } from './harness.js';
+
+const bench: Bench = {
+  name: 'map (layout and viewer)',
+  async run(report) {
+    const big = generateScenario({ seed: 7, namespaces: 500, pods: 10_000, policies: 2000, flows: 300_000, maxRawFlows: 20_000 });
+    buildMapModel(big); // warm up the JIT
+    const layout = timeMs(() => buildMapModel(big));
+    report({ name: 'layout + encoding, 10,000 pods (no policy engine)', value: Math.round(layout.ms), unit: 'ms', goal: '< 300 ms', ok: layout.ms < 300 });
+    report({ name: 'roads drawn for that city (workload level)', value: layout.result.counts.roads, unit: 'roads' });
+
+    const backend = new Backend({ mode: 'browser', version: 'bench', configDir: mkdtempSync(join(tmpdir(), 'netcity-bench-')) });
+    backend.openDemo();
+    const t0 = performance.now();
+    backend.addCity('snapshot', big, { id: 'big', select: false });
+    const full = timeMs(() => backend.city('big').map());
+    report({ name: 'map model with policy verdicts and fences, 10,000 pods', value: Math.round(full.ms + (performance.now() - t0 - full.ms)), unit: 'ms' });
+
+    const server = await startServer({ backend, rendererDir: rendererDir() });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 950 } });
+      const start = Date.now();
+      await page.goto(server.url);
+      await waitForApp(page, 'v.drawn.nodes > 0', 60_000);
+      await waitForApp(page, 'v.drawn.renderMs > 0', 60_000);
+      const demoMs = Date.now() - start;
+      report({ name: 'demo city: page load to first drawn frame', value: demoMs, unit: 'ms', goal: '< 1000 ms', ok: demoMs < 1000 });
+
+      const t1 = Date.now();
+      await page.selectOption('[data-testid="city-select"]', 'big');
+      await waitForApp(page, 'v.cityId === "big" && v.drawn.nodes > 10000', 120_000);
+      await waitForApp(page, 'v.drawn.renderMs > 0 && !v.loading', 120_000);
+      const bigMs = Date.now() - t1;
+      const drawn = (await page.evaluate('window.__netcity.drawn')) as { nodes: number; edges: number; renderer: string };
+      report({ name: `10,000-pod city: select to first drawn frame (${drawn.renderer})`, value: bigMs, unit: 'ms', goal: '< 5000 ms', ok: bigMs < 5000 });
+      report({ name: 'elements on the canvas (nodes + edges incl. district roads)', value: drawn.nodes + drawn.edges, unit: 'elements' });
+
+      // Frame rate: count animation frames while zooming and panning with the mouse for ~3 s.
+      const box = (await page.locator('[data-testid="map"]').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.evaluate('window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()');
+      const f0 = (await page.evaluate('window.__frames')) as number;
+      const t2 = Date.now();
+      for (let i = 0; i < 30; i++) {
+        await page.mouse.wheel(0, i < 15 ? -120 : 120);
+        await page.mouse.move(box.x + box.width / 2 + (i % 2 ? 60 : -60), box.y + box.height / 2, { steps: 3 });
+      }
+      const f1 = (await page.evaluate('window.__frames')) as number;
+      const fps = ((f1 - f0) * 1000) / (Date.now() - t2);
+      report({ name: 'zoom + pan frame rate, 10,000-pod city', value: Math.round(fps * 10) / 10, unit: 'frames/s' });
+    } finally {
+      await browser.close();
+      await server.close();
+      await backend.dispose();
+    }
+  },
+};
+
+export default bench;
