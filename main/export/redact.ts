@@ -80,15 +80,28 @@ export class Redactor {
   /** Registers values the scrubber must also catch inside free text. */
   learn(kind: 'pod' | 'node' | 'label', value: string): void {
     if (!value || this.words.has(value)) return;
+    this.scrubMemo.clear(); // answers given before this word was known are stale
     const token = kind === 'pod' ? this.pod(value) : kind === 'node' ? this.node(value) : this.label(value);
     this.words.set(value, token);
     // Label values ("api", "web") are common words in DNS names; only pod and node names are host parts.
     if (kind !== 'label') this.hostParts.set(value, token);
   }
 
+  /** Peer ids and short texts repeat across roads, edges and flows: remember their answers. */
+  private readonly peerMemo = new Map<string, string>();
+  private readonly scrubMemo = new Map<string, string>();
+
   /** The free-text safety net: IPs (dotted, dashed as in node host names, v6), ARNs and learnt words. */
   scrub(text: string): string {
     if (!text) return text;
+    const memo = this.scrubMemo.get(text);
+    if (memo !== undefined) return memo;
+    const out = this.scrubUncached(text);
+    if (text.length < 256 && this.scrubMemo.size < 500_000) this.scrubMemo.set(text, out);
+    return out;
+  }
+
+  private scrubUncached(text: string): string {
     // Cheap guards first: most strings hold no address, and the IPv6 pattern is costly to scan.
     let out = text.includes('arn:') ? text.replace(ARN, (m) => this.token('ctx', m)) : text;
     if (/\d\.\d/.test(out)) out = out.replace(IPV4, (m) => (isIP(m.split('/')[0]) === 4 ? this.ip(m) : m));
@@ -106,6 +119,15 @@ export class Redactor {
 
   /** A peer id with its sensitive part tokenised (pod and node names, addresses). */
   peer(id: PeerId): PeerId {
+    let out = this.peerMemo.get(id);
+    if (out === undefined) {
+      out = this.peerUncached(id);
+      if (this.peerMemo.size < 500_000) this.peerMemo.set(id, out);
+    }
+    return out;
+  }
+
+  private peerUncached(id: PeerId): PeerId {
     const p = parsePeerId(id);
     switch (p.type) {
       case 'pod':
