@@ -7,6 +7,7 @@ import { compileSelector } from './labels.js';
 import type { CompiledPolicy, Direction, PeerMatcher, Rule, Tri } from './ir.js';
 import {
   asArray,
+  domainPeer,
   emptyPolicy,
   ipBlockPeer,
   isObj,
@@ -134,8 +135,8 @@ function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, 
         .filter((c) => c !== undefined);
       peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] }))));
     } else if (dir === 'egress' && e.domainNames !== undefined) {
-      const names = asArray(e.domainNames).map(String).join(', ');
-      peers.push({ classes: null, other: (ep) => (ep.t === 'ext' ? 'unknown' : 'no'), unknownWhy: `domain names (${names}) depend on DNS` });
+      const names = asArray(e.domainNames).map(String);
+      peers.push(domainPeer(names, `domain names (${names.join(', ')}) depend on DNS`, 'gateway'));
     } else warn(`${at}: unknown peer type ${Object.keys(e).join(',') || '(empty)'} (peer ignored)`);
   });
   return peers.length ? orPeers(u, peers) : NO_PEER;

@@ -9,6 +9,7 @@ import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, Rule, Tri } from
 import {
   anyPeer,
   asArray,
+  domainPeer,
   emptyPolicy,
   ipBlockPeer,
   isObj,
@@ -203,10 +204,8 @@ function compileRule(
   }
   if (dir === 'egress' && r.toFQDNs !== undefined) {
     hasL3 = true;
-    const names = asArray(r.toFQDNs)
-      .map((f) => (isObj(f) ? String(f.matchName ?? f.matchPattern ?? '?') : '?'))
-      .join(', ');
-    peers.push({ classes: null, other: (ep) => (ep.t === 'ext' ? 'unknown' : 'no'), unknownWhy: `toFQDNs (${names}) depends on DNS` });
+    const names = asArray(r.toFQDNs).map((f) => (isObj(f) ? String(f.matchName ?? f.matchPattern ?? '') : '')).filter(Boolean);
+    peers.push(domainPeer(names, `toFQDNs (${names.join(', ')}) depends on DNS`, 'cilium'));
   }
   for (const k of ['toServices', 'toGroups']) {
     if (dir === 'egress' && r[k] !== undefined) {

@@ -205,3 +205,31 @@ export function portValue(ctx: CompileContext, key: string, where: string, v: un
 export function labelsOfNode(u: Universe, name: string | undefined): Labels {
   return (name && u.nodes.get(name)?.labels) || {};
 }
+
+/**
+ * A name peer (Cilium toFQDNs, ClusterNetworkPolicy domainNames): a destination known by its DNS
+ * name is matched by name; one known only by address depends on DNS answers: unknown.
+ */
+export function domainPeer(patterns: string[], why: string, style: 'cilium' | 'gateway'): PeerMatcher {
+  const esc = (x: string) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const res = patterns.map((p) => {
+    const lower = p.toLowerCase().replace(/\.$/, '');
+    if (lower === '*') return /^.*$/;
+    // ClusterNetworkPolicy: a leading "*." is one or more whole labels. Cilium: "**." is one or
+    // more labels, and "*" elsewhere any DNS characters except the dot.
+    const multi = style === 'gateway' ? '*.' : '**.';
+    if (lower.startsWith(multi)) return new RegExp(`^([-a-z0-9_]+\\.)+${esc(lower.slice(multi.length))}$`);
+    if (style === 'gateway') return new RegExp(`^${esc(lower)}$`);
+    return new RegExp(`^${lower.split('*').map(esc).join('[-a-z0-9_]*')}$`);
+  });
+  return {
+    classes: null,
+    other: (ep) => {
+      if (ep.t !== 'ext') return 'no';
+      if (!ep.fqdn) return 'unknown';
+      const name = ep.fqdn.toLowerCase().replace(/\.$/, '');
+      return res.some((r) => r.test(name)) ? 'yes' : 'no';
+    },
+    unknownWhy: why,
+  };
+}

@@ -153,6 +153,9 @@ export class PolicyEngineCore {
         if (!pods.length) throw new Error(`service ${p.namespace}/${p.name} selects no known pod`);
         return pods.map((x) => this.podPeer(x));
       }
+      case 'dns':
+        // Known by name only: name rules can match it; address rules cannot tell.
+        return [{ ep: { t: 'ext', text: p.name, fqdn: p.name }, label: p.name }];
       case 'reserved':
         switch (id) {
           case 'world':
@@ -166,7 +169,7 @@ export class PolicyEngineCore {
         }
         throw new Error(`unknown peer '${id}'`);
       default:
-        throw new Error(`peer '${id}' cannot take part in a connection (use pod:, wl:, svc:, node:, ip:, world, host, remote-node, kube-apiserver)`);
+        throw new Error(`peer '${id}' cannot take part in a connection (use pod:, wl:, svc:, node:, ip:, dns:, world, host, remote-node, kube-apiserver)`);
     }
   }
 

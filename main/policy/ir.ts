@@ -15,7 +15,7 @@ export type Action = 'allow' | 'deny' | 'pass' | 'log';
 export type Endpoint =
   | { t: 'pod'; cls: PodClass; pod?: PodInfo }
   /** Outside the cluster; no ip = "the world", address unknown. */
-  | { t: 'ext'; ip?: IpAddr; text: string }
+  | { t: 'ext'; ip?: IpAddr; text: string; fqdn?: string }
   /** A node (or a host-network pod). local: on the same node as the pod it talks to. */
   | { t: 'node'; name?: string; ips: IpAddr[]; local?: boolean }
   | { t: 'apiserver'; ips: IpAddr[] };

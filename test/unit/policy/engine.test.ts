@@ -51,6 +51,26 @@ describe('explanations', () => {
     expect(f.verdict).toBe('unknown');
     expect(f.summary).toContain('toFQDNs (api.example.com) depends on DNS');
     expect(e.evaluate('pod:x/a', 'ip:93.184.216.34', 'TCP', 80).verdict).toBe('denied');
+    // Known by name: the name decides.
+    expect(e.evaluate('pod:x/a', 'dns:api.example.com', 'TCP', 443).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'dns:other.example.com', 'TCP', 443).verdict).toBe('denied');
+    const p = createPolicyEngine({
+      ...xyz(),
+      policies: [pol('CiliumNetworkPolicy', 'pat', { endpointSelector: podA, egress: [{ toFQDNs: [{ matchPattern: '*.example.com' }] }] }, 'x')],
+    });
+    expect(p.evaluate('pod:x/a', 'dns:www.example.com', 'TCP', 443).verdict).toBe('allowed');
+    expect(p.evaluate('pod:x/a', 'dns:example.org', 'TCP', 443).verdict).toBe('denied');
+    // Cilium's "*" does not cross a dot.
+    expect(p.evaluate('pod:x/a', 'dns:a.b.example.com', 'TCP', 443).verdict).toBe('denied');
+    const g = createPolicyEngine({
+      ...xyz(),
+      policies: [
+        pol('ClusterNetworkPolicy', 'dn', { tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ domainNames: ['*.example.com'] }] }] }),
+      ],
+    });
+    expect(g.evaluate('pod:x/a', 'dns:a.b.example.com', 'TCP', 443).verdict).toBe('denied');
+    expect(g.evaluate('pod:x/a', 'dns:example.com', 'TCP', 443).verdict).toBe('allowed');
+    expect(g.evaluate('pod:x/a', 'ip:1.1.1.1', 'TCP', 443).verdict).toBe('unknown');
   });
 });
 
