@@ -169,11 +169,16 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
               this.recordForbidden(r, err);
               return;
             }
+            if (err instanceof ClusterError && err.code === 'not-found' && r.spec.optional) {
+              // A CRD removed since discovery: simply not served any more.
+              r.error = err;
+              return;
+            }
             throw err;
           }
         }),
       );
-      this.informers = this.informers.filter((r) => !r.error || r.error.code !== 'forbidden');
+      this.informers = this.informers.filter((r) => !r.error);
       await this.readConfigMaps(signal);
       this.inventory.takeChanges(); // the first state is read through snapshot(), not as changes
       this.synced = true;
