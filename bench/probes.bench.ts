@@ -96,7 +96,7 @@ const bench: Bench = {
     const tr = traffic(r, pods, services);
 
     // 1. Throughput: parse + map + aggregate, 300,000 distinct entries as 30 node samples.
-    const N = 300_000;
+    const N = 200_000;
     const lines = Array.from({ length: N }, (_, i) => makeLine(r, tr, i + 1));
     const run = () => {
       const mapper = new ConntrackFlowMapper(inv);
@@ -116,7 +116,7 @@ const bench: Bench = {
       return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, flows: roads.flowCount, roads: roads.roadCount };
     };
     run(); // warm-up
-    const best = [run(), run(), run()].sort((a, b) => a.ms - b.ms)[0];
+    const best = [run(), run()].sort((a, b) => a.ms - b.ms)[0];
     const rate = Math.round(N / (best.ms / 1000));
     const cpuRate = Math.round(N / (best.cpuMs / 1000));
     report({ name: `conntrack parse+map+aggregate (${N.toLocaleString('en-US')} entries), wall`, value: rate, unit: 'entries/s', goal: '>= 200000', ok: rate >= 200_000 });
@@ -124,10 +124,11 @@ const bench: Bench = {
     report({ name: 'same, per CPU second (one core)', value: cpuRate, unit: 'entries/s', goal: '>= 200000', ok: cpuRate >= 200_000 });
     report({ name: 'roads from those entries', value: best.roads, unit: 'roads' });
 
-    // 2. Memory: 100 nodes, a sample every 5 s (simulated), 1,000 connections per node, 20% churn per sample.
+    // 2. Memory: 100 nodes, a sample every 5 s (simulated), 1,000 connections per node, 20% churn per sample,
+    //    through the same stream reader as live logs (repeated lines skip the parse).
     const NODES = 100;
     const PER_NODE = 1000;
-    const SAMPLES = 20;
+    const SAMPLES = 12;
     const mapper = new ConntrackFlowMapper(inv);
     const roads = new RoadAggregator({ maxRawFlows: 10_000 });
     const readers = Array.from({ length: NODES }, (_, n) => new SampleReader(mapper, `node-${n}`, (f) => roads.add(f), () => undefined));
@@ -152,7 +153,7 @@ const bench: Bench = {
         const c1 = process.cpuUsage(c0);
         readCpuMs += (c1.user + c1.system) / 1000;
       }
-      if (s % 5 === 4) {
+      if (s % 3 === 2) {
         gc();
         heaps.push(heapMb());
       }

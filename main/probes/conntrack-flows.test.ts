@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AddressIndex } from './address-index.js';
-import { ConntrackFlowMapper, flowFromConntrack } from './conntrack-flows.js';
+import { ConntrackFlowMapper, conntrackLineKey, flowFromConntrack } from './conntrack-flows.js';
 import { parseConntrack, parseConntrackLine, type ConntrackEntry } from './conntrack-parse.js';
 import { inventory } from './testdata/inventory.js';
 import type { FlowRecord } from '../model/types.js';
@@ -139,5 +139,49 @@ describe('ConntrackFlowMapper', () => {
     m.setInventory(inventory);
     m.forgetNode('n');
     expect(collect(m, 'n', [first[1]]).out[0].dst.peer).toBe('pod:db/postgres-0');
+  });
+});
+
+describe('conntrackLineKey', () => {
+  const a1 = 'ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 packets=5 bytes=300 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000 packets=4 bytes=250 [ASSURED] mark=0 zone=2 use=1 id=77';
+  const a2 = 'ipv4     2 tcp      6 431000 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 packets=9 bytes=900 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000 packets=8 bytes=850 [ASSURED] mark=0 zone=2 use=2 id=77';
+  const key = (l: string) => conntrackLineKey(l)!;
+
+  it('is stable across samples (timeout, counters, use change) and tells connections apart', () => {
+    expect(key(a1).key).toBe(key(a2).key);
+    expect(key(a1).key).not.toBe(key(a1.replace('id=77', 'id=78')).key);
+    expect(key(a1).key).not.toBe(key(a1.replace('zone=2', 'zone=3')).key);
+    expect(key(a1).key).not.toBe(key(a1.replace('tcp      6', 'udp      17').replace(' ESTABLISHED', '')).key);
+    expect(key(a1).key).not.toBe(key(a1.replace('sport=1000 dport=80 packets=5', 'sport=1001 dport=80 packets=5')).key);
+  });
+
+  it('sees [UNREPLIED] before the reply tuple only, and ignores non-entries', () => {
+    const u = 'ipv4 2 tcp 6 118 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 packets=1 bytes=60 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 packets=0 bytes=0 mark=0 use=1';
+    expect(key(u).unreplied).toBe(true);
+    expect(key(u).key).toBe(key(u.replace(' [UNREPLIED]', '').replace('SYN_SENT', 'ESTABLISHED').replace('118', '431999')).key);
+    expect(key(a1).unreplied).toBe(false);
+    expect(conntrackLineKey('conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.')).toBeUndefined();
+    expect(conntrackLineKey('ipv4 2 tcp 6 1 CLOSE src=1.1.1.1 dst=2.2.2.2')).toBeUndefined();
+  });
+
+  it('through the mapper: a repeated line is skipped, an unreplied line that gets its reply is emitted again', () => {
+    const m = new ConntrackFlowMapper(inventory);
+    const out: FlowRecord[] = [];
+    const feed = (lines: string[]) => {
+      const b = m.beginSample('n', 1, (f) => out.push(f));
+      for (const l of lines) {
+        const k = conntrackLineKey(l)!;
+        if (b.repeat(k.key, k.unreplied)) continue;
+        b.add(line(l), k.key);
+      }
+      return b.finish(true);
+    };
+    const u = 'ipv4 2 tcp 6 118 SYN_SENT src=10.244.1.5 dst=10.244.3.9 sport=1 dport=5432 [UNREPLIED] src=10.244.3.9 dst=10.244.1.5 sport=5432 dport=1 mark=0 use=1 id=5';
+    const r = u.replace(' [UNREPLIED]', '').replace('SYN_SENT', 'ESTABLISHED');
+    feed([u]);
+    expect(feed([u]).repeated).toBe(1);
+    feed([r]);
+    expect(feed([r]).repeated).toBe(1);
+    expect(out.map((f) => f.verdict)).toEqual(['UNKNOWN', 'FORWARDED']);
   });
 });

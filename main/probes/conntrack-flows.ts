@@ -58,6 +58,49 @@ export function conntrackKey(e: ConntrackEntry): string {
   return `${e.protoNum}|${e.zone ?? ''}|${o.src}|${o.sport ?? o.icmpId ?? ''}|${o.dst}|${o.dport ?? o.icmpType ?? ''}|${e.id ?? ''}`;
 }
 
+/**
+ * Identity of a connection read straight from its text line, without parsing it: protocol, the
+ * original tuple (counters and flags stripped), zone and conntrack id. Stable across samples of
+ * one node (same tool, same format); undefined for lines that are not entries.
+ */
+export function conntrackLineKey(line: string): { key: string; unreplied: boolean } | undefined {
+  const first = line.indexOf('src=');
+  if (first < 0) return undefined;
+  const second = line.indexOf(' src=', first + 4);
+  if (second < 0) return undefined;
+  let end = second;
+  const packets = line.indexOf(' packets=', first);
+  if (packets >= 0 && packets < end) end = packets;
+  const unrepliedAt = line.indexOf(' [UNREPLIED]', first);
+  const unreplied = unrepliedAt >= 0 && unrepliedAt < second;
+  if (unreplied && unrepliedAt < end) end = unrepliedAt;
+  // The protocol: the words before the timeout ("ipv4 2 tcp 6" or "tcp 6"), spacing collapsed.
+  let head = '';
+  let pos = 0;
+  let words = 0;
+  const need = line.startsWith('ipv') ? 4 : 2;
+  while (words < need && pos < first) {
+    while (pos < first && (line.charCodeAt(pos) === 32 || line.charCodeAt(pos) === 9)) pos++;
+    const s = pos;
+    while (pos < first && line.charCodeAt(pos) !== 32 && line.charCodeAt(pos) !== 9) pos++;
+    head += line.slice(s, pos) + ' ';
+    words++;
+  }
+  let tail = '';
+  const zone = line.indexOf(' zone=', second);
+  if (zone >= 0) {
+    const z = line.indexOf(' ', zone + 1);
+    tail += line.slice(zone, z < 0 ? line.length : z);
+  }
+  const use = line.indexOf(' use=', second);
+  const id = line.lastIndexOf(' id=');
+  if (id > use && use >= 0) {
+    const z = line.indexOf(' ', id + 1);
+    tail += line.slice(id, z < 0 ? line.length : z);
+  }
+  return { key: head + line.slice(first, end) + tail, unreplied };
+}
+
 export interface ConntrackFlowMapperOptions {
   /** Connections remembered per node for dedupe; beyond it entries may be counted again. Default 262,144. */
   maxTrackedPerNode?: number;
@@ -122,9 +165,19 @@ export class ConntrackFlowMapper {
     const stats: SampleStats = { entries: 0, emitted: 0, repeated: 0, ignored: 0, untracked: 0 };
     const max = this.maxTracked;
     return {
-      add: (e) => {
+      repeat: (key, unreplied) => {
+        const status = unreplied ? UNREPLIED : REPLIED;
+        const before = prev?.get(key);
+        if (before === undefined || before < status) return false;
         stats.entries++;
-        const key = conntrackKey(e);
+        stats.repeated++;
+        if (next.size < max) next.set(key, status);
+        else stats.untracked++;
+        return true;
+      },
+      add: (e, givenKey) => {
+        stats.entries++;
+        const key = givenKey ?? conntrackKey(e);
         const status = e.unreplied ? UNREPLIED : REPLIED;
         const before = prev?.get(key);
         if (next.size < max) next.set(key, status);
@@ -156,6 +209,13 @@ export class ConntrackFlowMapper {
 }
 
 export interface SampleBuilder {
-  add(entry: ConntrackEntry): void;
+  /**
+   * Fast path for a line seen in the previous sample: true (and remembered) when `key` was there
+   * with at least this reply status, so the line need not be parsed. Keys must come from the
+   * same function for every sample of a node (see conntrackLineKey).
+   */
+  repeat(key: string, unreplied: boolean): boolean;
+  /** A parsed entry; `key` overrides conntrackKey(entry) (use the line key when repeat() is used). */
+  add(entry: ConntrackEntry, key?: string): void;
   finish(complete: boolean): SampleStats;
 }

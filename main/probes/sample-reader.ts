@@ -4,7 +4,7 @@
  * by entry. A sample cut by a reconnect is closed as incomplete; lines outside samples are ignored.
  */
 import type { CaptureWarning, FlowRecord } from '../model/types.js';
-import type { ConntrackFlowMapper, SampleBuilder } from './conntrack-flows.js';
+import { conntrackLineKey, type ConntrackFlowMapper, type SampleBuilder } from './conntrack-flows.js';
 import { parseConntrackLine } from './conntrack-parse.js';
 import { SAMPLE_BEGIN, SAMPLE_END, SAMPLE_ERROR } from './manifests.js';
 
@@ -124,6 +124,13 @@ export class SampleReader {
     }
     const cur = this.current;
     if (!cur) return;
+    // Most entries repeat from the previous sample: recognise them by their text, skip the parse.
+    const lk = conntrackLineKey(line);
+    if (lk && cur.entries < this.maxEntries && cur.builder.repeat(lk.key, lk.unreplied)) {
+      cur.entries++;
+      this.stats.entries++;
+      return;
+    }
     const r = parseConntrackLine(line);
     if (r === null) return;
     if ('error' in r) {
@@ -136,6 +143,6 @@ export class SampleReader {
     }
     cur.entries++;
     this.stats.entries++;
-    cur.builder.add(r);
+    cur.builder.add(r, lk?.key);
   }
 }
