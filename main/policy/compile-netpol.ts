@@ -35,7 +35,8 @@ export function compileNetworkPolicy(ctx: CompileContext, p: PolicyObject): Comp
 
   // policyTypes inferred when omitted: Ingress always, Egress when egress rules are present.
   let types: string[];
-  if (Array.isArray(spec.policyTypes)) {
+  // An empty list is the same as none: the API server infers the types.
+  if (Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0) {
     types = spec.policyTypes.map(String);
     for (const t of types) if (t !== 'Ingress' && t !== 'Egress') warn(`spec.policyTypes: unknown type '${t}' (use Ingress or Egress)`);
   } else types = ['Ingress', ...(Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Egress'] : [])];

@@ -268,6 +268,15 @@ const CASES: TruthCase[] = [
     ],
   },
   {
+    name: 'an empty policyTypes list is inferred like a missing one',
+    policies: [np('empty-types', 'x', { podSelector: podA, policyTypes: [], ingress: [{ from: [{ podSelector: pod('b') }] }] })],
+    probes: [TCP80],
+    expect: [
+      ['*', 'x/a', false],
+      ['x/b', 'x/a', true],
+    ],
+  },
+  {
     name: 'policyTypes [Egress] with ingress rules ignores the ingress rules',
     policies: [np('egress-type', 'x', { podSelector: podA, policyTypes: ['Egress'], ingress: [{ from: [{ podSelector: pod('b') }] }] })],
     probes: [TCP80],
