@@ -13,7 +13,7 @@ export {
   type SaveOptions,
   type SnapshotFileInfo,
 } from './snapshot-file.js';
-export { SnapshotWriter, type WriterOptions, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_STORED_FLOWS } from './writer.js';
+export { SnapshotWriter, recoverSnapshotFile, type WriterOptions, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_STORED_FLOWS } from './writer.js';
 export { cleanSnapshot, looksLikeSecretText, isSecretObject } from './secrets.js';
 export type { FlowTimeRange } from './timeline.js';
 export type { IntegrityCheck } from './file-check.js';

@@ -70,6 +70,16 @@ function fsyncPath(path: string): void {
  * damaged or newer-schema file at `path` stays untouched.
  */
 export function assertReplaceable(path: string, doing: string): void {
+  // A -wal beside it belongs to a capture still writing (or interrupted): replacing the file
+  // under it would pair that log with the wrong database.
+  const wal = `${path}-wal`;
+  if (fs.existsSync(wal) && fs.statSync(wal).size > 0) {
+    throw new SnapshotFileError(
+      'exists',
+      path,
+      `refusing to overwrite ${path}: a capture is still writing it or was interrupted (${nodePath.basename(wal)} is beside it). Stop that capture (if it crashed, recover the file first: recoverSnapshotFile), or choose another file name.`,
+    );
+  }
   if (!fs.existsSync(path)) return;
   try {
     const { db } = openChecked(path, { readonly: true, check: 'none', doing });

@@ -262,3 +262,12 @@ export class SnapshotWriter {
     if (this.closed) throw new SnapshotFileError('closed', this.path, `snapshot ${this.path} is already closed; open it again to add more.`);
   }
 }
+
+/**
+ * Folds a crashed capture's -wal back into its file (everything committed before the crash is
+ * kept) and leaves a single self-contained file. The capture stays marked as not closed cleanly
+ * only in the sense that its data stops where the crash happened; the file is whole again.
+ */
+export function recoverSnapshotFile(path: string): void {
+  SnapshotWriter.append(path).close();
+}

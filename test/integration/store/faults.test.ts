@@ -13,7 +13,7 @@ import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import { generateScenario } from '../../../main/model/scenario/generate.js';
 import { SnapshotFileError } from '../../../main/store/errors.js';
 import { SnapshotFile, openSnapshot, saveSnapshot, validateSnapshotFile } from '../../../main/store/snapshot-file.js';
-import { SnapshotWriter } from '../../../main/store/writer.js';
+import { SnapshotWriter, recoverSnapshotFile } from '../../../main/store/writer.js';
 import { SnapshotLibrary } from '../../../main/store/library.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -101,10 +101,16 @@ describe('a capture killed mid-write', () => {
     expect(snap.pods).toHaveLength(demoSnapshot().pods.length);
     expect(snap.roads.reduce((s, r) => s + r.count, 0)).toBe(range.count);
 
-    // And the capture can be resumed.
-    const w = SnapshotWriter.append(file);
-    w.close();
+    // Saving over it is refused while its WAL is there (it would pair the log with a new file).
+    expectStoreError(() => saveSnapshot(file, demoSnapshot()), 'exists', /capture\.netcity: a capture is still writing it or was interrupted/);
+
+    // Recovery folds the WAL back in: one file again, nothing lost, and then it can be replaced.
+    recoverSnapshotFile(file);
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const recovered = SnapshotFile.open(file);
+    expect(recovered.timeRange()).toEqual(range);
+    recovered.close();
+    saveSnapshot(file, demoSnapshot());
   });
 });
 
