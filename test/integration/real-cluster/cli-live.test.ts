@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../main/cli/command.js';
+import probe from '../../../main/cli/commands/probe.js';
 import snapshot from '../../../main/cli/commands/snapshot.js';
 import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import { openSnapshot } from '../../../main/store/index.js';
-import { adminContext, announceSkip, kubeconfigPath, loadKubeConfig, prepareCluster } from './fixture.js';
+import * as k8s from '@kubernetes/client-node';
+import { MANAGED_SELECTOR } from '../../../main/probes/labels.js';
+import { adminContext, announceSkip, kubeconfigPath, loadKubeConfig, prepareCluster, restrictedContext } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
 
@@ -64,5 +67,29 @@ describe.skipIf(skip)('netcity snapshot --context (live)', () => {
     const e = await snapshot.run(['--context', 'no-such-context', '--kubeconfig', kubeconfigPath(), '--out', 'x.netcity'], io).catch((x: unknown) => x);
     expect(String((e as Error).message ?? e)).toMatch(/no-such-context.*not found \(have: /);
     expect(fs.existsSync(path.join(dir, 'x.netcity'))).toBe(false);
+  });
+
+  describe('netcity probe without --yes', () => {
+    const managedNamespaces = async () =>
+      (await loadKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespace({ labelSelector: MANAGED_SELECTOR })).items.map((n) => n.metadata?.name);
+
+    it('prints the enforcement plan with every permission granted for the admin, and creates nothing', async () => {
+      const before = await managedNamespaces();
+      const code = await probe.run(['--context', context, '--kubeconfig', kubeconfigPath(), '--json', 'enforcement'], io);
+      expect(code, err.join('')).toBe(0);
+      const shown = JSON.parse(out.join('')) as { plan: { runId: string }; permissions: { allowed: boolean }[]; created: boolean };
+      expect(shown.created).toBe(false);
+      expect(shown.permissions.length).toBeGreaterThan(5);
+      expect(shown.permissions.every((p) => p.allowed)).toBe(true);
+      expect(await managedNamespaces()).toEqual(before);
+    });
+
+    it.skipIf(!restrictedContext())("answers the restricted user's permissions with the API server's own reviews", async () => {
+      const code = await probe.run(['--context', restrictedContext()!, '--kubeconfig', kubeconfigPath(), 'enforcement'], io);
+      expect(code, err.join('')).toBe(0);
+      const text = out.join('');
+      expect(text).toMatch(/Permissions missing: .*create namespaces/);
+      expect(text).toMatch(/Nothing was created/);
+    });
   });
 });
