@@ -22,7 +22,7 @@ export function createHandlers(b: Backend): Handlers {
   const cluster = clusterArea(b);
   const files = filesArea(b);
   const capture = captureArea(b, (id) => cluster.connection(id));
-  const probes = probesArea(b);
+  const probes = probesArea(b, (id) => cluster.target(id));
   const exporter = exportArea(b);
   return {
     'app.info': async () => ({

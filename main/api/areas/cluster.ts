@@ -41,7 +41,12 @@ function changeCounts(c: ClusterChange) {
 
 export function clusterArea(b: Backend) {
   const connections = new Map<string, ClusterConnection>();
+  const targets = new Map<string, { context: string; kubeconfigPath?: string }>();
   return {
+    /** Which context (and kubeconfig) a live city came from: probes open their own client on it. */
+    target(cityId: string) {
+      return targets.get(cityId);
+    },
     connection(cityId: string): ClusterConnection | undefined {
       return connections.get(cityId);
     },
@@ -76,6 +81,7 @@ export function clusterArea(b: Backend) {
       }
       const city = b.addCity('live', conn.snapshot(), { id });
       connections.set(id, conn);
+      targets.set(id, { context: a.context, kubeconfigPath: a.kubeconfigPath ?? b.options.kubeconfigPath });
       city.status = 'live';
       conn.on('change', (change) => {
         if (!b.cities.has(id)) return;
@@ -94,6 +100,7 @@ export function clusterArea(b: Backend) {
       city.disposers.push(() => {
         conn.close();
         connections.delete(id);
+        targets.delete(id);
       });
       return b.summary(id);
     },
