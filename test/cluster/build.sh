@@ -41,6 +41,14 @@ build_one() { # <wrapper> <bin dir> <extra ldflags> <package...>
   log "$wrapper: built in $((end - start))s"
 }
 
+# One build at a time per cache: a build started early in the background (CI) and run.sh's own
+# call must not both write the same output; the second waits, then finds the binaries cached.
+exec 9>"$CACHE_DIR/build.lock"
+if ! flock -n 9; then
+  log "another build holds $CACHE_DIR/build.lock; waiting for it"
+  flock 9
+fi
+
 want="${*:-etcd kwok kube}"
 for c in $want; do
   case "$c" in
