@@ -33,6 +33,9 @@ reachable() { # <kubeconfig>: the current context answers /version within 10 s
 started=0
 if [ -n "${KUBECONFIG:-}" ] && reachable "$KUBECONFIG"; then
   log "using the cluster named by KUBECONFIG=$KUBECONFIG"
+  # Settings of the local control plane (a sourced env.sh) do not describe this cluster.
+  unset NETCITY_TEST_ADMIN_CONTEXT NETCITY_TEST_RESTRICTED_CONTEXT NETCITY_TEST_RESTRICTED_NS NETCITY_FAKE_RELAY_PORT \
+    NETCITY_TEST_CLUSTER_KIND NETCITY_TEST_ETCD_URL NETCITY_TEST_EXEC_NS
   export NETCITY_TEST_KUBECONFIG="$KUBECONFIG"
 else
   [ -n "${KUBECONFIG:-}" ] && log "KUBECONFIG=$KUBECONFIG does not answer; starting the local control plane instead"
