@@ -42,13 +42,15 @@ describe('Informer.list', () => {
       [],
     );
     const c = collect();
-    const inf = new Informer({ client, path: '/api/v1/pods', label: 'pods', signal: new AbortController().signal, pageSize: 2, onChange: c.onChange });
+    const seen: RawObject[] = [];
+    const inf = new Informer({ client, path: '/api/v1/pods', label: 'pods', signal: new AbortController().signal, pageSize: 2, onChange: (t, o) => (seen.push(o), c.onChange(t, o)) });
     await inf.list();
     expect(c.events).toEqual(['add a', 'add b', 'add c']);
     expect(inf.resourceVersion).toBe('12');
     expect(calls).toEqual(['GET /api/v1/pods?limit=2', 'GET /api/v1/pods?limit=2&continue=c1']);
-    // Items get the kind and apiVersion the list named.
-    expect(inf.cache.get('ns/a')).toMatchObject({ kind: 'Pod', apiVersion: 'v1' });
+    // Items reach the consumer with the kind and apiVersion the list named; the cache keeps only metadata.
+    expect(seen[0]).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'a' } });
+    expect(inf.cache.get('ns/a')).toEqual({ metadata: { namespace: 'ns', name: 'a', resourceVersion: '1' } });
   });
 
   it('keeps its defaults for options given as undefined', async () => {

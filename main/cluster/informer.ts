@@ -57,7 +57,13 @@ export function slim(obj: RawObject): RawObject {
   return obj;
 }
 
+/** What the informer remembers of an object: enough to diff a relist and report a delete. */
+const stub = (o: RawObject): RawObject => ({
+  metadata: { namespace: o.metadata?.namespace, name: o.metadata?.name, resourceVersion: o.metadata?.resourceVersion },
+});
+
 export class Informer {
+  /** Key -> metadata stub (name, namespace, resourceVersion); the full objects live in the consumer's model. */
   readonly cache = new Map<string, RawObject>();
   resourceVersion = '';
   relists = 0;
@@ -122,7 +128,7 @@ export class Informer {
     }
     for (const [key, obj] of fresh) {
       const old = this.cache.get(key);
-      this.cache.set(key, obj);
+      this.cache.set(key, stub(obj));
       if (!old) this.o.onChange('add', obj);
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onChange('update', obj);
     }
@@ -141,11 +147,11 @@ export class Informer {
     if (ev.type === 'DELETED') {
       const old = this.cache.get(key);
       this.cache.delete(key);
-      this.o.onChange('delete', old ?? obj);
+      this.o.onChange('delete', obj ?? old);
     } else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
       const had = this.cache.has(key);
-      this.cache.set(key, slim(obj));
-      this.o.onChange(had ? 'update' : 'add', obj);
+      this.cache.set(key, stub(obj));
+      this.o.onChange(had ? 'update' : 'add', slim(obj));
     }
   }
 
