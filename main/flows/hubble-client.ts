@@ -133,6 +133,21 @@ const NOT_RETRYABLE = new Set([
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : Number(v));
 const wrapped = (v: unknown): number | undefined => (v && typeof v === 'object' && 'value' in (v as Obj) ? Number((v as Obj).value ?? 0) : v === undefined ? undefined : 0);
 
+/** A TLS failure in words a user can act on; undefined when the message is not about TLS. */
+export function tlsHint(message: string): string | undefined {
+  if (/certificate required|alert number 116|peer did not return a certificate/i.test(message)) {
+    return 'Relay requires a client certificate (mTLS): give the client certificate and key (Cilium keeps them in the hubble-relay-client-certs secret)';
+  }
+  if (/altnames|does not match certificate/i.test(message)) {
+    return `the server certificate does not carry the expected name (${message}); set the TLS server name to the one in Relay's certificate, e.g. ui.hubble-relay.cilium.io`;
+  }
+  if (/self[- ]signed|unable to verify|unable to get (local )?issuer|unknown ca|certificate verify failed/i.test(message)) {
+    return `the server certificate is not signed by the CA given (${message}); use the CA of Relay's certificate (hubble-relay-client-certs: ca.crt)`;
+  }
+  if (/wrong version number|ssl routines|tls/i.test(message)) return `TLS handshake failed (${message}); check whether Relay serves TLS and the TLS settings`;
+  return undefined;
+}
+
 /** Orders two Timestamps: negative when a is earlier. Compared as parts, since ns since 1970 overflow doubles. */
 function compareTs(a: Timestamp, b: Timestamp): number {
   const ds = Number(a.seconds) - Number(b.seconds);
@@ -207,9 +222,12 @@ export class HubbleClient {
     return { address, conn, where };
   }
 
-  private unreachable(where: string, timeout: number): HubbleError {
+  private unreachable(where: string, timeout: number, cause?: string): HubbleError {
+    const hint = cause ? tlsHint(cause) : undefined;
+    if (hint) return new HubbleError(`${where}: ${hint}`, false, grpc.status.UNAVAILABLE);
+    const why = cause && !/no connection within/.test(cause) ? `could not connect (${cause})` : `no connection within ${timeout / 1000} s`;
     return new HubbleError(
-      `${where} is unreachable: no connection within ${timeout / 1000} s. ` +
+      `${where} is unreachable: ${why}. ` +
         (this.opts.connect
           ? 'Check that a hubble-relay pod is ready (kubectl -n kube-system get pods -l k8s-app=hubble-relay) and that Hubble is enabled (cilium hubble enable).'
           : `Check the address, that Relay listens there (kubectl port-forward -n kube-system svc/hubble-relay 4245:80), and the TLS settings.`),
@@ -236,7 +254,9 @@ export class HubbleClient {
     } catch (e) {
       await conn?.close();
       if (e instanceof HubbleError) throw e;
-      throw this.unreachable(where, timeout);
+      const code = (e as NodeJS.ErrnoException).code;
+      // Refused/reset just means nothing answers; TLS failures say what is wrong with the certificates.
+      throw this.unreachable(where, timeout, code === 'ECONNREFUSED' || code === 'ECONNRESET' ? undefined : (e as Error).message);
     }
     // Pings notice a silently dead peer (e.g. a port-forward whose pod went away).
     const keepalive = setInterval(() => {
@@ -300,8 +320,11 @@ export class HubbleClient {
         return new HubbleError(`${where}: rejected the request (${detail})`, false, code);
       case grpc.status.DEADLINE_EXCEEDED:
         return new HubbleError(`${where}: no answer within ${(this.opts.callTimeoutMs ?? 10_000) / 1000} s`, true, code);
-      default:
+      default: {
+        const hint = detail ? tlsHint(detail) : undefined;
+        if (hint) return new HubbleError(`${where}: ${hint}`, false, code);
         return new HubbleError(`${where}: ${detail || 'connection lost'}`, code === undefined ? true : !NOT_RETRYABLE.has(code), code);
+      }
     }
   }
 

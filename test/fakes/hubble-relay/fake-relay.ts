@@ -40,6 +40,8 @@ export interface FakeRelayOptions {
   cutAfterFlows?: number;
   nodes?: string[];
   version?: string;
+  /** Serve TLS (PEM); with requireClientCert, mTLS as Relay does with hubble-relay-client-certs. */
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer; requireClientCert?: boolean };
 }
 
 export function tsOfMs(ms: number): Timestamp {
@@ -187,7 +189,13 @@ export class FakeRelay {
 
   async start(port = 0): Promise<number> {
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync(
+        `127.0.0.1:${port}`,
+        this.opts.tls
+          ? grpc.ServerCredentials.createSsl(this.opts.tls.ca, [{ cert_chain: this.opts.tls.cert, private_key: this.opts.tls.key }], Boolean(this.opts.tls.requireClientCert))
+          : grpc.ServerCredentials.createInsecure(),
+        (err, p) => (err ? reject(err) : resolve(p)),
+      ),
     );
     return this.port;
   }
