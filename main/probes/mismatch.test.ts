@@ -129,6 +129,12 @@ describe('mismatchFindings', () => {
     expect(f.find((x) => x.id.startsWith('mismatch:observed:'))!.detail).toMatch(/12 time\(s\) \(probe\)/);
   });
 
+  it('accepts a prediction given as a bare verdict', () => {
+    const f = mismatchFindings({ snapshot: snap({ roadBuilder: rb(false), probes: [probe('pod:shop/web-1', 'pod:shop/api-1', 'connected', 9001)] }), predict: () => 'denied' });
+    expect(f).toHaveLength(1);
+    expect(f[0].detail).toMatch(/predicts denied/);
+  });
+
   it('without a prediction only observed/probed disagreements are reported', () => {
     expect(mismatchFindings({ snapshot: snap({ probes: [probe('pod:shop/web-1', 'pod:shop/api-1', 'timeout', 9001)] }) })).toEqual([]);
   });

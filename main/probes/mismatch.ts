@@ -8,7 +8,8 @@ import { parsePeerId, roadKey, workloadId } from '../model/ids.js';
 import type { Finding, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot } from '../model/types.js';
 
 export type Predicted = { verdict: 'allowed' | 'denied' | 'unknown'; summary?: string };
-export type Predict = (src: PeerId, dst: PeerId, protocol: Protocol, port: number) => Predicted;
+/** The policy engine's answer: a Decision-like object, or just its verdict. */
+export type Predict = (src: PeerId, dst: PeerId, protocol: Protocol, port: number) => Predicted | Predicted['verdict'];
 
 export interface MismatchInput {
   snapshot: Pick<Snapshot, 'createdAt' | 'pods' | 'namespaces' | 'roadBuilder' | 'roads' | 'probes' | 'permissions'>;
@@ -130,6 +131,13 @@ function causeOfUnexpectedBlock(ctx: Context, src: PeerId, dst: PeerId, time: nu
 const VERB: Record<Seen, string> = { open: 'got through', blocked: 'was blocked', dns: 'failed to resolve' };
 
 export function mismatchFindings(input: MismatchInput): Finding[] {
+  const raw = input.predict;
+  const predict = raw
+    ? (s: PeerId, d: PeerId, p: Protocol, port: number): Predicted => {
+        const r = raw(s, d, p, port);
+        return typeof r === 'string' ? { verdict: r } : r;
+      }
+    : undefined;
   const ctx: Context = {
     pods: new Map(input.snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, p])),
     snapshot: input.snapshot,
@@ -160,7 +168,7 @@ export function mismatchFindings(input: MismatchInput): Finding[] {
     const what = `${p.protocol} ${p.src} -> ${p.dstTarget ?? p.dst}:${p.port}`;
 
     if (seen === 'dns') {
-      const dnsBlocked = input.predict?.(p.src, 'svc:kube-system/kube-dns', 'UDP', 53);
+      const dnsBlocked = predict?.(p.src, 'svc:kube-system/kube-dns', 'UDP', 53);
       const why =
         dnsBlocked?.verdict === 'denied'
           ? `the policies deny DNS from ${p.src} (UDP 53 to kube-dns): add an egress rule for DNS`
@@ -169,7 +177,7 @@ export function mismatchFindings(input: MismatchInput): Finding[] {
       continue;
     }
 
-    const predicted = input.predict && PROTOCOLS.has(p.protocol) ? input.predict(p.src, p.dst, p.protocol, p.port) : undefined;
+    const predicted = predict && PROTOCOLS.has(p.protocol) ? predict(p.src, p.dst, p.protocol, p.port) : undefined;
     if (predicted && predicted.verdict !== 'unknown') {
       const expectOpen = predicted.verdict === 'allowed';
       if (expectOpen !== (seen === 'open')) {
@@ -202,11 +210,11 @@ export function mismatchFindings(input: MismatchInput): Finding[] {
   }
 
   // Observed roads against the prediction (largest first, bounded).
-  if (input.predict) {
+  if (predict) {
     const roads = [...observed.values()].sort((a, b) => b.road.count - a.road.count).slice(0, input.maxRoads ?? 20_000);
     for (const { seen, road } of roads) {
       if (!PROTOCOLS.has(road.protocol) || road.port === undefined) continue;
-      const predicted = input.predict(road.src, road.dst, road.protocol as Protocol, road.port);
+      const predicted = predict(road.src, road.dst, road.protocol as Protocol, road.port);
       if (predicted.verdict === 'unknown' || (predicted.verdict === 'allowed') === (seen === 'open')) continue;
       const cause = seen === 'open' ? causeOfUnexpectedOpen(ctx, road.src, road.dst, road.lastSeen) : causeOfUnexpectedBlock(ctx, road.src, road.dst, road.lastSeen);
       add({
