@@ -96,7 +96,7 @@ const bench: Bench = {
     const tr = traffic(r, pods, services);
 
     // 1. Throughput: parse + map + aggregate, 300,000 distinct entries as 30 node samples.
-    const N = 200_000;
+    const N = 210_000; // 30 node samples of 7,000
     const lines = Array.from({ length: N }, (_, i) => makeLine(r, tr, i + 1));
     const run = () => {
       const mapper = new ConntrackFlowMapper(inv);
