@@ -7,12 +7,13 @@
  */
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import { existsSync } from 'node:fs';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../serve/csp.js';
 import { findExecutable, loginShellPath, mergePaths } from '../cluster/login-path.js';
 import { BackendProcess } from './backend-process.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './channels.js';
+import { APP_ORIGIN, APP_SCHEME, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './channels.js';
+import { appFileFor, isAppNavigation, isExternalHttps, isTrustedSender } from './trust.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rendererDir = join(root, 'out', 'renderer');
@@ -21,11 +22,8 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 
 function serveRenderer(): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
-    const file = join(rendererDir, rel);
-    if (!file.startsWith(rendererDir + sep) || !existsSync(file)) return new Response('not found', { status: 404 });
+    const file = appFileFor(rendererDir, request.url);
+    if (!file || !existsSync(file)) return new Response('not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', contentSecurityPolicy());
@@ -37,11 +35,11 @@ function serveRenderer(): void {
 function harden(win: BrowserWindow): void {
   const contents = win.webContents;
   contents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+    if (!isAppNavigation(url)) e.preventDefault();
   });
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (isExternalHttps(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   contents.on('will-attach-webview', (e) => e.preventDefault());
@@ -92,7 +90,7 @@ async function createWindow(): Promise<void> {
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, args: unknown) => {
     // Only our own top-level page may call the backend.
     const frame = event.senderFrame;
-    if (!frame || frame !== event.sender.mainFrame || !frame.url.startsWith(`${APP_ORIGIN}/`)) {
+    if (!isTrustedSender(frame, !!frame && frame === event.sender.mainFrame)) {
       return { error: { name: 'SecurityError', message: 'IPC call refused: not from the NetCity window' } };
     }
     if (typeof method !== 'string') return { error: { name: 'ValidationError', message: 'method must be a string' } };

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+
+function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const io = { out: (t: string) => (out += t), err: (t: string) => (err += t), cwd: process.cwd(), signal: new AbortController().signal };
+  return main(argv, io).then((code) => ({ code, out, err }));
+}
+
+describe('netcity CLI', () => {
+  it('prints its version', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('lists every command in --help', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['serve', 'analyze', 'snapshot', 'import-flows', 'diff', 'export', 'probe']) expect(r.out).toContain(`  ${c}`);
+  });
+
+  it('says what is wrong with no command, an unknown command or a bad option, with exit 2', async () => {
+    expect((await run([])).code).toBe(2);
+    const unknown = await run(['serv']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command "serv" \(have: serve, analyze/);
+    const port = await run(['serve', '--port', 'eighty']);
+    expect(port.code).toBe(2);
+    expect(port.err).toMatch(/--port: expected a port number/);
+    expect(port.err).toContain('Usage: netcity serve');
+    const opt = await run(['serve', '--colour']);
+    expect(opt.code).toBe(2);
+    expect(opt.err).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('prints a command usage with --help', async () => {
+    const r = await run(['serve', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: netcity serve/);
+  });
+
+  it('fails clearly when serve is given a file that does not exist', async () => {
+    const r = await run(['serve', '/nonexistent/city.netcity']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\/nonexistent\/city\.netcity: no such file or folder/);
+  });
+});

@@ -1,0 +1,47 @@
+/** Pure checks the Electron shell makes on every IPC call and app:// request (tested under plain Node). */
+import { join, normalize, sep } from 'node:path';
+import { APP_HOST, APP_ORIGIN } from './channels.js';
+
+/** Only the app's own top-level page may call the backend. */
+export function isTrustedSender(frame: { url: string } | null | undefined, isMainFrame: boolean): boolean {
+  if (!frame || !isMainFrame) return false;
+  try {
+    const u = new URL(frame.url);
+    return `${u.protocol}//${u.host}` === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+/** The file an app:// URL names inside the renderer folder, or undefined (other host, escape attempts). */
+export function appFileFor(rendererDir: string, requestUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.host !== APP_HOST) return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return undefined;
+  }
+  const rel = normalize(path).replace(/^([/\\])+/, '') || 'index.html';
+  const file = join(rendererDir, rel);
+  return file.startsWith(rendererDir + sep) ? file : undefined;
+}
+
+/** Navigation stays inside the app; anything else is refused (external links go to the OS browser). */
+export function isAppNavigation(url: string): boolean {
+  return url.startsWith(`${APP_ORIGIN}/`);
+}
+
+export function isExternalHttps(url: string): boolean {
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
