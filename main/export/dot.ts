@@ -4,7 +4,7 @@
  * unknown dotted; evidence spelt out on the edge label with the legend's glyphs.
  */
 import type { MapModel, MapNode } from '../map/model.js';
-import { foldEdges, GRAPH_KINDS, NodeIndex, resolveOverlays, type EdgeEvidence, type ExportOverlays, type FoldedEdge } from './encoding.js';
+import { AUTO_DISTRICT_ROADS, graphPlan, NodeIndex, resolveOverlays, type EdgeEvidence, type ExportOverlays, type FoldedEdge } from './encoding.js';
 import { escapeXml } from './escape.js';
 import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD, roadWidth, TEXT } from './draw-style.js';
 
@@ -12,6 +12,8 @@ export interface GraphOptions {
   title: string;
   lines: string[];
   overlays?: ExportOverlays;
+  /** Blocks in district clusters, districts only, or auto (districts above AUTO_DISTRICT_ROADS roads). */
+  roads?: 'auto' | 'blocks' | 'districts';
 }
 
 /** A DOT double-quoted string: backslash and quote escaped, newlines as \n. */
@@ -37,23 +39,16 @@ export function* dotChunks(map: MapModel, opts: GraphOptions): Generator<string,
   yield `  graph [rankdir=LR, compound=true, fontname=${dotString(font)}, labelloc=t, labeljust=l, fontsize=16, label=${dotString([opts.title, ...opts.lines].join('\n'))}];\n`;
   yield `  node [shape=box, style="rounded,filled", fillcolor="#FFFFFF", color=${dotString(AREA.block.stroke)}, fontname=${dotString(font)}, fontsize=10];\n`;
   yield `  edge [fontname=${dotString(font)}, fontsize=8, arrowsize=0.7];\n`;
-  const graphNodes = map.nodes.filter((n) => GRAPH_KINDS.has(n.kind));
-  const byDistrict = new Map<string, MapNode[]>();
-  const loose: MapNode[] = [];
-  for (const n of graphNodes) {
-    const d = index.districtOf(n.id);
-    if (!d) loose.push(n);
-    else byDistrict.set(d.id, [...(byDistrict.get(d.id) ?? []), n]);
-  }
+  const plan = graphPlan(map, index, o, { roads: opts.roads });
+  if (plan.level === 'districts') yield `  // ${map.counts.roads} block roads aggregated between districts (more than ${AUTO_DISTRICT_ROADS}); export with roads=blocks for all\n`;
   let ci = 0;
-  for (const d of map.nodes) {
-    if (d.kind !== 'district') continue;
+  for (const { district: d, nodes } of plan.clusters) {
     yield `  subgraph cluster_${ci++} {\n    label=${dotString(d.label)}; style="filled,rounded"; fillcolor=${dotString(AREA.district.fill)}; color=${dotString(AREA.district.stroke)}; fontsize=13;\n`;
-    for (const n of byDistrict.get(d.id) ?? []) yield `    ${dotNode(n)}\n`;
+    for (const n of nodes) yield `    ${dotNode(n)}\n`;
     yield `  }\n`;
   }
-  for (const n of loose) yield `  ${dotNode(n)}\n`;
-  for (const e of foldEdges(map, index, o)) yield `  ${dotEdge(e, o.flows)}\n`;
+  for (const n of plan.loose) yield `  ${dotNode(n)}\n`;
+  for (const e of plan.edges) yield `  ${dotEdge(e, o.flows)}\n`;
   yield* dotLegend(o.flows);
   yield `}\n`;
 }
@@ -63,6 +58,7 @@ export function renderDot(map: MapModel, opts: GraphOptions): string {
 }
 
 function dotNode(n: MapNode): string {
+  if (n.kind === 'district') return `${dotString(n.id)} [label=${dotString(n.label)}, fillcolor=${dotString(AREA.district.fill)}, color=${dotString(AREA.district.stroke)}, fontsize=12];`;
   if (n.kind === 'highway') return `${dotString(n.id)} [label=${dotString(n.label)}, shape=cds, fillcolor=${dotString(AREA.highway.fill)}, color=${dotString(AREA.highway.stroke)}, fontcolor="#FFFFFF"];`;
   if (n.kind === 'outskirt') return `${dotString(n.id)} [label=${dotString(n.label)}, shape=ellipse, fillcolor=${dotString(AREA.outskirt.fill)}, color=${dotString(AREA.outskirt.stroke)}];`;
   return `${dotString(n.id)} [label=${dotString(n.label)}];`;

@@ -145,3 +145,59 @@ function worseProbe(a: ProbeVerdict | undefined, b: ProbeVerdict | undefined): P
   if (!b) return a;
   return PROBE_RANK[b] > PROBE_RANK[a] ? b : a;
 }
+
+/** Above this many block roads, drawings and graphs show roads aggregated between districts. */
+export const AUTO_DISTRICT_ROADS = 4000;
+
+const DISTRICT_LEVEL_KINDS = new Set<MapNode['kind']>(['district', 'outskirt']);
+const VERDICT_ORDER: Record<RoadVerdict, number> = { denied: 0, unknown: 1, allowed: 2 };
+
+export interface GraphPlan {
+  level: 'blocks' | 'districts';
+  /** Nodes inside each district (blocks level); empty at districts level. */
+  clusters: Array<{ district: MapNode; nodes: MapNode[] }>;
+  /** Nodes outside any cluster: outskirts, and the districts themselves at districts level. */
+  loose: MapNode[];
+  edges: FoldedEdge[];
+  /** Roads left out by maxEdges (the least telling: allowed and quiet first). */
+  omitted: number;
+}
+
+/**
+ * What a graph format (DOT, Mermaid) draws: blocks in district clusters, or, for very large
+ * cities, districts and outskirts only; at most maxEdges edges, denied and busy roads kept first.
+ */
+export function graphPlan(
+  map: MapModel,
+  index: NodeIndex,
+  o: ResolvedOverlays,
+  opts: { roads?: 'auto' | 'blocks' | 'districts'; autoAbove?: number; maxEdges?: number } = {},
+): GraphPlan {
+  const roadCount = map.edges.filter((e) => e.kind === 'road').length;
+  const level = opts.roads === 'blocks' || opts.roads === 'districts' ? opts.roads : roadCount > (opts.autoAbove ?? AUTO_DISTRICT_ROADS) ? 'districts' : 'blocks';
+  let edges: FoldedEdge[];
+  const clusters: GraphPlan['clusters'] = [];
+  const loose: MapNode[] = [];
+  if (level === 'districts') {
+    edges = foldEdges(map, index, o, DISTRICT_LEVEL_KINDS).filter((e) => e.kind === 'road');
+    for (const n of map.nodes) if (DISTRICT_LEVEL_KINDS.has(n.kind)) loose.push(n);
+  } else {
+    edges = foldEdges(map, index, o);
+    const byDistrict = new Map<string, MapNode[]>();
+    for (const n of map.nodes) {
+      if (!GRAPH_KINDS.has(n.kind)) continue;
+      const d = index.districtOf(n.id);
+      if (!d) loose.push(n);
+      else byDistrict.set(d.id, [...(byDistrict.get(d.id) ?? []), n]);
+    }
+    for (const d of map.nodes) if (d.kind === 'district') clusters.push({ district: d, nodes: byDistrict.get(d.id) ?? [] });
+  }
+  let omitted = 0;
+  const max = opts.maxEdges ?? Infinity;
+  if (edges.length > max) {
+    edges = [...edges].sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.volume - a.volume);
+    omitted = edges.length - max;
+    edges = edges.slice(0, max);
+  }
+  return { level, clusters, loose, edges, omitted };
+}

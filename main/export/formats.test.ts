@@ -5,6 +5,7 @@ import { parseXml } from '../../test/integration/export/xml.js';
 import { csvCell, renderCsvFlows, renderCsvMatrix, FLOW_COLUMNS } from './csv.js';
 import { dotString, renderDot } from './dot.js';
 import { buildExportJson, jsonChunks, JSON_EXPORT_VERSION } from './json.js';
+import { graphPlan, NodeIndex, resolveOverlays } from './encoding.js';
 import { mermaidText, renderMermaid } from './mermaid.js';
 
 const graph = { title: 'Fixture "city"', lines: ['cluster kind-fixture'] };
@@ -87,7 +88,7 @@ function checkMermaid(text: string): { nodes: Set<string>; links: Array<[string,
   let depth = 0;
   for (const raw of lines.slice(fmEnd + 2)) {
     const line = raw.trim();
-    if (!line) continue;
+    if (!line || line.startsWith('%%')) continue;
     let m: RegExpMatchArray | null;
     if ((m = line.match(new RegExp(`^subgraph (\\w+)\\[(${quoted})\\]$`)))) { depth++; subgraphs.push(m[2]); continue; }
     if (line === 'end') { depth--; expect(depth).toBeGreaterThanOrEqual(0); continue; }
@@ -127,6 +128,40 @@ describe('Mermaid', () => {
     const map = fixtureMap();
     map.nodes[2].label = 'x"] --> evil["<script>';
     checkMermaid(renderMermaid(map, graph));
+  });
+});
+
+describe('large cities in graph formats', () => {
+  it('DOT and Mermaid can draw districts only, folding every road between them', () => {
+    const dot = renderDot(fixtureMap(), { ...graph, roads: 'districts' });
+    expect(dot).toMatch(/"ns:shop" -> "ns:payments" \[style=dashed/);
+    expect(dot).toMatch(/"world" -> "ns:shop" \[style=solid/);
+    expect(dot).not.toContain('"wl:shop/Deployment/cart" ->');
+    const doc = parseXml(execFileSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' }));
+    expect([...doc.querySelectorAll('g.edge > title')].map((t) => t.textContent)).toEqual(expect.arrayContaining(['ns:shop->ns:payments']));
+    const { nodes, links } = checkMermaid(renderMermaid(fixtureMap(), { ...graph, roads: 'districts' }));
+    expect(links.filter(([a]) => !a.startsWith('lg_'))).toHaveLength(2);
+    expect(nodes.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('keeps denied and busy roads first when edges are capped, and counts the rest', () => {
+    const map = fixtureMap();
+    const plan = graphPlan(map, new NodeIndex(map), resolveOverlays(undefined), { maxEdges: 2 });
+    expect(plan.omitted).toBe(4);
+    expect(plan.edges.map((e) => e.verdict)).toEqual(['denied', 'unknown']);
+    expect(plan.edges[0].volume).toBe(42);
+  });
+
+  it('Mermaid says how many roads it left out', () => {
+    const map = fixtureMap();
+    for (let i = 0; i < 460; i++) {
+      map.edges.push({ id: `x${i}`, kind: 'road', source: 'world', target: `ip:198.51.100.${i % 250}/32#${i}`, label: '', protocols: [], ports: [], observed: 'allowed', volume: i, dropped: 0, roadKeys: [], flags: [] });
+      map.nodes.push({ id: `ip:198.51.100.${i % 250}/32#${i}`, kind: 'outskirt', label: `o${i}`, x: 0, y: 0, w: 1, h: 1, meta: {}, flags: [] });
+    }
+    const text = renderMermaid(map, graph);
+    const { links } = checkMermaid(text);
+    expect(links.length).toBeLessThanOrEqual(500);
+    expect(text).toMatch(/omitted\["\d+ more roads not shown/);
   });
 });
 

@@ -115,7 +115,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
     ],
     badge: redacted ? 'REDACTED' : undefined,
   };
-  const graph: GraphOptions = { title, lines: header.lines, overlays: req.overlays };
+  const graph: GraphOptions = { title, lines: header.lines, overlays: req.overlays, roads: req.roads };
   const background = req.background ?? 'white';
   const render = (gen: Generator<string>, total: number, to = 0.95) => collect(gen, total, signal, (f) => progress('render', 0.15 + f * (to - 0.15), `writing ${req.format}`));
 

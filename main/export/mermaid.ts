@@ -3,7 +3,7 @@
  * verdict (allowed -->, denied --x dashed, unknown -.->), and a legend subgraph.
  */
 import type { MapModel, MapNode, RoadVerdict } from '../map/model.js';
-import { foldEdges, GRAPH_KINDS, NodeIndex, resolveOverlays } from './encoding.js';
+import { graphPlan, NodeIndex, resolveOverlays } from './encoding.js';
 import { evidenceText, type GraphOptions } from './dot.js';
 import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD } from './draw-style.js';
 
@@ -13,6 +13,9 @@ export function mermaidText(s: string): string {
   const esc = s.replace(/[&"<>#|[\]{}()]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, '<br/>').replace(/[\u0000-\u001F`]/g, ' ');
   return `"${esc}"`;
 }
+
+/** Mermaid's default maxEdges is 500; the legend's three sample links count too. */
+export const MERMAID_MAX_LINKS = 450;
 
 /** Link ends follow the target markers: arrow (allowed), cross for the bar (denied), circle (unknown, dotted). */
 const ARROW: Record<RoadVerdict, string> = { allowed: '-->', denied: '--x', unknown: '-.-o' };
@@ -31,27 +34,24 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
   yield `---\ntitle: ${JSON.stringify([opts.title, ...opts.lines].join(' · '))}\n---\n`;
   yield `flowchart LR\n`;
   yield `  classDef block fill:#FFFFFF,stroke:${AREA.block.stroke}\n`;
+  yield `  classDef district fill:${AREA.district.fill},stroke:${AREA.district.stroke}\n`;
   yield `  classDef highway fill:${AREA.highway.fill},stroke:${AREA.highway.stroke},color:#FFFFFF\n`;
   yield `  classDef outskirt fill:${AREA.outskirt.fill},stroke:${AREA.outskirt.stroke}\n`;
-  const graphNodes = map.nodes.filter((n) => GRAPH_KINDS.has(n.kind));
-  const byDistrict = new Map<string, MapNode[]>();
-  const loose: MapNode[] = [];
-  for (const n of graphNodes) {
-    const d = index.districtOf(n.id);
-    if (!d) loose.push(n);
-    else byDistrict.set(d.id, [...(byDistrict.get(d.id) ?? []), n]);
-  }
+  // Mermaid renderers refuse more than 500 links (maxEdges, not settable from a diagram): big
+  // cities are drawn between districts, and the least telling roads are left out, saying so.
+  const plan = graphPlan(map, index, o, { roads: opts.roads, autoAbove: MERMAID_MAX_LINKS, maxEdges: MERMAID_MAX_LINKS });
+  if (plan.level === 'districts') yield `  %% ${map.counts.roads} block roads aggregated between districts\n`;
   let di = 0;
-  for (const d of map.nodes) {
-    if (d.kind !== 'district') continue;
+  for (const { district: d, nodes } of plan.clusters) {
     yield `  subgraph d${di++}[${mermaidText(d.label)}]\n`;
-    for (const n of byDistrict.get(d.id) ?? []) yield `    ${mermaidNode(idOf(n.id), n)}\n`;
+    for (const n of nodes) yield `    ${mermaidNode(idOf(n.id), n)}\n`;
     yield `  end\n`;
   }
-  for (const n of loose) yield `  ${mermaidNode(idOf(n.id), n)}\n`;
+  for (const n of plan.loose) yield `  ${mermaidNode(idOf(n.id), n)}\n`;
+  if (plan.omitted) yield `  omitted[${mermaidText(`${plan.omitted} more roads not shown (Mermaid draws at most ${MERMAID_MAX_LINKS}); denied and busiest kept. Use the DOT, CSV or JSON export for all.`)}]\n`;
   const styles: Record<string, number[]> = { allowed: [], denied: [], unknown: [], link: [] };
   let li = 0;
-  for (const e of foldEdges(map, index, o)) {
+  for (const e of plan.edges) {
     if (e.kind === 'highway-link') {
       yield `  ${idOf(e.source)} --- ${idOf(e.target)}\n`;
       styles.link.push(li++);
@@ -81,6 +81,7 @@ export function renderMermaid(map: MapModel, opts: GraphOptions): string {
 }
 
 function mermaidNode(id: string, n: MapNode): string {
+  if (n.kind === 'district') return `${id}[${mermaidText(n.label)}]:::district`;
   if (n.kind === 'highway') return `${id}{{${mermaidText(n.label)}}}:::highway`;
   if (n.kind === 'outskirt') return `${id}([${mermaidText(n.label)}]):::outskirt`;
   return `${id}[${mermaidText(n.label)}]:::block`;

@@ -4,7 +4,7 @@
  * (title, cluster, time window) and a legend panel.
  */
 import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../map/model.js';
-import { describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
+import { AUTO_DISTRICT_ROADS, describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
 import { escapeXml as x, num } from './escape.js';
 import { legendSections, type LegendSwatch } from './legend.js';
 import { AREA, FENCE, PHASE, PROBE, ROAD, roadWidth, TEXT } from './draw-style.js';
@@ -34,8 +34,6 @@ export interface SvgOptions {
    */
   roads?: 'auto' | 'blocks' | 'districts';
 }
-
-export const AUTO_DISTRICT_ROADS = 4000;
 
 /** The road level prepareSvg will draw for a map and option. */
 export function roadLevel(map: MapModel, opt: SvgOptions['roads'] = 'auto'): 'blocks' | 'districts' {
