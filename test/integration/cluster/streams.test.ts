@@ -5,6 +5,7 @@ import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import { forwardPort } from '../../../main/cluster/port-forward.js';
 import { captureLiveSnapshot } from '../../../main/cluster/live-snapshot.js';
+import { ClusterConnection } from '../../../main/cluster/connection.js';
 import { startKubeApiServer, writeTestKubeconfig, type KubeApiServer } from '../../fakes/kube-api-server/index.js';
 
 const demo = demoSnapshot();
@@ -56,6 +57,25 @@ describe('port-forward', () => {
       expect(await roundTrip(fwd.port, 'again')).toBe('again');
     } finally {
       await fwd.close();
+    }
+  });
+
+  it("forwards with a live connection's own credentials", async () => {
+    const conn = new ClusterConnection();
+    await conn.connect('test-restricted', { kubeconfig: { path: kubeconfig, searchPath: '' } });
+    const fwd = await conn.forwardPort({ namespace: 'shop', pod: shopPod.name, port: 8080 });
+    try {
+      expect(await roundTrip(fwd.port, 'via the connection')).toBe('via the connection');
+      // Outside the user's namespace the API server refuses the upgrade (403).
+      const payments = demo.pods.find((p) => p.namespace === 'payments')!;
+      const denied = await conn.forwardPort({ namespace: 'payments', pod: payments.name, port: 8080 });
+      const s = net.connect(denied.port, '127.0.0.1');
+      await new Promise((r) => s.on('close', r));
+      expect(denied.errors.join('\n')).toMatch(/port-forward to payments\/.*failed: .*403/);
+      await denied.close();
+    } finally {
+      await fwd.close();
+      conn.close();
     }
   });
 
