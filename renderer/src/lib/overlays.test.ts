@@ -70,3 +70,13 @@ describe('semantic zoom', () => {
     expect(levelForZoom(1)).toBe('houses');
   });
 });
+
+import { peerName, roadName } from './names';
+describe('names', () => {
+  it('reads peer ids as people do', () => {
+    expect(peerName('wl:shop/Deployment/cart')).toBe('shop/cart (Deployment)');
+    expect(peerName('pod:shop/cart-1')).toBe('shop/cart-1');
+    expect(peerName('world')).toBe('world');
+    expect(roadName('wl:a/Job/x → dns:api.stripe.com TCP 443')).toBe('a/x (Job) → api.stripe.com TCP 443');
+  });
+});
