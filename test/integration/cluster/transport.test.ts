@@ -46,7 +46,7 @@ function variant(extra: string, dropCa = false): string {
   const file = writeTestKubeconfig(api);
   let text = readFileSync(file, 'utf8');
   if (dropCa) text = text.replace(/^\s+certificate-authority-data: .*\n/m, '');
-  text = text.replace(/(    server: .*\n)/, `$1${extra}`);
+  text = text.replace(/( {4}server: .*\n)/, `$1${extra}`);
   writeFileSync(file, text);
   return file;
 }
