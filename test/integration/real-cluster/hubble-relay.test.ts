@@ -98,4 +98,42 @@ describe.skipIf(skip || !local)('Hubble Relay via port-forward to the hubble-rel
     expect(result.reason).toBe('cancelled');
     expect(followed[0].time).toBeGreaterThan(Date.now() - 60_000);
   });
+
+  it('reconnects through a new port-forward after Relay cuts the stream, without losing or repeating flows', async () => {
+    const client = new HubbleClient({ connect: relayConnector(lister, portForward), label: 'hubble-relay via port-forward', connectTimeoutMs: 10_000 });
+    const got: FlowRecord[] = [];
+    const stop = new AbortController();
+    const forwardsBefore = opened.length;
+    const start = Date.now();
+    const streaming = client.streamFlows(
+      { follow: true, since: start },
+      { onFlow: (f) => got.push(f) },
+      { signal: stop.signal, reconnect: { initialDelayMs: 200, maxDelayMs: 1_000 } },
+    );
+    let k = 0;
+    const emitOne = () => relay.emit([{ flow: { ...syntheticFlowBody(200 + k), time: tsOfMs(Date.now()), uuid: `rc-${k++}` } }]);
+    try {
+      await waitFor('the first followed flow', async () => {
+        emitOne();
+        return got.length > 0 ? true : undefined;
+      }, 20_000, 200);
+      relay.cutStreams('integration test: relay restarts');
+      await waitFor('flows after the cut', async () => {
+        emitOne();
+        return got.length >= 5 ? true : undefined;
+      }, 30_000, 200);
+    } finally {
+      stop.abort();
+    }
+    const result = await streaming;
+    expect(result.reconnects).toBeGreaterThanOrEqual(1);
+    // Each attempt located Relay again and opened its own port-forward.
+    expect(opened.length - forwardsBefore).toBeGreaterThanOrEqual(2);
+    // Every flow emitted since the stream started arrived (the last one may still have been in flight).
+    expect(got.length).toBeLessThanOrEqual(k);
+    expect(got.length).toBeGreaterThanOrEqual(k - 1);
+    const times = got.map((f) => f.time);
+    expect(new Set(got.map((f) => `${f.time}/${f.src.port}/${f.dst.peer}`)).size).toBe(got.length);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
 });
