@@ -67,6 +67,18 @@ describe('path check', () => {
     expect(fake.calls).toContain('exec shop/web-1 TCP 10.1.0.4:9000');
     expect(fake.pods.get('shop/web-1')!.ephemeral.map((e) => e.name)).toEqual(['netcity-p2']);
     expect(fake.pods.get('shop/web-1')!.ephemeral[0].securityContext).toMatchObject({ runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+
+  });
+
+  it('does not sweep namespaces after a run that created none (the user may not list them)', async () => {
+    const fake = fakeFromPods(pods);
+    fake.beforeCall = (op) => {
+      if (op === 'list') throw new Error('namespaces is forbidden');
+    };
+    const req = { source: { namespace: 'shop', pod: 'web-1' }, target: parsePathTarget('ip:10.1.0.4'), protocol: 'TCP' as const, port: 9000 };
+    let failed: unknown[] | undefined;
+    await runPath(fake, planPath('dev', req, fast).confirm(), req, { ...fast, onCleanup: (r) => (failed = r.failed) });
+    expect(failed).toEqual([]);
   });
 
   it('reports refused, timeout and DNS failure', async () => {

@@ -84,7 +84,8 @@ export async function runConfirmedPlan<T>(cluster: ProbeCluster, plan: ProbePlan
     }
     throw err;
   } finally {
-    const report = await cleanupRun(cluster, plan.runId, created, opts.cleanupTimeoutMs ?? 60_000);
+    // Plans without objects (path, matrix) have nothing to sweep, and may lack the right to list namespaces.
+    const report = await cleanupRun(cluster, plan.runId, created, opts.cleanupTimeoutMs ?? 60_000, plan.objects.length > 0);
     opts.onCleanup?.(report);
   }
 }
@@ -93,7 +94,7 @@ export async function runConfirmedPlan<T>(cluster: ProbeCluster, plan: ProbePlan
  * Deletes what a run created, namespaced objects first and namespaces last, then sweeps by the
  * run's label in case a create reported failure but happened. Never throws: failures are reported.
  */
-export async function cleanupRun(cluster: ProbeCluster, runId: string, created: ObjectRef[], timeoutMs: number): Promise<CleanupReport> {
+export async function cleanupRun(cluster: ProbeCluster, runId: string, created: ObjectRef[], timeoutMs: number, sweep = true): Promise<CleanupReport> {
   const report: CleanupReport = { deleted: [], failed: [] };
   const deadline = Date.now() + timeoutMs;
   const ordered = [...created].reverse().sort((a, b) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace'));
@@ -114,6 +115,7 @@ export async function cleanupRun(cluster: ProbeCluster, runId: string, created: 
     }
   };
   for (const ref of ordered) await del(ref);
+  if (!sweep) return report;
   try {
     for (const ns of await cluster.list('v1', 'Namespace', runSelector(runId))) await del(ns);
   } catch (err) {
