@@ -237,12 +237,27 @@ export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: Mat
     if (!p) parsed.set(l, (p = fromPortLists(l)));
     return p;
   };
-  // Port lists are shared per distinct result, so equal objects mean equal verdicts.
-  const diffs = new Map<PairPorts | null, Map<PairPorts | null, { gained: PortSet; lost: PortSet; unk: PortSet } | null>>();
-  const diffOf = (x: PairPorts | null, y: PairPorts | null) => {
-    let m = diffs.get(x);
-    if (!m) diffs.set(x, (m = new Map()));
-    let d = m.get(y);
+  // Result ids are per matrix: map both to one numbering by content, then compare numbers.
+  const contentIds = new Map<string, number>([['', 0]]); // 0: nothing allowed, nothing unknown
+  const unify = (m: ConnectivityMatrix) => {
+    const memo = new Map<number, number>();
+    return (id: number): number => {
+      let u = memo.get(id);
+      if (u === undefined) {
+        const p = m.portsOf(id);
+        const key = p ? `${p.allowed.TCP}|${p.allowed.UDP}|${p.allowed.SCTP}|${p.unknown?.TCP ?? ''}|${p.unknown?.UDP ?? ''}|${p.unknown?.SCTP ?? ''}` : '';
+        u = contentIds.get(key);
+        if (u === undefined) contentIds.set(key, (u = contentIds.size));
+        memo.set(id, u);
+      }
+      return u;
+    };
+  };
+  const ub = unify(before);
+  const ua = unify(after);
+  const diffs = new Map<number, { gained: PortSet; lost: PortSet; unk: PortSet } | null>();
+  const diffOf = (x: PairPorts | null, y: PairPorts | null, key: number) => {
+    let d = diffs.get(key);
     if (d === undefined) {
       const xa = set(x?.allowed);
       const ya = set(y?.allowed);
@@ -250,23 +265,28 @@ export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: Mat
       const lost = subtract(subtract(xa, ya), set(y?.unknown));
       const unk = subtract(set(y?.unknown), set(x?.unknown));
       d = isEmpty(gained) && isEmpty(lost) && isEmpty(unk) ? null : { gained, lost, unk };
-      m.set(y, d);
+      diffs.set(key, d);
     }
     return d;
   };
   const peers = after.peers;
   const idx = new Map(before.peers.map((p, i) => [p.id, i]));
+  const bIndex = peers.map((p) => idx.get(p.id) ?? -1);
   for (let s = 0; s < peers.length; s++) {
-    const bs = idx.get(peers[s].id);
+    const bs = bIndex[s];
     for (let d = 0; d < peers.length; d++) {
       if (s === d) continue;
-      const bd = idx.get(peers[d].id);
-      const x = bs === undefined || bd === undefined ? null : before.at(bs, bd);
-      const y = after.at(s, d);
+      const bd = bIndex[d];
+      const xid = bs < 0 || bd < 0 ? -1 : before.cellId(bs, bd);
+      const yid = after.cellId(s, d);
+      const x = xid < 0 ? null : before.portsOf(xid);
+      const y = yid < 0 ? null : after.portsOf(yid);
       if (x) out.before.connections++;
       if (y) out.after.connections++;
-      if (x === y) continue;
-      const diff = diffOf(x, y);
+      const cx = xid < 0 ? 0 : ub(xid);
+      const cy = yid < 0 ? 0 : ua(yid);
+      if (cx === cy) continue;
+      const diff = diffOf(x, y, cx * 1_000_003 + cy);
       if (!diff) continue;
       const src = peers[s].id;
       const dst = peers[d].id;

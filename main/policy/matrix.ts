@@ -417,12 +417,22 @@ export class ConnectivityMatrix {
   }
 
   /** Ports from one peer to another (null: nothing allowed, nothing unknown, or not computed). */
+  /** Ports for a raw result id (see cellId). */
+  portsOf(id: number): PairPorts | null {
+    return id < 0 ? null : this.ports(id);
+  }
+
   pair(src: PeerId, dst: PeerId): PairPorts | null {
     const s = this.index.get(src);
     const d = this.index.get(dst);
     if (s === undefined || d === undefined) return null;
     const id = this.cells[s * this.peers.length + d];
     return id < 0 ? null : this.ports(id);
+  }
+
+  /** Raw result id of a pair by peer positions (-1: not computed). Equal ids, equal ports. */
+  cellId(s: number, d: number): number {
+    return this.cells[s * this.peers.length + d];
   }
 
   /** Ports of a pair by peer positions (null: nothing, or not computed). */
