@@ -212,15 +212,35 @@ export interface PolicyChange {
   remove?: string[];
 }
 
+// The base side of what-if is the same cluster and policies call after call: keep its engine
+// and matrix for as long as the caller keeps the policies array (a snapshot's).
+const baseCores = new WeakMap<PolicyObject[], { input: PolicyEngineInput; core: PolicyEngineCore }>();
+const baseMatrices = new WeakMap<PolicyEngineCore, Map<string, ConnectivityMatrix>>();
+function baseCore(input: PolicyEngineInput): PolicyEngineCore {
+  const hit = baseCores.get(input.policies);
+  const same = (a: PolicyEngineInput) =>
+    a.namespaces === input.namespaces && a.pods === input.pods && a.nodes === input.nodes && a.services === input.services;
+  if (hit && same(hit.input)) return hit.core;
+  const core = new PolicyEngineCore(input);
+  baseCores.set(input.policies, { input, core });
+  return core;
+}
+
 /** What a change of policies would do to the workload matrix (IP ranges included). */
 export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}): WhatIfResult {
   const k = (p: PolicyObject) => policyKey(p.kind, p.name, p.namespace);
   const drop = new Set([...(change.remove ?? []), ...change.upsert.map(k)]);
   const policies = [...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert];
-  const beforeCore = new PolicyEngineCore(input);
+  const beforeCore = baseCore(input);
   const afterCore = new PolicyEngineCore({ ...input, policies });
   // Both sides cut the address space at the CIDRs of both, so their peers are the same.
-  const before = computeConnectivity(beforeCore, { ...opts, extraCidrs: afterCore.cidrs });
+  const cutKey = `${JSON.stringify({ ...opts, extraCidrs: undefined })}|${afterCore.cidrs.map((c) => c.text).sort().join(',')}`;
+  let before = baseMatrices.get(beforeCore)?.get(cutKey);
+  if (!before) {
+    before = computeConnectivity(beforeCore, { ...opts, extraCidrs: afterCore.cidrs });
+    // One entry per base is enough: the what-if panel asks again with the same base.
+    baseMatrices.set(beforeCore, new Map([[cutKey, before]]));
+  }
   const after = computeConnectivity(afterCore, { ...opts, extraCidrs: beforeCore.cidrs });
   const out: WhatIfResult = {
     newlyAllowed: [],
