@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planAccess, type AccessCheck } from './access.js';
+import { planAccess, rulesAllow, type AccessCheck } from './access.js';
 import { RESOURCES, resourceSpec } from './resources.js';
 
 const core = ['namespaces', 'nodes', 'pods', 'networkpolicies', 'replicasets'] as const;
@@ -52,5 +52,32 @@ describe('planAccess', () => {
     expect(seen).not.toContain('list pods *');
     expect(plan.namespaces).toEqual(['x']);
     expect(RESOURCES.length).toBeGreaterThan(specs.length);
+  });
+
+  it('uses one rules review per namespace instead of per-resource reviews there', async () => {
+    const reviews: string[] = [];
+    const check: AccessCheck = async (verb, spec, ns) => {
+      reviews.push(`${verb} ${spec.id} ${ns ?? '*'}`);
+      return spec.id === 'namespaces';
+    };
+    const rulesFor = async (ns: string) =>
+      ns === 'a'
+        ? [{ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] }, { verbs: ['list'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] }]
+        : ns === 'b'
+          ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: ['only-this'] }]
+          : undefined;
+    const plan = await planAccess(specs, check, { listNamespaces: async () => ['a', 'b', 'c'], rulesFor, now: 1 });
+    expect(plan.plans.find((p) => p.spec.id === 'pods')!.scopes).toEqual([{ namespace: 'a', watch: true }]);
+    expect(plan.plans.find((p) => p.spec.id === 'networkpolicies')!.scopes).toEqual([{ namespace: 'a', watch: false }]);
+    // Namespace c has no usable rules: reviewed per resource.
+    expect(reviews.filter((r) => r.endsWith(' a') || r.endsWith(' b'))).toEqual([]);
+    expect(reviews).toContain('list pods c');
+  });
+
+  it('rulesAllow matches verbs, groups and resources, with wildcards', () => {
+    const pods = resourceSpec('pods');
+    expect(rulesAllow([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], 'watch', pods)).toBe(true);
+    expect(rulesAllow([{ verbs: ['list'], apiGroups: ['apps'], resources: ['pods'] }], 'list', pods)).toBe(false);
+    expect(rulesAllow([{ verbs: ['list'], apiGroups: [''], resources: ['pods'], resourceNames: ['x'] }], 'list', pods)).toBe(false);
   });
 });

@@ -54,6 +54,38 @@ export function accessReviewer(client: KubeClient, signal?: AbortSignal): Access
   };
 }
 
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+/** The rules of one namespace (SelfSubjectRulesReview), or undefined when incomplete or unavailable. */
+export type RulesLookup = (namespace: string) => Promise<ResourceRule[] | undefined>;
+
+/** Whether rules grant a verb on a whole resource (rules limited to resourceNames do not grant list/watch). */
+export function rulesAllow(rules: ResourceRule[], verb: string, spec: ResourceSpec): boolean {
+  const has = (list: string[] | undefined, v: string): boolean => (list ?? []).some((x) => x === '*' || x === v);
+  return rules.some((r) => has(r.verbs, verb) && has(r.apiGroups, spec.group) && has(r.resources, spec.plural) && !(r.resourceNames ?? []).length);
+}
+
+/** One SelfSubjectRulesReview per namespace instead of two access reviews per resource there. */
+export function rulesReviewer(client: KubeClient, signal?: AbortSignal): RulesLookup {
+  return async (namespace) => {
+    try {
+      const r = await client.request<{ status?: { resourceRules?: ResourceRule[]; incomplete?: boolean } }>(
+        '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+        { method: 'POST', signal, body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } } },
+      );
+      // Incomplete rules (e.g. a webhook authorizer) cannot say "no": ask per resource instead.
+      return r.status && !r.status.incomplete ? (r.status.resourceRules ?? []) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 async function pool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
@@ -78,6 +110,8 @@ export interface PlanOptions {
   now?: number;
   /** Most namespaces checked one by one when cluster-wide reading is refused. */
   maxNamespaceChecks?: number;
+  /** Per-namespace rules (SelfSubjectRulesReview); without them each resource is reviewed on its own. */
+  rulesFor?: RulesLookup;
 }
 
 export async function planAccess(
@@ -102,7 +136,15 @@ export async function planAccess(
     warnings.push({ time: now, kind: 'not-permitted', subject: label, message: `not permitted to list ${label}${where}: ${effect}` });
   };
 
+  const rulesCache = new Map<string, Promise<ResourceRule[] | undefined>>();
+  const rulesOf = (namespace: string): Promise<ResourceRule[] | undefined> => {
+    let p = rulesCache.get(namespace);
+    if (!p) rulesCache.set(namespace, (p = opts.rulesFor ? opts.rulesFor(namespace) : Promise.resolve(undefined)));
+    return p;
+  };
   const both = async (spec: ResourceSpec, namespace?: string): Promise<{ list: boolean | undefined; watch: boolean | undefined }> => {
+    const rules = namespace ? await rulesOf(namespace) : undefined;
+    if (rules) return { list: rulesAllow(rules, 'list', spec), watch: rulesAllow(rules, 'watch', spec) };
     const [list, watch] = await Promise.all([check('list', spec, namespace), check('watch', spec, namespace)]);
     return { list, watch };
   };

@@ -5,7 +5,7 @@
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { CaptureWarning, Finding, NamespaceInfo, Permission, RoadBuilder, Snapshot } from '../model/types.js';
-import { planAccess, accessReviewer, type AccessCheck } from './access.js';
+import { planAccess, accessReviewer, rulesReviewer, type AccessCheck } from './access.js';
 import { detectRoadBuilder, roadBuilderFindings } from './cni-detect.js';
 import { discover, type Discovery } from './discovery.js';
 import { ClusterError, isAbortError } from './errors.js';
@@ -126,6 +126,8 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
       const plan = await planAccess(specs, opts.accessCheck ?? accessReviewer(this.client, signal), {
         namespaces: opts.namespaces,
         defaultNamespace: info.namespace,
+        // Tests that replace the access check replace the rules with it.
+        ...(opts.accessCheck ? {} : { rulesFor: rulesReviewer(this.client, signal) }),
         listNamespaces: async () => {
           const r = await this.client!.request<{ items?: RawObject[] }>(collectionPath(nsSpec!.spec, 'v1'), { signal });
           return (r.items ?? []).map((o) => o.metadata.name as string);
