@@ -60,7 +60,8 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const r = e.rule;
-    const at = r ? `${r.policy.label}, ${ruleRef(r)}` : '';
+    // "NetworkPolicy shop/x, ingress rule #1" but "AdminNetworkPolicy x (priority 10) rule 'name'".
+    const at = r ? `${r.policy.label}${ruleRef(r).startsWith('rule ') ? ' ' : ', '}${ruleRef(r)}` : '';
     switch (e.outcome) {
       case 'allowed': {
         const tail = e.layer === 'admin' ? '; NetworkPolicy not consulted' : '';

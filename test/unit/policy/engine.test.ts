@@ -36,7 +36,7 @@ describe('explanations', () => {
     const d = e.evaluate('pod:x/a', 'pod:z/b', 'TCP', 443);
     expect(d.verdict).toBe('denied');
     expect(d.steps[0]).toMatchObject({ direction: 'egress', layer: 'admin', outcome: 'denied', policy: 'AdminNetworkPolicy/deny-untrusted', rule: { name: 'block-egress' } });
-    expect(d.steps[0].text).toBe("egress: denied by AdminNetworkPolicy deny-untrusted (priority 10), rule 'block-egress'; NetworkPolicy not consulted");
+    expect(d.steps[0].text).toBe("egress: denied by AdminNetworkPolicy deny-untrusted (priority 10) rule 'block-egress'; NetworkPolicy not consulted");
   });
 
   it('marks Cilium L7 rules and keeps toFQDNs unknown', () => {
