@@ -116,7 +116,20 @@ export class RoadAggregator {
       this.ringNext = (this.ringNext + 1) % this.maxRaw;
       if (this.ringSize < this.maxRaw) this.ringSize++;
     }
-    const { src, dst, port, key } = roadOf(flow);
+    // roadOf() inlined: this runs for every flow of a live capture.
+    let src: PeerId;
+    let dst: PeerId;
+    let port: number | undefined;
+    if (flow.isReply === true) {
+      src = flow.dst.workload ?? flow.dst.peer;
+      dst = flow.src.workload ?? flow.src.peer;
+      port = flow.src.port ?? flow.port;
+    } else {
+      src = flow.src.workload ?? flow.src.peer;
+      dst = flow.dst.workload ?? flow.dst.peer;
+      port = flow.port;
+    }
+    const key = roadKey(src, dst, flow.protocol, port, flow.verdict);
     let road = this.roadsByKey.get(key);
     if (!road) {
       road = {

@@ -42,6 +42,23 @@ export class ProtoDecodeError extends Error {
   override name = 'ProtoDecodeError';
 }
 
+// Buffer#utf8Slice skips toString's argument handling, which cost more than the decoding itself.
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string }).utf8Slice;
+
+/** Short ASCII strings (names, namespaces, ports) are cheapest built directly. */
+function utf8(b: Buffer, start: number, end: number): string {
+  if (end - start <= 16) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      if (c >= 0x80) return utf8Slice ? utf8Slice.call(b, start, end) : b.toString('utf8', start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8Slice ? utf8Slice.call(b, start, end) : b.toString('utf8', start, end);
+}
+
 /** A cursor over one message's bytes. */
 class Reader {
   pos: number;
@@ -98,7 +115,7 @@ class Reader {
 
   string(): string {
     const end = this.sub();
-    const s = this.buf.toString('utf8', this.pos, end);
+    const s = utf8(this.buf, this.pos, end);
     this.pos = end;
     return s;
   }
@@ -126,8 +143,25 @@ class Reader {
 
 type FieldHandler = (r: Reader, o: Obj, wireType: number) => void;
 
+/** Field handlers by number: a dense array for small numbers, a map for the large ones (21001...). */
+interface Fields {
+  small: (FieldHandler | undefined)[];
+  big: Map<number, FieldHandler>;
+}
+
+function fields(table: Record<number, FieldHandler>): Fields {
+  const small: (FieldHandler | undefined)[] = new Array(128).fill(undefined);
+  const big = new Map<number, FieldHandler>();
+  for (const [k, h] of Object.entries(table)) {
+    const n = Number(k);
+    if (n < 128) small[n] = h;
+    else big.set(n, h);
+  }
+  return { small, big };
+}
+
 /** Decodes a sub-message with a table of field handlers, narrowing the same reader (no allocation). */
-function message(r: Reader, fields: Record<number, FieldHandler>): Obj {
+function message(r: Reader, fields: Fields): Obj {
   const end = r.sub();
   const o: Obj = {};
   const outer = r.end;
@@ -137,12 +171,13 @@ function message(r: Reader, fields: Record<number, FieldHandler>): Obj {
   return o;
 }
 
-function readFields(r: Reader, o: Obj, fields: Record<number, FieldHandler>): void {
+function readFields(r: Reader, o: Obj, f: Fields): void {
+  const small = f.small;
   while (r.pos < r.end) {
     const key = r.varint();
-    const field = Math.floor(key / 8);
+    const field = key < 1024 ? key >>> 3 : Math.floor(key / 8);
     const wt = key & 7;
-    const h = fields[field];
+    const h = field < 128 ? small[field] : f.big.get(field);
     if (h) h(r, o, wt);
     else r.skip(wt);
   }
@@ -174,10 +209,16 @@ const bool = (k: string): FieldHandler => (r, o) => {
 const en = (k: string, table: string[] | Record<number, string>): FieldHandler => (r, o) => {
   o[k] = enumName(table, r.varint());
 };
-const msg = (k: string, fields: Record<number, FieldHandler>): FieldHandler => (r, o) => {
-  o[k] = message(r, fields);
+const msg = (k: string, table: Record<number, FieldHandler>): FieldHandler => {
+  const f = fields(table);
+  return (r, o) => {
+    o[k] = message(r, f);
+  };
 };
-const msgs = (k: string, fields: Record<number, FieldHandler>): FieldHandler => (r, o) => push(o, k, message(r, fields));
+const msgs = (k: string, table: Record<number, FieldHandler>): FieldHandler => {
+  const f = fields(table);
+  return (r, o) => push(o, k, message(r, f));
+};
 
 const TIMESTAMP: Record<number, FieldHandler> = { 1: u64('seconds'), 2: i32('nanos') };
 const WORKLOAD = { 1: str('name'), 2: str('kind') };
@@ -239,8 +280,8 @@ const responseFields = (labels: FieldHandler): Record<number, FieldHandler> => (
   1000: str('node_name'),
   1001: msg('time', TIMESTAMP),
 });
-const RESPONSE_ALL = responseFields(strs('labels'));
-const RESPONSE_RESERVED = responseFields(reservedLabels);
+const RESPONSE_ALL = fields(responseFields(strs('labels')));
+const RESPONSE_RESERVED = fields(responseFields(reservedLabels));
 
 export interface DecodeOptions {
   /** false: keep only "reserved:*" endpoint labels (faster; enough to map peers). Default true. */
