@@ -7,7 +7,7 @@ import type { Bench } from './harness.js';
 import { heapMb } from './harness.js';
 import { RoadAggregator } from '../main/flows/aggregate.js';
 import { generateInventory } from '../main/model/scenario/generate.js';
-import type { PodInfo, ServiceInfo } from '../main/model/types.js';
+import type { FlowRecord, PodInfo, ServiceInfo } from '../main/model/types.js';
 import { ConntrackFlowMapper } from '../main/probes/conntrack-flows.js';
 import { parseConntrackLine } from '../main/probes/conntrack-parse.js';
 import { SampleReader } from '../main/probes/sample-reader.js';
@@ -98,14 +98,16 @@ const bench: Bench = {
     // 1. Throughput: parse + map + aggregate, 300,000 distinct entries as 30 node samples.
     const N = 210_000; // 30 node samples of 7,000
     const lines = Array.from({ length: N }, (_, i) => makeLine(r, tr, i + 1));
-    const run = () => {
+    const run = (aggregate = true) => {
       const mapper = new ConntrackFlowMapper(inv);
       const roads = new RoadAggregator({ maxRawFlows: 10_000 });
+      let mapped = 0;
+      const emit = aggregate ? (f: FlowRecord) => roads.add(f) : () => void mapped++;
       const perNode = N / 30;
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       for (let n = 0; n < 30; n++) {
-        const s = mapper.beginSample(`node-${n}`, 1_700_000_000_000, (f) => roads.add(f));
+        const s = mapper.beginSample(`node-${n}`, 1_700_000_000_000, emit);
         for (let i = n * perNode; i < (n + 1) * perNode; i++) {
           const e = parseConntrackLine(lines[i]);
           if (e && !('error' in e)) s.add(e);
@@ -123,6 +125,10 @@ const bench: Bench = {
     // One thread does the work: on a busy machine the wall figure also counts waiting for a core.
     report({ name: 'same, per CPU second (one core)', value: cpuRate, unit: 'entries/s', goal: '>= 200000', ok: cpuRate >= 200_000 });
     report({ name: 'roads from those entries', value: best.roads, unit: 'roads' });
+    // Where the time goes: the same without the road aggregator (main/flows/aggregate.ts).
+    run(false);
+    const noAgg = [run(false), run(false)].sort((a, b) => a.cpuMs - b.cpuMs)[0];
+    report({ name: 'parse+map only (no road aggregation), per CPU second', value: Math.round(N / (noAgg.cpuMs / 1000)), unit: 'entries/s' });
 
     // 2. Memory: 100 nodes, a sample every 5 s (simulated), 1,000 connections per node, 20% churn per sample,
     //    through the same stream reader as live logs (repeated lines skip the parse).
