@@ -54,6 +54,8 @@ interface Group {
   /** Host-network pods: they are their node. */
   nodeEps: Endpoint[];
   ext?: Endpoint;
+  /** The group's pods (for host-network pairs, where nodes matter). */
+  pods?: PodInfo[];
 }
 
 /** Interns {allowed, unknown} pairs of port sets. */
@@ -210,7 +212,7 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
       level === 'pod'
         ? { id, type: 'pod', namespace: p0.namespace, name: p0.name, kind: p0.owner?.kind ?? 'Pod' }
         : { id, type: 'workload', namespace: p0.namespace, name: p0.owner?.name ?? p0.name, kind: p0.owner?.kind ?? 'Pod', pods: pods.map((p) => p.name).sort() };
-    groups.push({ peer, classes, nodeEps });
+    groups.push({ peer, classes, nodeEps, pods });
   }
   groups.sort((a, b) => (a.peer.id < b.peer.id ? -1 : 1));
   const podGroups = groups.length;
@@ -313,22 +315,45 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     else if (reps[i].length === 1) single[i] = reps[i][0];
   });
 
+  // Pairs with host-network pods depend on nodes (a pod's own node always reaches it; Cilium's
+  // host vs remote-node): evaluated per distinct (class, node) end, cached across the matrix.
+  interface End {
+    key: string;
+    peer: { ep: Endpoint; label: string; hostNetwork?: boolean; pod?: PodInfo };
+  }
+  const endsCache = new Map<Group, End[]>();
+  const endsOf = (g: Group): End[] => {
+    let ends = endsCache.get(g);
+    if (ends) return ends;
+    const byKey = new Map<string, End>();
+    if (g.ext) byKey.set(`x:${g.peer.id}`, { key: `x:${g.peer.id}`, peer: { ep: g.ext, label: g.ext.t === 'ext' ? g.ext.text : '' } });
+    for (const p of g.pods ?? []) {
+      const key = p.hostNetwork ? `n:${p.node ?? ''}` : `c:${u.podClass.get(`${p.namespace}/${p.name}`)!.id}:${p.node ?? ''}`;
+      if (byKey.has(key)) continue;
+      const ep: Endpoint = p.hostNetwork
+        ? { t: 'node', name: p.node, ips: p.node ? (u.nodeIps.get(p.node) ?? []) : [] }
+        : { t: 'pod', cls: u.podClass.get(`${p.namespace}/${p.name}`)!, pod: p };
+      byKey.set(key, { key, peer: { ep, label: p.name, hostNetwork: p.hostNetwork || undefined, pod: p } });
+    }
+    ends = [...byKey.values()];
+    endsCache.set(g, ends);
+    return ends;
+  };
+  const endPairCache = new Map<string, number>();
   const directPair = (src: Group, dst: Group): number => {
-    // Host-network pods are few: evaluate their pairs directly.
-    let allowed = NO_PORTS;
-    let unknown = NO_PORTS;
-    const ends = (g: Group) => [
-      ...g.classes.map((c) => ({ ep: { t: 'pod', cls: u.classes[c] } as Endpoint, label: '' })),
-      ...g.nodeEps.map((ep) => ({ ep, label: 'host-network pod', hostNetwork: true })),
-      ...(g.ext ? [{ ep: g.ext, label: g.ext.t === 'ext' ? g.ext.text : '' }] : []),
-    ];
-    for (const s of ends(src))
-      for (const d of ends(dst)) {
-        const r = core.evalPair(s, d, ALL_PORTS, false);
-        allowed = union(allowed, r.allowed);
-        unknown = union(unknown, r.unknown);
+    let id = CLOSED;
+    for (const s of endsOf(src))
+      for (const d of endsOf(dst)) {
+        const k = `${s.key}>${d.key}`;
+        let r = endPairCache.get(k);
+        if (r === undefined) {
+          const res = core.evalPair(s.peer, d.peer, ALL_PORTS, false);
+          endPairCache.set(k, (r = table.id(res.allowed, subtract(res.unknown, res.allowed))));
+        }
+        id = unionId(id, r);
+        if (id === OPEN) return id;
       }
-    return table.id(allowed, subtract(unknown, allowed));
+    return id;
   };
 
   const pairId = (si: number, di: number): number => {

@@ -266,6 +266,18 @@ describe('workloadMatrix', () => {
       expect(e.allowedPorts(c.src, c.dst)).toEqual(c.allowed);
   });
 
+  it('includes host-network pods as their node and agrees with evaluate', () => {
+    const hn: PodInfo = { namespace: 'x', name: 'agent', labels: { pod: 'b' }, ips: ['192.168.0.1'], node: 'n1', phase: 'Running', hostNetwork: true, ports: [], owner: { kind: 'DaemonSet', name: 'agent' } };
+    const e = engine([np('deny', 'x', { podSelector: {}, policyTypes: ['Ingress'] })], [hn]);
+    const m = e.workloadMatrix({ includeIpRanges: false });
+    const to = (d: string) => m.connections.find((c) => c.src === 'wl:x/DaemonSet/agent' && c.dst === d);
+    for (const p of ['a', 'b', 'c']) {
+      const verdict = e.evaluate('wl:x/DaemonSet/agent', `pod:x/${p}`, 'TCP', 80).verdict;
+      expect(to(`wl:x/Pod/${p}`) ? 'allowed' : 'denied', p).toBe(verdict);
+    }
+    expect(m.connections.find((c) => c.src === 'wl:y/Pod/a' && c.dst === 'wl:x/DaemonSet/agent')?.allowed.TCP).toBe('1-65535');
+  });
+
   it('focuses on one workload and works at pod level', () => {
     const e = engine([np('deny', 'x', { podSelector: podA, policyTypes: ['Ingress'] })]);
     const m = e.workloadMatrix({ focus: 'x/a', includeIpRanges: false });
