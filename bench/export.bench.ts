@@ -2,6 +2,7 @@
  * Export bench: a 10,000-pod synthetic city (generateScenario + the same map the app builds)
  * through every format; prints time and size per format. PNG and PDF run when Chromium is there.
  */
+import { spawnSync } from 'node:child_process';
 import type { Bench } from './harness.js';
 import { timeMs, timeMsAsync } from './harness.js';
 import { openCityForExport } from '../main/export/city-map.js';
@@ -44,6 +45,7 @@ const bench: Bench = {
           const bytes = typeof result.data === 'string' ? Buffer.byteLength(result.data) : result.data.length;
           report({ name: `${format} time`, value: Math.round(ms), unit: 'ms', goal: `< ${GOAL_MS[format]} ms`, ok: ms < GOAL_MS[format] });
           report({ name: `${format} size`, value: Math.round((bytes / 1024 / 1024) * 100) / 100, unit: 'MB', goal: `< ${GOAL_MB[format]} MB`, ok: bytes < GOAL_MB[format] * 1024 * 1024 });
+          if (format === 'dot') reportGraphviz(String(result.data), report);
         } catch (err) {
           report({ name: `${format} failed: ${(err as Error).message.slice(0, 160)}`, value: 0, unit: '', ok: false });
         }
@@ -55,5 +57,14 @@ const bench: Bench = {
     }
   },
 };
+
+/** The DOT of a big city must still be renderable: time Graphviz on it when it is installed. */
+function reportGraphviz(dot: string, report: Parameters<Bench['run']>[0]): void {
+  const t0 = performance.now();
+  const r = spawnSync('dot', ['-Tsvg', '-o', '/dev/null'], { input: dot, timeout: 60_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return;
+  const ms = performance.now() - t0;
+  report({ name: 'Graphviz dot -Tsvg of the dot export', value: Math.round(ms), unit: 'ms', goal: '< 10000 ms', ok: r.status === 0 && ms < 10_000 });
+}
 
 export default bench;

@@ -40,7 +40,11 @@ export function* dotChunks(map: MapModel, opts: GraphOptions): Generator<string,
   yield `  node [shape=box, style="rounded,filled", fillcolor="#FFFFFF", color=${dotString(AREA.block.stroke)}, fontname=${dotString(font)}, fontsize=10];\n`;
   yield `  edge [fontname=${dotString(font)}, fontsize=8, arrowsize=0.7];\n`;
   const plan = graphPlan(map, index, o, { roads: opts.roads });
-  if (plan.level === 'districts') yield `  // ${map.counts.roads} block roads aggregated between districts (more than ${AUTO_DISTRICT_ROADS}); export with roads=blocks for all\n`;
+  if (plan.level === 'districts') {
+    yield `  // ${map.counts.roads} block roads aggregated between districts (more than ${AUTO_DISTRICT_ROADS}); export with roads=blocks for all\n`;
+    // dot's layered layout takes minutes on a graph this dense; sfdp lays it out in seconds.
+    yield `  graph [layout=sfdp, overlap=prism, splines=false];\n`;
+  }
   let ci = 0;
   for (const { district: d, nodes } of plan.clusters) {
     yield `  subgraph cluster_${ci++} {\n    label=${dotString(d.label)}; style="filled,rounded"; fillcolor=${dotString(AREA.district.fill)}; color=${dotString(AREA.district.stroke)}; fontsize=13;\n`;
@@ -48,7 +52,7 @@ export function* dotChunks(map: MapModel, opts: GraphOptions): Generator<string,
     yield `  }\n`;
   }
   for (const n of plan.loose) yield `  ${dotNode(n)}\n`;
-  for (const e of plan.edges) yield `  ${dotEdge(e, o.flows)}\n`;
+  for (const e of plan.edges) yield `  ${dotEdge(e, o.flows, plan.level === 'blocks')}\n`;
   yield* dotLegend(o.flows);
   yield `}\n`;
 }
@@ -64,7 +68,7 @@ function dotNode(n: MapNode): string {
   return `${dotString(n.id)} [label=${dotString(n.label)}];`;
 }
 
-function dotEdge(e: FoldedEdge, byVolume: boolean): string {
+function dotEdge(e: FoldedEdge, byVolume: boolean, labelled = true): string {
   if (e.kind === 'highway-link') return `${dotString(e.source)} -> ${dotString(e.target)} [color=${dotString(AREA.highwayLink.colour)}, arrowhead=vee];`;
   const st = ROAD[e.verdict];
   const label = [e.labels.slice(0, 3).join(', ') + (e.labels.length > 3 ? ` +${e.labels.length - 3}` : ''), evidenceText(e.evidence)].filter(Boolean).join('\n');
@@ -74,7 +78,8 @@ function dotEdge(e: FoldedEdge, byVolume: boolean): string {
     // Graphviz dashes have a fixed length, so a thick dashed line reads as dotted: cap patterned roads.
     `penwidth=${(byVolume ? Math.min(roadWidth(e.volume), st.dotStyle === 'solid' ? Infinity : 2.5) : 1.5).toFixed(2)}`,
     `arrowhead=${DOT_ARROW[st.targetMarker]}`,
-    `label=${dotString(label)}`,
+    // Aggregated district roads carry their ports as a tooltip: hundreds of labels would bury the graph.
+    labelled ? `label=${dotString(label)}` : `tooltip=${dotString(label)}`,
     `fontcolor=${dotString(st.colour)}`,
   ];
   return `${dotString(e.source)} -> ${dotString(e.target)} [${attrs.join(', ')}];`;

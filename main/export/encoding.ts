@@ -180,7 +180,9 @@ export function graphPlan(
   const loose: MapNode[] = [];
   if (level === 'districts') {
     edges = foldEdges(map, index, o, DISTRICT_LEVEL_KINDS).filter((e) => e.kind === 'road');
-    for (const n of map.nodes) if (DISTRICT_LEVEL_KINDS.has(n.kind)) loose.push(n);
+    // Outskirts nothing talks to (most nodes, at this scale) would only crowd the picture.
+    const ends = new Set(edges.flatMap((e) => [e.source, e.target]));
+    for (const n of map.nodes) if (n.kind === 'district' || (n.kind === 'outskirt' && ends.has(n.id))) loose.push(n);
   } else {
     edges = foldEdges(map, index, o);
     const byDistrict = new Map<string, MapNode[]>();
