@@ -145,6 +145,18 @@ export function normalizeIPv6(addr: string): string {
   return out;
 }
 
+/** The same few addresses recur in every sample: remember their normal form (bounded). */
+const V6_CACHE = new Map<string, string>();
+function normalizedV6(addr: string): string {
+  let n = V6_CACHE.get(addr);
+  if (n === undefined) {
+    n = normalizeIPv6(addr);
+    if (V6_CACHE.size >= 65_536) V6_CACHE.clear();
+    V6_CACHE.set(addr, n);
+  }
+  return n;
+}
+
 /** Expands the protocol name for numbers the kernel prints as "unknown". */
 function protocolOf(name: string): FlowProtocol {
   return PROTOCOLS[name] ?? 'OTHER';
@@ -327,10 +339,10 @@ export function parseConntrackLine(line: string): ConntrackLineResult {
   if (!original.dst || !reply.dst) return { error: `'${protoName}' entry has a tuple without dst=` };
   const v6 = original.src.indexOf(':') >= 0;
   if (v6) {
-    original.src = normalizeIPv6(original.src);
-    original.dst = normalizeIPv6(original.dst);
-    reply.src = normalizeIPv6(reply.src);
-    reply.dst = normalizeIPv6(reply.dst);
+    original.src = normalizedV6(original.src);
+    original.dst = normalizedV6(original.dst);
+    reply.src = normalizedV6(reply.src);
+    reply.dst = normalizedV6(reply.dst);
   }
   return {
     family: family ?? (v6 ? 'ipv6' : 'ipv4'),
