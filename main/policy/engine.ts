@@ -81,8 +81,10 @@ export class PolicyEngineCore {
 
   private selectingCache: CompiledPolicy[][] | undefined;
   /** Policies whose subjects include each class, computed once from the subject bitsets. */
+  private selectingAsked = 0;
   selecting(cls: PodClass): CompiledPolicy[] {
-    // One question: test each policy. Many (the matrix): index every class once.
+    // A few questions: test each policy. Many (the matrix, a map overlay): index every class once.
+    if (!this.selectingCache && ++this.selectingAsked > 64) this.indexSelecting();
     if (!this.selectingCache) return this.compiled.filter((c) => c.subjects.has(cls.id));
     return this.selectingCache[cls.id];
   }
