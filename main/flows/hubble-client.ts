@@ -148,12 +148,6 @@ export function tlsHint(message: string): string | undefined {
   return undefined;
 }
 
-/** Orders two Timestamps: negative when a is earlier. Compared as parts, since ns since 1970 overflow doubles. */
-function compareTs(a: Timestamp, b: Timestamp): number {
-  const ds = Number(a.seconds) - Number(b.seconds);
-  return ds !== 0 ? ds : a.nanos - b.nanos;
-}
-
 function asTimestamp(t: unknown): Timestamp | undefined {
   if (!t) return undefined;
   if (typeof t === 'object' && 'seconds' in (t as Obj)) return { seconds: String((t as Obj).seconds ?? '0'), nanos: Number((t as Obj).nanos ?? 0) };
@@ -423,10 +417,13 @@ export class HubbleClient {
     let flows = 0;
     let reconnects = 0;
     let attempt = 0;
-    let last: Timestamp | undefined;
-    // Flows delivered at exactly `last`: a resumed stream (since = last) sends them again.
-    let atLast = new Set<string>();
-    let resumeGuard: Timestamp | undefined;
+    // The newest flow time seen (seconds, nanos) and the flows delivered at exactly that time:
+    // a resumed stream (since = last) sends those again and they must be skipped once.
+    let lastSec = -Infinity;
+    let lastNs = 0;
+    const atLast: Obj[] = [];
+    let guard: { sec: number; ns: number; seen: Set<string> } | undefined;
+    const lastTimestamp = (): Timestamp | undefined => (lastSec === -Infinity ? undefined : { seconds: String(lastSec), nanos: lastNs });
 
     const onResponse = (r: Obj): void => {
       if (r.malformed) {
@@ -434,25 +431,31 @@ export class HubbleClient {
         return;
       }
       const f = r.flow as Obj | undefined;
-      const respTime = asTimestamp(r.time);
       if (f) {
-        const ts = asTimestamp(f.time) ?? respTime;
-        if (ts && resumeGuard) {
-          const c = compareTs(ts, resumeGuard);
+        // Times as numbers without allocating (decoded Timestamps are {seconds: string, nanos}).
+        let t = f.time ?? r.time;
+        if (t && typeof t !== 'object') t = asTimestamp(t);
+        const sec = t ? Number(t.seconds ?? 0) : NaN;
+        const ns = t ? Number(t.nanos ?? 0) : 0;
+        const timed = !Number.isNaN(sec);
+        if (guard && timed) {
+          const c = sec - guard.sec || ns - guard.ns;
           if (c < 0) return;
-          if (c === 0 && atLast.has(fingerprint(f))) return;
+          if (c === 0 && guard.seen.has(fingerprint(f))) return;
         }
         const rec = flowRecordOf(f, mapping, timestampMs(r.time));
         if (typeof rec === 'string') {
           h.onWarning?.({ time: Date.now(), kind: 'stream-error', message: `${this.target}: skipped a malformed flow (${rec})` });
           return;
         }
-        if (ts) {
-          const c = last ? compareTs(ts, last) : 1;
+        if (timed) {
+          const c = sec - lastSec || ns - lastNs;
           if (c > 0) {
-            last = ts;
-            atLast = new Set([fingerprint(f)]);
-          } else if (c === 0) atLast.add(fingerprint(f));
+            lastSec = sec;
+            lastNs = ns;
+            atLast.length = 0;
+            atLast.push(f);
+          } else if (c === 0 && atLast.length < 10_000) atLast.push(f);
         }
         flows++;
         h.onFlow(rec, r.raw);
@@ -467,6 +470,7 @@ export class HubbleClient {
     };
 
     const requestFor = (): WireGetFlowsRequest => {
+      const last = lastTimestamp();
       if (!last) return baseReq;
       // Resume: from the last flow seen; "last N" becomes "since last, until the first request".
       const req: WireGetFlowsRequest = { ...baseReq, since: last };
@@ -494,7 +498,7 @@ export class HubbleClient {
       };
       const onOpen = (where: string) => h.onState?.({ state: 'streaming', target: where });
       try {
-        resumeGuard = last;
+        guard = lastSec === -Infinity ? undefined : { sec: lastSec, ns: lastNs, seen: new Set(atLast.map(fingerprint)) };
         outcome = this.opts.flowTransport === 'grpc-js' ? await this.grpcJsStream(requestFor(), onMessage, signal, onOpen) : await this.http2Stream(requestFor(), onMessage, signal, onOpen);
         if (outcome.kind === 'complete' && follow && !signal?.aborted) {
           // A follow stream never ends by itself: the server or the port-forward went away.
@@ -521,7 +525,7 @@ export class HubbleClient {
       }
       const delay = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
       reconnects++;
-      const from = last ? new Date(timestampMs(last)!).toISOString() : 'the start';
+      const from = lastSec === -Infinity ? 'the start' : new Date(lastSec * 1000 + Math.floor(lastNs / 1e6)).toISOString();
       h.onWarning?.({
         time: Date.now(),
         kind: 'stream-error',
