@@ -66,6 +66,13 @@ describe('exportCity', () => {
     expect(String(data)).not.toContain('shop/db is not isolated');
   });
 
+  it('uses the time window’s roads when the caller gives them', async () => {
+    const s = fixtureSnapshot();
+    const { data } = await exportCity({ snapshot: s, map: fixtureMap(), format: 'csv-flows', windowRoads: [s.roads[2]] });
+    expect(String(data).trim().split('\r\n')).toHaveLength(2);
+    expect(String(data)).toContain('DROPPED');
+  });
+
   it('cuts the city to a selection and names the file for it', async () => {
     const { data, fileName } = await exportCity({ snapshot: fixtureSnapshot(), map: fixtureMap(), format: 'csv-flows', selection: ['wl:shop/StatefulSet/db'], now: Date.UTC(2026, 0, 2, 3, 4) });
     expect(fileName).toBe('netcity-kind-fixture-20260102-0304-selection.flows.csv');

@@ -48,8 +48,10 @@ export interface ExportRequest {
   overlays?: ExportOverlays;
   /** Mask IPs, pod/node names and label values; `{ salt }` fixes the tokens (tests). */
   redact?: boolean | { salt: string };
-  /** Drawn formats: roads between blocks, between districts, or 'auto' (districts for very large cities). */
-  roads?: 'auto' | 'blocks' | 'districts';
+  /** Drawn and graph formats: roads between blocks, between districts, or 'auto' (districts for very large cities). */
+  roadLevel?: 'auto' | 'blocks' | 'districts';
+  /** The observed roads behind the map when it was built for a time window (default: snapshot.roads). */
+  windowRoads?: RoadAggregate[];
   /** PNG device scale, 1-4 (default 2). */
   scale?: number;
   /** PNG background (default white). SVG too: transparent leaves out the white backdrop. */
@@ -88,7 +90,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
   const signal = req.signal;
   signal?.throwIfAborted();
 
-  let snapshot = req.findings ? { ...req.snapshot, findings: req.findings } : req.snapshot;
+  let snapshot = req.findings || req.windowRoads ? { ...req.snapshot, findings: req.findings ?? req.snapshot.findings, roads: req.windowRoads ?? req.snapshot.roads } : req.snapshot;
   let map = req.map;
   // Select on the original ids (what the user picked), then redact the cut-down city.
   let selection = req.selection?.length ? req.selection : undefined;
@@ -115,7 +117,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
     ],
     badge: redacted ? 'REDACTED' : undefined,
   };
-  const graph: GraphOptions = { title, lines: header.lines, overlays: req.overlays, roads: req.roads };
+  const graph: GraphOptions = { title, lines: header.lines, overlays: req.overlays, roads: req.roadLevel };
   const background = req.background ?? 'white';
   const render = (gen: Generator<string>, total: number, to = 0.95) => collect(gen, total, signal, (f) => progress('render', 0.15 + f * (to - 0.15), `writing ${req.format}`));
 
@@ -127,7 +129,7 @@ export async function exportCity(req: ExportRequest): Promise<ExportResult> {
     case 'pdf': {
       const svgBg = req.format === 'png' || req.format === 'svg' ? background : 'white';
       const report = req.format === 'html' || req.format === 'pdf';
-      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg, showHeader: !report, tooltips: req.format !== 'png' && req.format !== 'pdf', roads: req.roads });
+      const prepared = prepareSvg(map, { header, overlays: req.overlays, background: svgBg, showHeader: !report, tooltips: req.format !== 'png' && req.format !== 'pdf', roads: req.roadLevel });
       const svg = await render(prepared.chunks(), prepared.total, req.format === 'svg' ? 0.95 : 0.6);
       if (req.format === 'svg') {
         data = svg;

@@ -153,7 +153,7 @@ const exportCommand: Command = {
     };
     const result = await exportCity({
       snapshot, map, format: p.format, selection: p.select, overlays: p.overlays, redact: p.redact,
-      scale: p.scale, background: p.background, title: p.title, roads: p.roads, onProgress, signal: io.signal,
+      scale: p.scale, background: p.background, title: p.title, roadLevel: p.roads, onProgress, signal: io.signal,
     });
     if (p.out === '-') {
       io.out(String(result.data));
