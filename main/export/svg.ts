@@ -136,15 +136,16 @@ const py = (g: Geo, v: number) => g.oy + v * g.s;
 
 /** Target-end markers from the style tokens: a triangle for allowed, a circle for unknown; denied draws its bar itself. */
 function defs(): string {
-  const m = (id: string, colour: string, shape: string, size = 9) =>
-    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="${size}" markerHeight="${size}" markerUnits="userSpaceOnUse" orient="auto">${shape.replaceAll('COLOUR', colour)}</marker>`;
+  // Sized in stroke widths, so a wide (busy) road still shows its arrow beyond the line's own width.
+  const m = (id: string, colour: string, shape: string, size = 3.6) =>
+    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="${size}" markerHeight="${size}" markerUnits="strokeWidth" orient="auto">${shape.replaceAll('COLOUR', colour)}</marker>`;
   const triangle = '<path d="M0,1 L10,5 L0,9 z" fill="COLOUR"/>';
   const circle = '<circle cx="5.5" cy="5" r="3.5" fill="#FFFFFF" stroke="COLOUR" stroke-width="2"/>';
   const out = (Object.keys(ROAD) as RoadVerdict[])
     .filter((v) => ROAD[v].targetMarker !== 'tee')
     .map((v) => m(`end-${v}`, ROAD[v].colour, ROAD[v].targetMarker === 'circle' ? circle : triangle))
     .join('');
-  return `<defs>${out}${m('end-link', AREA.highwayLink.colour, triangle, 7)}</defs>\n`;
+  return `<defs>${out}${m('end-link', AREA.highwayLink.colour, triangle, 5)}</defs>\n`;
 }
 
 function drawHeader(h: SvgHeader, width: number): string {
