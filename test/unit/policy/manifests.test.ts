@@ -101,6 +101,7 @@ describe('loadManifests', () => {
       'bad/broken.yaml: document 3 (Pod): missing apiVersion: not a Kubernetes object',
       'bad/broken.yaml: document 4 (Widget w1): unknown kind Widget (example.com/v1): not analysed; remove it or check the apiVersion',
       'bad/broken.yaml: document 5: expected a Kubernetes object (a map with apiVersion and kind), found a list',
+      'bad/cut.json: document 1: not valid YAML/JSON (line 1): Flow map in block collection must be sufficiently indented and end with a }; fix the document and run again',
       'bad/truncated.yaml: document 1: not valid YAML/JSON (line 5): Missing closing "quote; fix the document and run again',
       'missing.yaml: no such file or folder; check the path',
     ]);
