@@ -139,3 +139,40 @@ describe('port sets', () => {
     );
   });
 });
+
+describe('malformed policies', () => {
+  const kinds = ['NetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy'] as const;
+  // Shapes close to real ones, with junk in every field.
+  const junk = fc.oneof(fc.anything(), fc.constant({}), fc.constant([]), fc.constant(null), fc.string());
+  const spec = fc.record(
+    {
+      podSelector: junk,
+      endpointSelector: junk,
+      selector: junk,
+      subject: fc.oneof(junk, fc.record({ namespaces: junk, pods: junk })),
+      priority: junk,
+      order: junk,
+      tier: junk,
+      types: junk,
+      policyTypes: junk,
+      ingress: fc.oneof(junk, fc.array(fc.record({ from: junk, ports: junk, action: junk, toPorts: junk, fromEndpoints: junk, fromCIDRSet: junk, source: junk, destination: junk }, { requiredKeys: [] }))),
+      egress: fc.oneof(junk, fc.array(fc.record({ to: junk, ports: junk, action: junk, toPorts: junk, toFQDNs: junk, toEntities: junk, protocols: junk, destination: junk }, { requiredKeys: [] }))),
+      ingressDeny: junk,
+    },
+    { requiredKeys: [] },
+  );
+  it('never throw: they give warnings and the rest is evaluated', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), spec, (kind, s) => {
+        const p = { kind, apiVersion: 'x/v1', name: 'junk', namespace: kind.includes('Global') || kind.includes('Clusterwide') || kind.includes('Admin') || kind === 'ClusterNetworkPolicy' ? undefined : 'x', manifest: { spec: s } } as PolicyObject;
+        const e = createPolicyEngine({ ...xyz(), policies: [p] });
+        // Handled field by field, not by the last-resort catch.
+        expect(e.warnings.filter((w) => w.message.startsWith('could not be read'))).toEqual([]);
+        expect(['allowed', 'denied', 'unknown']).toContain(e.evaluate('pod:x/a', 'pod:y/b', 'TCP', 80).verdict);
+        expect(['allowed', 'denied', 'unknown']).toContain(e.evaluate('pod:y/b', 'pod:x/a', 'UDP', 53).verdict);
+        e.workloadMatrix({ includeIpRanges: true });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
