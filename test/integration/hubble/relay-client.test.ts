@@ -164,6 +164,43 @@ describe.each(['http2', 'grpc-js'] as const)('HubbleClient (%s flow transport) a
     expect(new Set(got.map((f) => f.time)).size).toBe(60);
   });
 
+  it('survives a hard cut (Relay killed mid-transfer, then back on the same port) without losing or repeating flows', async () => {
+    const first = await relay({ bufferSize: 10_000 });
+    const port = first.port;
+    const t0 = Date.now() - 60_000;
+    const s = new SyntheticFlows(first, 64);
+    const all = Array.from({ length: 6000 }, (_, i) => s.make(i, t0 + i).resp);
+    first.emit(all.slice(0, 5000));
+    const got: FlowRecord[] = [];
+    const ac = new AbortController();
+    let stopped: Promise<void> | undefined;
+    const done = newClient({ address: `127.0.0.1:${port}`, connectTimeoutMs: 500 }).streamFlows(
+      { follow: true, since: 0 },
+      {
+        onFlow: (f) => {
+          got.push(f);
+          // Kill Relay while the 5000 flows are still being transferred: connection reset, no status.
+          if (got.length === 100) stopped = first.stop();
+        },
+      },
+      { signal: ac.signal, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } },
+    );
+    await until(() => stopped !== undefined);
+    await stopped;
+    // Relay restarts with its buffer (the agents keep theirs) and more flows arrive.
+    const second = new FakeRelay({ bufferSize: 10_000 });
+    relays.push(second);
+    await second.start(port);
+    second.emit(all);
+    await until(() => got.length >= 6000, 15_000);
+    await new Promise((res) => setTimeout(res, 100));
+    ac.abort();
+    const res = await done;
+    expect(res.reconnects).toBeGreaterThanOrEqual(1);
+    expect(got).toHaveLength(6000);
+    expect(new Set(got.map((f) => f.time)).size).toBe(6000);
+  });
+
   it('resumes from the exact nanosecond without repeating flows that share it', async () => {
     const r = await relay({ cutAfterFlows: 3 });
     const t = tsOfMs(Date.now() - 1000);
