@@ -1,5 +1,5 @@
 /** Helpers shared by the per-kind compilers: context, IP blocks, port specs, peers. */
-import type { Labels, PolicyKind, PolicyObject, Protocol } from '../model/types.js';
+import type { PolicyKind, PolicyObject, Protocol } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
 import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
 import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, Tri } from './ir.js';
@@ -200,10 +200,6 @@ export function portValue(ctx: CompileContext, key: string, where: string, v: un
   }
   ctx.warnings.push({ policy: key, message: `${where}: invalid port '${String(v)}' (must be 1-65535 or a port name)` });
   return undefined;
-}
-
-export function labelsOfNode(u: Universe, name: string | undefined): Labels {
-  return (name && u.nodes.get(name)?.labels) || {};
 }
 
 /**

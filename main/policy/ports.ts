@@ -176,5 +176,6 @@ export class PortSetTable {
     return id;
   }
 }
+/** Ids PortSetTable gives the empty and the full set. */
 export const NONE_ID = 0;
 export const ALL_ID = 1;
