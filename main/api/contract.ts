@@ -105,6 +105,7 @@ export const METHODS = {
     scale: optional(number({ min: 1, max: 4 })),
     background: optional(oneOf(['white', 'transparent'] as const)),
     window,
+    overlays: optional(object({ policy: optional(boolean()), flows: optional(boolean()), probes: optional(boolean()) })),
   }),
   'settings.get': object({}),
   'settings.set': object({

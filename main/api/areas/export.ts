@@ -18,6 +18,9 @@ export function exportArea(b: Backend) {
           scale: a.scale,
           background: a.background,
           findings: city.snapshot.findings,
+          overlays: a.overlays,
+          // Tables and the report follow the time window the map shows.
+          windowRoads: a.window ? city.roadsInWindow(a.window) : undefined,
           signal: task.signal,
           onProgress: (p) => task.progress(Math.round(p.fraction * 100), 100, p.message),
         }),
