@@ -43,7 +43,7 @@ export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanatio
       for (const c of conns) {
         const allowed = portsText(c.allowed);
         const u = unknownText(c);
-        lines.push(`${name(c.src)} => ${name(c.dst)} : ${allowed || 'nothing certain'}${u ? ` (unknown: ${u})` : ''}`);
+        lines.push(`${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}`);
         for (const w of why(c)) lines.push(`    ${w}`);
       }
       return lines.join('\n') + (lines.length ? '\n' : '');

@@ -71,6 +71,17 @@ describe('netcity analyze', () => {
     );
   });
 
+  it('with --focus, also explains why the other pairs get nothing', async () => {
+    const r = await run(['shop', '--no-ip-ranges', '--explain', '--focus', 'shop/cart']);
+    expect(r.out).toContain(
+      [
+        'shop/report[CronJob] => shop/cart[Deployment] : nothing allowed',
+        '    TCP/7070: denied: egress: denied: source isolated by CiliumNetworkPolicy shop/report-egress and no rule allows TCP/7070; ingress: denied: destination isolated by NetworkPolicy shop/default-deny, NetworkPolicy shop/allow-frontend and no rule allows TCP/7070',
+      ].join('\n'),
+    );
+    expect(r.out).toContain('shop/cart[Deployment] => shop/frontend[Deployment] : nothing allowed');
+  });
+
   it('works at pod level and with another default namespace', async () => {
     const r = await run(['shop', '--no-ip-ranges', '--level', 'pod', '--namespace', 'scratch']);
     expect(r.out).toContain('shop/cart-5d8f-abcde[Deployment] => scratch/debug[Pod] : All Connections');

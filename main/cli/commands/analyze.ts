@@ -2,9 +2,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatLocation, formatManifestError, loadManifests } from '../../manifests/index.js';
-import { createPolicyEngine, type AnalyzeConnection } from '../../policy/index.js';
+import { createPolicyEngine, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
+import type { PodInfo, Protocol } from '../../model/types.js';
 import { ANALYZE_FORMATS, formatMatrix, type AnalyzeFormat, type Explanations } from '../../policy/matrix-format.js';
-import { fromPortLists, PROTOCOLS } from '../../policy/ports.js';
+import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `
@@ -23,7 +24,8 @@ Options:
                    csv, md, dot, mermaid
   --level L        workload (default) or pod
   --focus NS/NAME  only connections from or to this workload (or pod with --level pod)
-  --explain        add, per connection, which policy and rule decided each direction
+  --explain        add, per connection, which policy and rule decided each direction;
+                   with --focus, also why the focused peer's other pairs get nothing
   --namespace NS   namespace for objects that have none (default: default)
   --no-ip-ranges   leave external IP ranges out
 
@@ -31,15 +33,23 @@ Exit codes: 0 all input understood; 1 some input was bad (reported on stderr, th
 2 usage error.
 `;
 
-/** One port per allowed protocol is explained: the first of its list. */
-function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: AnalyzeConnection): string[] {
+/** Container ports the pods behind a peer declare. */
+function declaredPorts(pods: PodInfo[], peerId: string): { protocol: Protocol; port: number }[] {
+  const p = pods.find((x) => (peerId.startsWith('pod:') ? `pod:${x.namespace}/${x.name}` === peerId : workloadOfPod(x) === peerId));
+  return (p?.ports ?? []).map((c) => ({ protocol: c.protocol, port: c.containerPort }));
+}
+
+/** One port per allowed protocol is explained: one the destination declares, else the first allowed. */
+function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: AnalyzeConnection, pods: PodInfo[]): string[] {
   const out: string[] = [];
   const allowed = fromPortLists(c.allowed);
   const unknown = c.unknown ? fromPortLists(c.unknown) : undefined;
+  const declared = declaredPorts(pods, c.dst);
   for (const p of PROTOCOLS) {
-    const iv = allowed[p].length ? allowed[p] : unknown?.[p] ?? [];
+    const set = allowed[p].length ? allowed : unknown;
+    const iv = set?.[p] ?? [];
     if (!iv.length) continue;
-    const port = iv[0];
+    const port = declared.find((d) => d.protocol === p && hasPort(set!, p, d.port))?.port ?? iv[0];
     try {
       out.push(`${p}/${port}: ${engine.evaluate(c.src, c.dst, p, port).summary}`);
     } catch (e) {
@@ -47,6 +57,44 @@ function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: Ana
     }
   }
   return out;
+}
+
+/**
+ * With --focus and --explain, the focused peer's pairs with nothing allowed are listed too, each
+ * explained on the destination's first declared port (TCP 80 when it declares none).
+ */
+function withDenied(
+  engine: ReturnType<typeof createPolicyEngine>,
+  result: AnalyzeResult,
+  pods: PodInfo[],
+  explanations: Explanations,
+  focusArg: string,
+  level: 'workload' | 'pod',
+): AnalyzeResult {
+  const listed = new Set(result.connections.map((c) => `${c.src}|${c.dst}`));
+  const [ns, name] = focusArg.split('/', 2);
+  const all = engine.connectivity({ level, includeIpRanges: false }).peers;
+  const focused = all.filter((p) => p.namespace === ns && p.name === name).map((p) => p.id);
+  const focus = new Set(focused);
+  const firstPort = (peerId: string): { protocol: Protocol; port: number } => declaredPorts(pods, peerId)[0] ?? { protocol: 'TCP', port: 80 };
+  const extra: AnalyzeConnection[] = [];
+  const peers = new Map(result.peers.map((p) => [p.id, p]));
+  for (const f of focused)
+    for (const other of all) {
+      if (other.id === f) continue;
+      for (const [src, dst] of [
+        [f, other.id],
+        [other.id, f],
+      ]) {
+        if (listed.has(`${src}|${dst}`) || !focus.has(f)) continue;
+        listed.add(`${src}|${dst}`);
+        const { protocol, port } = firstPort(dst);
+        extra.push({ src, dst, allowed: { TCP: '', UDP: '', SCTP: '' } });
+        explanations.set(`${src}|${dst}`, [`${protocol}/${port}: ${engine.evaluate(src, dst, protocol, port).summary}`]);
+        peers.set(other.id, other);
+      }
+    }
+  return { peers: [...peers.values()], connections: [...result.connections, ...extra] };
 }
 
 const analyze: Command = {
@@ -110,8 +158,9 @@ const analyze: Command = {
       explanations = new Map();
       for (const c of result.connections) {
         if (io.signal.aborted) break;
-        explanations.set(`${c.src}|${c.dst}`, explainConnection(engine, c));
+        explanations.set(`${c.src}|${c.dst}`, explainConnection(engine, c, set.pods));
       }
+      if (values.focus && format !== 'json') result = withDenied(engine, result, set.pods, explanations, values.focus, level);
     }
     io.out(formatMatrix(result, format, explanations));
     if (problems > 0) {
