@@ -251,8 +251,27 @@ function compileRule(
     const rule = newRule(ctx, cp, dir, section, i + 1, action, peer, portMatcher(specs));
     const rules = isObj(o.rules) ? o.rules : undefined;
     if (rules && action === 'allow') {
-      const kinds = Object.keys(rules).filter((k) => asArray(rules[k]).length > 0 || k === 'l7proto');
-      if (kinds.length) rule.l7 = kinds.map((k) => k.toUpperCase()).join('+');
+      const parts: string[] = [];
+      for (const [k, v] of Object.entries(rules)) {
+        if (k === 'l7proto') {
+          parts.push(String(v));
+          continue;
+        }
+        const list = asArray(v).filter(isObj);
+        if (list.length === 0) continue;
+        // Short forms of what the proxy will check: "HTTP GET /api/.*", "DNS *.example.com", "KAFKA produce orders".
+        const what = list
+          .slice(0, 3)
+          .map((x) =>
+            k === 'http'
+              ? [x.method, x.path, x.host].filter((y) => typeof y === 'string').join(' ') || 'any request'
+              : k === 'dns'
+                ? String(x.matchName ?? x.matchPattern ?? 'any name')
+                : [x.role ?? x.apiKey, x.topic].filter((y) => typeof y === 'string').join(' ') || 'any',
+          );
+        parts.push(`${k.toUpperCase()} ${what.join(', ')}${list.length > 3 ? ', ...' : ''}`);
+      }
+      if (parts.length) rule.l7 = parts.join('; ');
     }
     return rule;
   });

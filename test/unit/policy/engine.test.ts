@@ -41,12 +41,13 @@ describe('explanations', () => {
 
   it('marks Cilium L7 rules and keeps toFQDNs unknown', () => {
     const e = engine([
-      pol('CiliumNetworkPolicy', 'l7', { endpointSelector: podA, ingress: [{ fromEndpoints: [{}], toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }], rules: { http: [{ method: 'GET' }] } }] }] }, 'x'),
+      pol('CiliumNetworkPolicy', 'l7', { endpointSelector: podA, ingress: [{ fromEndpoints: [{}], toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }], rules: { http: [{ method: 'GET', path: '/api/.*' }] } }] }] }, 'x'),
       pol('CiliumNetworkPolicy', 'fqdn', { endpointSelector: podA, egress: [{ toFQDNs: [{ matchName: 'api.example.com' }], toPorts: [{ ports: [{ port: '443' }] }] }] }, 'x'),
     ]);
     const d = e.evaluate('pod:x/b', 'pod:x/a', 'TCP', 80);
     expect(d).toMatchObject({ verdict: 'allowed', l7: true });
-    expect(d.summary).toContain('allowed with L7 rules (HTTP) by CiliumNetworkPolicy x/l7, ingress rule #1');
+    expect(d.summary).toContain('allowed with L7 rules (HTTP GET /api/.*) by CiliumNetworkPolicy x/l7, ingress rule #1');
+    expect(d.steps[1].l7).toBe('HTTP GET /api/.*');
     const f = e.evaluate('pod:x/a', 'ip:93.184.216.34', 'TCP', 443);
     expect(f.verdict).toBe('unknown');
     expect(f.summary).toContain('toFQDNs (api.example.com) depends on DNS');
