@@ -144,6 +144,8 @@ export class HubbleCapture {
         if (this.statusTimer) clearInterval(this.statusTimer);
         this.statusTimer = undefined;
         this.running = undefined;
+        // Releases the status channel (with a port-forward, its tunnel) now rather than when idle.
+        void this.client.close?.();
       });
     return this.running;
   }

@@ -182,6 +182,8 @@ function decodeResponse(buf: Buffer): Obj {
 
 export class HubbleClient {
   private readonly methods: Obj;
+  private shared?: Promise<{ client: grpc.Client; close: () => Promise<void>; where: string }>;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(readonly opts: HubbleClientOptions) {
     if (!opts.address && !opts.connect) throw new Error('Hubble client: give an address ("host:port") or a connect function (port-forward)');
@@ -258,11 +260,14 @@ export class HubbleClient {
     }, 30_000);
     keepalive.unref();
     onOpen(where);
+    let onAbort: (() => void) | undefined;
     const end = await new Promise<StreamEnd>((resolve) => {
       const call = serverStreamCall(session, METHOD + 'GetFlows', this.methods.GetFlows.requestSerialize(req), this.opts.tls?.serverName ?? address, (b) => onMessage(decodeResponse(b)), resolve);
+      onAbort = () => call.cancel();
       if (signal?.aborted) call.cancel();
-      signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     clearInterval(keepalive);
     session.close();
     await conn?.close();
@@ -322,8 +327,33 @@ export class HubbleClient {
     }
   }
 
+  /**
+   * Unary calls share one channel (and, with `connect`, one port-forward) while they keep coming:
+   * status is polled every few seconds. It closes after 30 s unused, or after an error.
+   */
+  private async unaryChannel(): Promise<{ client: grpc.Client; close: () => Promise<void>; where: string }> {
+    if (!this.shared) this.shared = this.open();
+    const ch = await this.shared.catch((e) => {
+      this.shared = undefined;
+      throw e;
+    });
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.close(), 30_000);
+    this.idleTimer.unref();
+    return ch;
+  }
+
+  /** Closes the shared unary channel (streams close their own connections). */
+  async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const ch = this.shared;
+    this.shared = undefined;
+    if (ch) await ch.then((c) => c.close(), () => undefined);
+  }
+
   private async unary<T>(name: string, req: Obj): Promise<T> {
-    const { client, close, where } = await this.open();
+    const { client, where } = await this.unaryChannel();
     const m = this.methods[name];
     try {
       return await new Promise<T>((resolve, reject) =>
@@ -331,8 +361,10 @@ export class HubbleClient {
           err ? reject(this.explain(where, err)) : resolve(res as T),
         ),
       );
-    } finally {
-      await close();
+    } catch (e) {
+      // The connection may be what failed (a dead port-forward): open a fresh one next time.
+      await this.close();
+      throw e;
     }
   }
 
@@ -534,15 +566,13 @@ export class HubbleClient {
       });
       h.onState?.({ state: 'reconnecting', target: this.target, attempt, delayMs: Math.round(delay), error: err.message });
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+        const wake = () => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        const t = setTimeout(wake, delay);
+        signal?.addEventListener('abort', wake, { once: true });
       });
     }
   }

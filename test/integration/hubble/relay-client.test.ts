@@ -300,6 +300,16 @@ describe.each(['http2', 'grpc-js'] as const)('HubbleClient (%s flow transport) a
     expect(opened).toBe(2);
     expect(closed).toBe(2);
 
+    // Unary calls (status polling) share one connection instead of a port-forward each.
+    const unaryOpened = opened;
+    const poller = newClient({ connect: async () => (opened++, { host: '127.0.0.1', port: r.port, close: () => void closed++ }) });
+    await poller.serverStatus();
+    await poller.serverStatus();
+    await poller.getNodes();
+    expect(opened - unaryOpened).toBe(1);
+    await poller.close();
+    expect(closed).toBe(3);
+
     const failing = newClient({ label: 'hubble-relay via port-forward', connect: async () => Promise.reject(new Error('pods "hubble-relay-x" not found')) });
     await expect(failing.serverStatus()).rejects.toThrow('hubble-relay via port-forward: could not open the connection (pods "hubble-relay-x" not found)');
   });
