@@ -23,15 +23,28 @@ export function portsText(l: PortLists): string {
 }
 
 function sorted(r: AnalyzeResult, name: (id: string) => string): AnalyzeConnection[] {
-  return [...r.connections].sort((a, b) => {
-    const x = name(a.src) + '\u0000' + name(a.dst);
-    const y = name(b.src) + '\u0000' + name(b.dst);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // Keys computed once: a comparator building strings would run n log n times.
+  const keys = r.connections.map((c) => `${name(c.src)}\u0000${name(c.dst)}`);
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  return order.map((i) => r.connections[i]);
 }
 
+/** The whole output as one string (small results; see formatMatrixChunks for large ones). */
 export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanations?: Explanations): string {
-  if (format === 'json') return JSON.stringify({ peers: r.peers, connections: r.connections }, null, 2) + '\n';
+  return [...formatMatrixChunks(r, format, explanations)].join('');
+}
+
+/** The output piece by piece, so millions of connections never need one giant string. */
+export function* formatMatrixChunks(r: AnalyzeResult, format: AnalyzeFormat, explanations?: Explanations): Generator<string, void, undefined> {
+  if (format === 'json') {
+    // One peer or connection per line: valid JSON, diffable, and written in pieces.
+    yield '{\n  "peers": [';
+    for (let i = 0; i < r.peers.length; i++) yield `${i ? ',' : ''}\n    ${JSON.stringify(r.peers[i])}`;
+    yield `${r.peers.length ? '\n  ' : ''}],\n  "connections": [`;
+    for (let i = 0; i < r.connections.length; i++) yield `${i ? ',' : ''}\n    ${JSON.stringify(r.connections[i])}`;
+    yield `${r.connections.length ? '\n  ' : ''}]\n}\n`;
+    return;
+  }
   const byId = new Map(r.peers.map((p) => [p.id, p]));
   const name = (id: string) => peerName(byId.get(id), id);
   const conns = sorted(r, name);
@@ -39,25 +52,22 @@ export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanatio
   const why = (c: AnalyzeConnection) => explanations?.get(`${c.src}|${c.dst}`) ?? [];
   switch (format) {
     case 'txt': {
-      const lines: string[] = [];
       for (const c of conns) {
         const allowed = portsText(c.allowed);
         const u = unknownText(c);
-        lines.push(`${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}`);
-        for (const w of why(c)) lines.push(`    ${w}`);
+        yield `${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}\n`;
+        for (const w of why(c)) yield `    ${w}\n`;
       }
-      return lines.join('\n') + (lines.length ? '\n' : '');
+      return;
     }
     case 'csv': {
       const head = ['src', 'dst', ...PROTOCOLS, ...PROTOCOLS.map((p) => `unknown ${p}`), ...(explanations ? ['explanation'] : [])];
-      const rows = [head.map(csvCell).join(',')];
+      yield head.map(csvCell).join(',') + '\r\n';
       for (const c of conns)
-        rows.push(
-          [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(explanations ? [why(c).join(' | ')] : [])]
-            .map(csvCell)
-            .join(','),
-        );
-      return rows.join('\r\n') + '\r\n';
+        yield [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(explanations ? [why(c).join(' | ')] : [])]
+          .map(csvCell)
+          .join(',') + '\r\n';
+      return;
     }
     case 'md': {
       const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -66,7 +76,8 @@ export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanatio
         lines.push(
           `| ${cell(name(c.src))} | ${cell(name(c.dst))} | ${cell(portsText(c.allowed))} | ${cell(unknownText(c))} |${explanations ? ` ${cell(why(c).join('<br>'))} |` : ''}`,
         );
-      return lines.join('\n') + '\n';
+      for (const l of lines) yield `${l}\n`;
+      return;
     }
     case 'dot': {
       const used = new Set(conns.flatMap((c) => [c.src, c.dst]));
@@ -86,10 +97,11 @@ export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanatio
       }
       for (const c of conns) {
         const u = unknownText(c);
-        lines.push(`  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString(portsText(c.allowed) + (u ? ` (unknown: ${u})` : ''))}${portsText(c.allowed) ? '' : ', style=dotted'}];`);
+        lines.push(`  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString((portsText(c.allowed) || (u ? '' : 'nothing allowed')) + (u ? ` (unknown: ${u})` : ''))}${portsText(c.allowed) ? '' : ', style=dotted'}];`);
       }
       lines.push('}');
-      return lines.join('\n') + '\n';
+      for (const l of lines) yield `${l}\n`;
+      return;
     }
     case 'mermaid': {
       const ids = new Map<string, string>();
@@ -102,10 +114,11 @@ export function formatMatrix(r: AnalyzeResult, format: AnalyzeFormat, explanatio
       const used = new Set(conns.flatMap((c) => [c.src, c.dst]));
       for (const p of r.peers) if (used.has(p.id)) lines.push(`  ${idOf(p.id)}[${mermaidText(name(p.id))}]`);
       for (const c of conns) {
-        const label = portsText(c.allowed) || `unknown: ${unknownText(c)}`;
+        const label = portsText(c.allowed) || (unknownText(c) ? `unknown: ${unknownText(c)}` : 'nothing allowed');
         lines.push(`  ${idOf(c.src)} ${portsText(c.allowed) ? '-->' : '-.->'}|${mermaidText(label)}| ${idOf(c.dst)}`);
       }
-      return lines.join('\n') + '\n';
+      for (const l of lines) yield `${l}\n`;
+      return;
     }
   }
 }

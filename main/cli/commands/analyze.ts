@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatLocation, formatManifestError, loadManifests } from '../../manifests/index.js';
 import { createPolicyEngine, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
 import type { PodInfo, Protocol } from '../../model/types.js';
-import { ANALYZE_FORMATS, formatMatrix, type AnalyzeFormat, type Explanations } from '../../policy/matrix-format.js';
+import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations } from '../../policy/matrix-format.js';
 import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -162,7 +162,16 @@ const analyze: Command = {
       }
       if (values.focus && format !== 'json') result = withDenied(engine, result, set.pods, explanations, values.focus, level);
     }
-    io.out(formatMatrix(result, format, explanations));
+    // Written in batches: a large cluster's matrix would not fit in one string.
+    let batch: string[] = [];
+    for (const chunk of formatMatrixChunks(result, format, explanations)) {
+      batch.push(chunk);
+      if (batch.length >= 2000) {
+        io.out(batch.join(''));
+        batch = [];
+      }
+    }
+    if (batch.length) io.out(batch.join(''));
     if (problems > 0) {
       io.err(
         `${problems} problem${problems === 1 ? '' : 's'} in the input (listed above); ${set.files.length} file${set.files.length === 1 ? '' : 's'} read, ` +
