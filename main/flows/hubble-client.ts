@@ -134,7 +134,9 @@ const num = (v: unknown): number => (v === undefined || v === null ? 0 : Number(
 const wrapped = (v: unknown): number | undefined => (v && typeof v === 'object' && 'value' in (v as Obj) ? Number((v as Obj).value ?? 0) : v === undefined ? undefined : 0);
 
 /** A TLS failure in words a user can act on; undefined when the message is not about TLS. */
-export function tlsHint(message: string): string | undefined {
+export function tlsHint(raw: string): string | undefined {
+  // OpenSSL's "80FC...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl3_record.c:350:" -> "wrong version number".
+  const message = raw.replace(/[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[\s\S]*$/, '$1').trim();
   if (/certificate required|alert number 116|peer did not return a certificate/i.test(message)) {
     return 'Relay requires a client certificate (mTLS): give the client certificate and key (Cilium keeps them in the hubble-relay-client-certs secret)';
   }
@@ -144,7 +146,8 @@ export function tlsHint(message: string): string | undefined {
   if (/self[- ]signed|unable to verify|unable to get (local )?issuer|unknown ca|certificate verify failed/i.test(message)) {
     return `the server certificate is not signed by the CA given (${message}); use the CA of Relay's certificate (hubble-relay-client-certs: ca.crt)`;
   }
-  if (/wrong version number|ssl routines|tls/i.test(message)) return `TLS handshake failed (${message}); check whether Relay serves TLS and the TLS settings`;
+  // Plain text on one side, TLS on the other. (Transient TLS resets are not matched: they are retried.)
+  if (/wrong version number|packet length too long|http request/i.test(message)) return `TLS handshake failed (${message}); check whether Relay serves TLS and the TLS settings`;
   return undefined;
 }
 

@@ -106,6 +106,17 @@ describe.skipIf(!hasOpenssl())('Hubble client over TLS', () => {
     });
   }
 
+  it('says TLS is the problem when Relay speaks plain text', async () => {
+    const plain = new FakeRelay();
+    await plain.start();
+    try {
+      const c = new HubbleClient({ address: plain.address, connectTimeoutMs: 2000, tls: { ca: pki.ca, serverName: SERVER_NAME } });
+      await expect(c.streamFlows({ last: 1 }, { onFlow: () => undefined })).rejects.toThrow(/TLS handshake failed .*whether Relay serves TLS/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('refuses half an mTLS configuration before connecting', async () => {
     const c = new HubbleClient({ address: '127.0.0.1:1', tls: { ca: pki.ca, cert: pki.clientCert } });
     await expect(c.serverStatus()).rejects.toThrow(/mTLS needs both a client certificate and its key/);
