@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../../main/api/backend.js';
-import type { ApiEvent, CitySummary } from '../../../main/api/contract.js';
+import type { ApiEvent, CitySummary, TaskProgress } from '../../../main/api/contract.js';
 import { FakeRelay, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
 import { syntheticFlowBody } from '../../fakes/hubble-relay/synthetic.js';
 import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
@@ -107,6 +107,49 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
       }
     }),
   );
+
+  describe('probes through the API', () => {
+    const taskEnd = (taskId: string) =>
+      waitFor(`task ${taskId} to end`, async () => {
+        const ends = events.filter((e) => e.event === 'task.progress' && (e.data as TaskProgress).taskId === taskId && (e.data as TaskProgress).state !== 'running');
+        return ends.length ? (ends[ends.length - 1].data as TaskProgress) : undefined;
+      }, 90_000, 200);
+
+    it('shows a path-check plan with its ephemeral container and granted permissions; without consent nothing is created', async () => {
+      const core = env.kc.makeApiClient(k8s.CoreV1Api);
+      const pod = (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=frontend' })).items[0];
+      const cart = (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' })).items[0];
+      const plan = await backend.call('probes.plan', {
+        cityId: city.id,
+        kind: 'path',
+        source: `pod:shop/${pod.metadata!.name}`,
+        target: `pod:shop/${cart.metadata!.name}`,
+        protocol: 'TCP',
+        port: 7070,
+      });
+      expect(plan.refused).toBeUndefined();
+      expect(plan.objects).toEqual([expect.objectContaining({ kind: 'EphemeralContainer', namespace: 'shop' })]);
+      expect(plan.permissions.length).toBeGreaterThan(0);
+      expect(plan.permissions.every((p) => p.allowed)).toBe(true);
+      await expect(backend.call('probes.run', { cityId: city.id, planId: plan.planId, consent: false })).rejects.toThrow(/consent/);
+      const after = await core.readNamespacedPod({ namespace: 'shop', name: pod.metadata!.name! });
+      expect(after.spec?.ephemeralContainers ?? []).toEqual(pod.spec?.ephemeralContainers ?? []);
+
+      // With consent: the run is a task, and its result lands in the city.
+      const probesBefore = events.filter((e) => e.event === 'city.changed' && (e.data as { reason: string }).reason === 'probes').length;
+      const { taskId } = await backend.call('probes.run', { cityId: city.id, planId: plan.planId, consent: true });
+      const end = await taskEnd(taskId);
+      expect(end.state).toBe('done');
+      if (isLocalControlPlane()) expect(end.message).toMatch(/^error/); // kwok runs no probe command here
+      const added = await core.readNamespacedPod({ namespace: 'shop', name: pod.metadata!.name! });
+      expect((added.spec?.ephemeralContainers ?? []).length).toBe((pod.spec?.ephemeralContainers ?? []).length + 1);
+      await waitFor('city.changed for the probe result', async () =>
+        events.filter((e) => e.event === 'city.changed' && (e.data as { reason: string }).reason === 'probes').length > probesBefore ? true : undefined,
+      );
+      // The plan was used up: running it again is refused.
+      await expect(backend.call('probes.run', { cityId: city.id, planId: plan.planId, consent: true })).rejects.toThrow(/unknown or expired/);
+    }, 120_000);
+  });
 
   it('disconnects and forgets the live city', async () => {
     await backend.call('cluster.disconnect', { cityId: city.id });
