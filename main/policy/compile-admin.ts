@@ -6,6 +6,7 @@ import type { PolicyObject, Protocol } from '../model/types.js';
 import { compileSelector } from './labels.js';
 import type { CompiledPolicy, Direction, PeerMatcher, Rule, Tri } from './ir.js';
 import {
+  anyPeer,
   asArray,
   domainPeer,
   emptyPolicy,
@@ -62,13 +63,22 @@ export function compileAdmin(ctx: CompileContext, p: PolicyObject): CompiledPoli
         return;
       }
       const peersRaw = rule[dir === 'ingress' ? 'from' : 'to'];
-      let peer = peersOf(ctx, cp.key, `${where}.${dir === 'ingress' ? 'from' : 'to'}`, peersRaw, dir, warn);
+      const unknownPeers: string[] = [];
+      let peer = peersOf(ctx, cp.key, `${where}.${dir === 'ingress' ? 'from' : 'to'}`, peersRaw, dir, warn, unknownPeers);
       if (!Array.isArray(peersRaw) || peersRaw.length === 0) {
         warn(`${where}: needs at least one peer (rule matches nothing)`);
         peer = NO_PEER;
       }
-      const ports = v2 ? protocolsOf(ctx, cp.key, `${where}.protocols`, rule.protocols) : portsOf(ctx, cp.key, `${where}.ports`, rule.ports);
-      cp.rules[dir].push(newRule(ctx, cp, dir, dir, i + 1, action, peer, portMatcher(ports), typeof rule.name === 'string' ? rule.name : undefined));
+      let ruleAction = action;
+      let ports = v2 ? protocolsOf(ctx, cp.key, `${where}.protocols`, rule.protocols) : portsOf(ctx, cp.key, `${where}.ports`, rule.ports);
+      if (unknownPeers.length && action !== 'allow') {
+        // The API says: a peer of an unknown kind fails closed; for Deny and Pass that is "deny all".
+        warn(`${where}: peer of unknown kind (${unknownPeers.join(', ')}): rule fails closed and denies everything`);
+        peer = anyPeer(ctx.u);
+        ruleAction = 'deny';
+        ports = null;
+      }
+      cp.rules[dir].push(newRule(ctx, cp, dir, dir, i + 1, ruleAction, peer, portMatcher(ports), typeof rule.name === 'string' ? rule.name : undefined));
     });
   }
   return [cp];
@@ -100,7 +110,7 @@ function podsPeer(u: CompileContext['u'], pods: Obj, where: string, warn: (m: st
   return u.select((_n, l) => nsSel.match(l), podSel.empty ? null : (c) => podSel.match(c.labels));
 }
 
-function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, dir: Direction, warn: (m: string) => void): PeerMatcher {
+function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, dir: Direction, warn: (m: string) => void, unknownPeers: string[]): PeerMatcher {
   const { u } = ctx;
   const peers: PeerMatcher[] = [];
   asArray(raw).forEach((e, i) => {
@@ -137,7 +147,11 @@ function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, 
     } else if (dir === 'egress' && e.domainNames !== undefined) {
       const names = asArray(e.domainNames).map(String);
       peers.push(domainPeer(names, `domain names (${names.join(', ')}) depend on DNS`, 'gateway'));
-    } else warn(`${at}: unknown peer type ${Object.keys(e).join(',') || '(empty)'} (peer ignored)`);
+    } else {
+      // For Accept/Allow this matches nothing; the caller turns Deny/Pass into "deny all".
+      warn(`${at}: unknown peer type ${Object.keys(e).join(',') || '(empty)'} (peer ignored)`);
+      unknownPeers.push(Object.keys(e).join(',') || '(empty)');
+    }
   });
   return peers.length ? orPeers(u, peers) : NO_PEER;
 }

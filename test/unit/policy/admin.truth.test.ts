@@ -167,6 +167,19 @@ const CASES: TruthCase[] = [
       ['*', 'x/*', true, UDP80],
     ],
   },
+  {
+    name: 'a Deny rule with a peer of unknown kind fails closed (denies all); an Accept one matches nothing',
+    policies: [
+      cnp('future-deny', 'Admin', 5, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ serviceAccounts: { name: 'x' } }] }] }),
+      cnp('future-accept', 'Admin', 1, { subject: { namespaces: nsSel('y') }, ingress: [{ action: 'Accept', from: [{ serviceAccounts: { name: 'x' } }] }] }),
+      np('deny-y', 'y', { podSelector: {}, policyTypes: ['Ingress'] }),
+    ],
+    probes: [TCP80],
+    expect: [
+      ['*', 'x/*', false],
+      ['*', 'y/*', false],
+    ],
+  },
 ];
 
 describe('admin network policy precedence', () => {
