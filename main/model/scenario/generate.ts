@@ -84,7 +84,7 @@ function makePolicies(random: Random, namespaces: NamespaceInfo[], specs: Worklo
           podSelector: { matchLabels: { app } },
           policyTypes: ['Egress'],
           egress: [
-            { to: [{ ipBlock: { cidr: `10.${random.int(64, 80)}.0.0/16`, except: [`10.${random.int(64, 80)}.4.0/24`] } }] },
+            ((octet: number) => ({ to: [{ ipBlock: { cidr: `10.${octet}.0.0/16`, except: [`10.${octet}.4.0/24`] } }] }))(random.int(64, 80)),
             { to: [{ namespaceSelector: {} , podSelector: { matchLabels: { tier: 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
             { ports: [{ protocol: 'UDP', port: 53 }] },
           ],
