@@ -80,12 +80,6 @@ function varint(n: number): number[] {
 
 const tag = (field: number, wireType: number): number[] => varint(field * 8 + wireType);
 
-/** google.protobuf.Timestamp as a length-delimited field. */
-function timestampField(field: number, seconds: number, nanos: number): Buffer {
-  const body = [...tag(1, 0), ...varint(seconds), ...(nanos ? [...tag(2, 0), ...varint(nanos)] : [])];
-  return Buffer.from([...tag(field, 2), ...varint(body.length), ...body]);
-}
-
 function stringField(field: number, value: string): Buffer {
   const b = Buffer.from(value);
   return Buffer.concat([Buffer.from([...tag(field, 2), ...varint(b.length)]), b]);
@@ -112,16 +106,70 @@ export class SyntheticFlows {
     }
   }
 
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+
   /** For FakeRelay.produce: a response object (for filters and since/until) and its bytes. */
   readonly make = (i: number, nowMs: number): { resp: Obj; encoded: Buffer } => {
     const k = i % this.bodies.length;
     const time = tsOfMs(nowMs);
     time.nanos += i % 1_000_000; // distinct times within a tick, still within the same ms
     const uuid = `syn-${i}`;
-    const resp = { flow: { ...this.bodies[k], time, uuid }, node_name: this.bodies[k].node_name, time };
-    const seconds = Number(time.seconds);
-    const flow = Buffer.concat([this.flowBytes[k], timestampField(1, seconds, time.nanos), stringField(34, uuid)]);
-    const encoded = Buffer.concat([Buffer.from([...tag(1, 2), ...varint(flow.length)]), flow, this.nodeNameFields[k], timestampField(1001, seconds, time.nanos)]);
-    return { resp, encoded };
+    // The pool body as prototype: filters read its fields, no copy per flow.
+    const flow = Object.create(this.bodies[k]) as Obj;
+    flow.time = time;
+    flow.uuid = uuid;
+    const resp = { flow, node_name: this.bodies[k].node_name, time };
+    return { resp, encoded: this.encodeFast(k, Number(time.seconds), time.nanos, uuid) };
   };
+
+  /** GetFlowsResponse bytes written straight into a scratch buffer (the relay's hot path in benches). */
+  private encodeFast(k: number, seconds: number, nanos: number, uuid: string): Buffer {
+    const b = this.scratch;
+    let p = 0;
+    const v = (n: number) => {
+      while (n > 0x7f) {
+        b[p++] = (n & 0x7f) | 0x80;
+        n = Math.floor(n / 128);
+      }
+      b[p++] = n;
+    };
+    const vlen = (n: number) => {
+      let len = 1;
+      while (n > 0x7f) {
+        n = Math.floor(n / 128);
+        len++;
+      }
+      return len;
+    };
+    const tsLen = 1 + vlen(seconds) + (nanos ? 1 + vlen(nanos) : 0);
+    const body = this.flowBytes[k];
+    const uuidLen = uuid.length; // ASCII
+    const flowLen = body.length + (1 + vlen(tsLen) + tsLen) + (2 + vlen(uuidLen) + uuidLen);
+    const ts = () => {
+      v(tsLen);
+      b[p++] = 0x08;
+      v(seconds);
+      if (nanos) {
+        b[p++] = 0x10;
+        v(nanos);
+      }
+    };
+    b[p++] = 0x0a; // field 1 (flow), length-delimited
+    v(flowLen);
+    body.copy(b, p);
+    p += body.length;
+    b[p++] = 0x0a; // Flow.time
+    ts();
+    b[p++] = 0x92; // Flow.uuid (34)
+    b[p++] = 0x02;
+    v(uuidLen);
+    p += b.write(uuid, p, 'latin1');
+    const nn = this.nodeNameFields[k];
+    nn.copy(b, p);
+    p += nn.length;
+    b[p++] = 0xca; // GetFlowsResponse.time (1001)
+    b[p++] = 0x3e;
+    ts();
+    return Buffer.from(b.subarray(0, p));
+  }
 }
