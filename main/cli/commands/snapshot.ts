@@ -29,7 +29,8 @@ Options:
                       atomically, any other file is never overwritten)
   --name NAME         snapshot name (default: from the source)
   --namespace NS      live: only these namespaces (repeatable); manifests: namespace for objects without one
-  --flows DURATION    live: capture flows for this long (e.g. 30s, 2m) when Hubble is reachable
+  --flows DURATION    live: capture flows for this long (e.g. 30s, 2m) from Hubble Relay, reached by a
+                      port-forward to the hubble-relay Service (or --hubble-address HOST:PORT)
   --kubeconfig FILE   live: use this kubeconfig instead of KUBECONFIG / ~/.kube/config
 `;
 
@@ -67,6 +68,41 @@ async function loadLiveCapture(): Promise<CaptureLive> {
   return mod.captureLiveSnapshot as CaptureLive;
 }
 
+/** Flows from Hubble Relay for a while, added to a live snapshot; a Relay that cannot be reached is a warning, not a failure. */
+async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, io: CliIO): Promise<Snapshot> {
+  const { captureFlowsInto } = await import('../../flows/timed-capture.js');
+  const { relayConnector } = await import('../../flows/relay-locator.js');
+  const { forwardPort } = await import('../../cluster/port-forward.js');
+  const matches = (labels: Record<string, string>, sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+  const connect = address
+    ? undefined
+    : relayConnector(
+        {
+          listServices: async (ns) => snap.services.filter((s) => s.namespace === ns),
+          listPods: async (ns, sel) => snap.pods.filter((p) => p.namespace === ns && matches(p.labels, sel)).map((p) => ({ ...p, ready: p.phase === 'Running' })),
+        },
+        (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }),
+      );
+  let last = 0;
+  const r = await captureFlowsInto(snap, {
+    seconds,
+    address,
+    connect,
+    label: address ?? 'hubble-relay via port-forward',
+    signal: io.signal,
+    onProgress: (n) => {
+      if (n - last >= 1000) {
+        last = n;
+        io.err(`\r${n} flows`);
+      }
+    },
+  });
+  if (last) io.err('\n');
+  if (r.error) io.err(`warning: Hubble: ${r.error}${r.flows ? ` (${r.flows} flows received before were kept)` : ''}\n`);
+  if (r.flows === 0) io.err('warning: no flows were captured: the snapshot holds inventory and policies only\n');
+  return r.snapshot;
+}
+
 async function fromManifests(paths: string[], cwd: string, name: string | undefined, defaultNamespace: string | undefined, io: CliIO): Promise<Snapshot> {
   const { loadManifests, manifestsToSnapshot, formatManifestError } = await import('../../manifests/index.js');
   const set = await loadManifests(
@@ -94,6 +130,7 @@ const snapshot: Command = {
         context: { type: 'string' },
         namespace: { type: 'string', multiple: true },
         flows: { type: 'string' },
+        'hubble-address': { type: 'string' },
         kubeconfig: { type: 'string' },
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
@@ -125,9 +162,7 @@ const snapshot: Command = {
       if (flowsSeconds !== undefined) opts.flowsSeconds = flowsSeconds;
       io.err(`reading cluster context '${values.context}'${flowsSeconds ? ` and capturing flows for ${flowsSeconds}s` : ''}...\n`);
       snap = await capture(opts);
-      if (flowsSeconds && snap.flows.length === 0 && snap.roads.length === 0) {
-        io.err('warning: no flows were captured (Hubble not reachable, or flow capture not supported by this build): the snapshot holds inventory and policies only\n');
-      }
+      if (flowsSeconds) snap = await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
     }
     if (values.name) snap = { ...snap, name: values.name };
     saveSnapshot(out, snap);
