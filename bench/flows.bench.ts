@@ -97,7 +97,7 @@ const bench: Bench = {
         });
         const running = cap.start({ follow: true });
         // Let the ring fill and the JIT warm up before the baseline.
-        const warm = Math.min(8, Math.max(2, seconds / 5));
+        const warm = Math.min(10, Math.max(2, seconds / 3));
         await new Promise((r) => setTimeout(r, warm * 1000));
         await settle();
         const base = heapMb();
