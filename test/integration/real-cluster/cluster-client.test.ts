@@ -16,6 +16,7 @@ import {
   adminContext,
   announceSkip,
   compactEtcd,
+  createNamespaceReady,
   isLocalControlPlane,
   kubeconfigPath,
   prepareCluster,
@@ -44,7 +45,7 @@ describe.skipIf(skip)('main/cluster against a real API server', () => {
     env = await prepareCluster();
     admin = await clientFor(adminContext());
     core = env.kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: TEST_NS, labels: { 'netcity.test/temporary': 'true' } } } });
+    await createNamespaceReady(env.kc, TEST_NS, { 'netcity.test/temporary': 'true' });
   }, 240_000);
   afterAll(async () => {
     await core?.deleteNamespace({ name: TEST_NS }).catch(() => undefined);

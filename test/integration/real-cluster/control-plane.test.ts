@@ -4,7 +4,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
+import { announceSkip, createNamespaceReady, fakeRelayPort, isLocalControlPlane, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
 
 const execNamespace = process.env.NETCITY_TEST_EXEC_NS;
 
@@ -133,7 +133,7 @@ describe.skipIf(skip)('real control plane', () => {
   // Exec reaches a local process on the local control plane, in the one namespace allowed for it.
   it.skipIf(!isLocalControlPlane() || !execNamespace)('execs a command in a pod and streams its output back', async () => {
     const ns = execNamespace!;
-    await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+    await createNamespaceReady(env.kc, ns);
     try {
       await core.createNamespacedPod({
         namespace: ns,

@@ -138,6 +138,21 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+/**
+ * A namespace just created has no "default" ServiceAccount until the controller manager makes
+ * one, and until then the API server refuses pods there (403, "serviceaccount not found").
+ */
+export async function createNamespaceReady(kc: k8s.KubeConfig, name: string, labels: Record<string, string> = {}): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  // Left by an earlier run on the same cluster: reuse it if active, wait it out if terminating.
+  const existing = await core.readNamespace({ name }).catch(() => undefined);
+  if (existing?.status?.phase === 'Terminating') {
+    await waitFor(`namespace ${name} (terminating) to be gone`, async () => ((await core.readNamespace({ name }).catch(() => undefined)) ? undefined : true), 60_000, 200);
+  }
+  if (existing?.status?.phase !== 'Active') await core.createNamespace({ body: { metadata: { name, labels } } });
+  await waitFor(`ServiceAccount ${name}/default`, async () => ((await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })) ? true : undefined), 30_000, 100);
+}
+
 /** Exposes client-node's REST path resolution (discovery of plurals and scope) for raw requests. */
 class PathResolver extends k8s.KubernetesObjectApi {
   pathOf(spec: k8s.KubernetesObject): Promise<string> {
