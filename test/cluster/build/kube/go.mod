@@ -1,7 +1,7 @@
 // Wrapper module: builds the control plane binaries of one Kubernetes release from the
 // k8s.io/kubernetes module. Staging modules are v0.0.0 in its go.mod (they are replaced by
 // local paths there), so every one is pinned here to the published v0.X.Y of the same release.
-// Regenerate with test/cluster/build/gen-kube-gomod.sh.
+// Regenerate with test/cluster/build/pin-kube.sh.
 module netcity.test/cluster/kube
 
 go 1.26.0
