@@ -10,7 +10,7 @@ import { Backend } from '../../../main/api/backend.js';
 import type { ApiEvent, CitySummary, TaskProgress } from '../../../main/api/contract.js';
 import { FakeRelay, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
 import { syntheticFlowBody } from '../../fakes/hubble-relay/synthetic.js';
-import { adminContext, announceSkip, fakeRelayPort, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
+import { adminContext, announceSkip, fakeRelayPort, restrictedContext, isLocalControlPlane, kubeconfigPath, prepareCluster, waitFor, withFakeRelayPort, type PreparedCluster } from './fixture.js';
 
 const skip = announceSkip(import.meta.filename);
 const TEST_NS = 'shop';
@@ -149,6 +149,23 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
       // The plan was used up: running it again is refused.
       await expect(backend.call('probes.run', { cityId: city.id, planId: plan.planId, consent: true })).rejects.toThrow(/unknown or expired/);
     }, 120_000);
+  });
+
+  it.skipIf(!restrictedContext())("opens the restricted user's partial city next to the admin's, saying what it may not see", async () => {
+    const partial = await backend.call('cluster.connect', { context: restrictedContext()! });
+    try {
+      expect(partial.id).not.toBe(city.id);
+      expect(partial.status).toBe('live');
+      expect(partial.counts.namespaces).toBe(1);
+      expect(partial.counts.pods).toBeGreaterThan(0);
+      expect(partial.counts.pods).toBeLessThan(city.counts.pods);
+      expect(partial.permissions.some((p) => !p.allowed && p.resource === 'nodes')).toBe(true);
+      expect(partial.warnings.some((w) => w.kind === 'not-permitted')).toBe(true);
+      const map = await backend.call('city.map', { cityId: partial.id });
+      expect(map.counts.districts).toBe(1);
+    } finally {
+      await backend.call('cluster.disconnect', { cityId: partial.id });
+    }
   });
 
   it('disconnects and forgets the live city', async () => {
