@@ -20,8 +20,10 @@ const bench: Bench = {
   async run(report) {
     const big = generateScenario({ seed: 7, namespaces: 500, pods: 10_000, policies: 2000, flows: 300_000, maxRawFlows: 20_000 });
     buildMapModel(big); // warm up the JIT
-    const layout = timeMs(() => buildMapModel(big));
-    report({ name: 'layout + encoding, 10,000 pods (no policy engine)', value: Math.round(layout.ms), unit: 'ms', goal: '< 300 ms', ok: layout.ms < 300 });
+    const runs = Array.from({ length: 5 }, () => timeMs(() => buildMapModel(big)));
+    const median = runs.map((r) => r.ms).sort((a, b) => a - b)[2];
+    const layout = runs[0];
+    report({ name: 'layout + encoding, 10,000 pods (no policy engine), median of 5', value: Math.round(median), unit: 'ms', goal: '< 300 ms', ok: median < 300 });
     report({ name: 'roads drawn for that city (workload level)', value: layout.result.counts.roads, unit: 'roads' });
 
     const backend = new Backend({ mode: 'browser', version: 'bench', configDir: mkdtempSync(join(tmpdir(), 'netcity-bench-')) });

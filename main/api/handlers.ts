@@ -8,6 +8,7 @@ import { nodeDetails } from '../city/details.js';
 import { searchCity } from '../city/search.js';
 import { timelineBuckets } from '../city/timeline.js';
 import type { ArgsOf, MethodName, ResultOf } from './contract.js';
+import type { MapEdge, MapModel } from '../map/model.js';
 import type { Backend } from './backend.js';
 import { captureArea } from './areas/capture.js';
 import { clusterArea } from './areas/cluster.js';
@@ -15,6 +16,12 @@ import { exportArea } from './areas/export.js';
 import { filesArea } from './areas/files.js';
 import { probesArea } from './areas/probes.js';
 import { whatIfPreview } from './areas/whatif.js';
+
+/** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
+function withoutRoadKeys(map: MapModel): MapModel {
+  const strip = (e: MapEdge): MapEdge => ({ ...e, roadKeys: [] });
+  return { ...map, edges: map.edges.map(strip), districtRoads: map.districtRoads?.map(strip) };
+}
 
 export type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> };
 
@@ -53,7 +60,7 @@ export function createHandlers(b: Backend): Handlers {
       return { ok: true };
     },
     'city.summary': async (a) => b.summary(a.cityId),
-    'city.map': async (a) => b.city(a.cityId).map({ window: a.window, possibleRoads: a.possibleRoads }),
+    'city.map': async (a) => withoutRoadKeys(b.city(a.cityId).map({ window: a.window, possibleRoads: a.possibleRoads })),
     'city.search': async (a) => {
       const c = b.city(a.cityId);
       return searchCity(c.snapshot, c.map(), a.query, a.limit);

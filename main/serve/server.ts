@@ -153,11 +153,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method not allowed');
       const queryToken = url.searchParams.get('token');
       if (url.pathname === '/' || url.pathname === '/index.html') {
+        // The page's own options (e.g. ?renderer=canvas) survive the token redirect.
         if (queryToken !== null) {
           if (!sameToken(queryToken, token)) return deny(res, 401, 'wrong token: open the URL printed by `netcity serve`');
           // Drop the token from the address bar (and history) once the cookie is set.
           res.setHeader('set-cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-          res.writeHead(303, { location: '/' });
+          url.searchParams.delete('token');
+          const rest = url.searchParams.toString();
+          res.writeHead(303, { location: rest ? `/?${rest}` : '/' });
           res.end();
           return;
         }

@@ -47,3 +47,26 @@ export function toElements(model: MapModel): ElementDefinition[] {
   for (const e of model.districtRoads ?? []) out.push(edgeElement(e, true));
   return out;
 }
+
+/** Semantic-zoom layers: big cities add blocks and houses to the canvas only when zoomed in to them. */
+export type Layer = 'base' | 'blocks' | 'houses';
+
+export function layerOf(def: ElementDefinition): Layer {
+  if (def.group === 'nodes') {
+    const kind = def.data.kind as string;
+    return kind === 'house' ? 'houses' : kind === 'block' || kind === 'highway' ? 'blocks' : 'base';
+  }
+  return String(def.classes ?? '').includes('droad') ? 'base' : 'blocks';
+}
+
+export function splitLayers(defs: ElementDefinition[]): Record<Layer, ElementDefinition[]> {
+  const out: Record<Layer, ElementDefinition[]> = { base: [], blocks: [], houses: [] };
+  for (const d of defs) out[layerOf(d)].push(d);
+  return out;
+}
+
+export const LAYERS_FOR_LEVEL: Record<'districts' | 'blocks' | 'houses', Layer[]> = {
+  districts: ['base'],
+  blocks: ['base', 'blocks'],
+  houses: ['base', 'blocks', 'houses'],
+};

@@ -50,7 +50,7 @@ export class AppState {
   whatIf = $state.raw<WhatIfResult | undefined>(undefined);
   level = $state<Level>('houses');
   /** Set by the map view after each render: what the canvas really holds. */
-  drawn = $state({ nodes: 0, edges: 0, visibleEdges: 0, deniedRoads: 0, renderMs: 0, renderer: 'canvas' });
+  drawn = $state({ nodes: 0, edges: 0, visibleEdges: 0, deniedRoads: 0, renderMs: 0, renderer: 'canvas', fetchMs: 0, createMs: 0, applyMs: 0 });
   private noticeId = 0;
 
   constructor(readonly api: Transport) {
@@ -112,11 +112,13 @@ export class AppState {
   async loadMap(): Promise<void> {
     if (!this.cityId) return;
     this.loading = true;
+    const t0 = performance.now();
     try {
       const [map, summary] = await Promise.all([
         this.api.call('city.map', { cityId: this.cityId, window: this.window }),
         this.api.call('city.summary', { cityId: this.cityId }),
       ]);
+      this.drawn.fetchMs = Math.round(performance.now() - t0);
       this.map = map;
       this.cities = this.cities.map((c) => (c.id === summary.id ? summary : c));
       if (!this.cities.some((c) => c.id === summary.id)) this.cities = [...this.cities, summary];
