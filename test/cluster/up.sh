@@ -177,6 +177,7 @@ start kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
   --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
   --controllers='*,-node-ipam-controller' \
+  --kube-api-qps=100 --kube-api-burst=200 --concurrent-namespace-syncs=5 \
   --profiling=false
 # ---- kube-scheduler (binds pods to the kwok nodes)
 start kube-scheduler "$KUBE_BIN/kube-scheduler" \
