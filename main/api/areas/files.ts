@@ -4,7 +4,8 @@ import { diffSnapshots, formatDiffText } from '../../diff/index.js';
 import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
 import { buildMapModel } from '../../map/build.js';
-import type { FlowRecord, Snapshot } from '../../model/types.js';
+import type { FlowRecord } from '../../model/types.js';
+import { emptySnapshot, unknownRoadBuilder } from '../../model/empty.js';
 import { openSnapshot, roadsInWindow, saveSnapshot, SnapshotFile } from '../../store/index.js';
 import { SnapshotLibrary } from '../../store/library.js';
 import { createEngineView } from '../../city/policy-adapter.js';
@@ -13,31 +14,6 @@ import type { Backend } from '../backend.js';
 import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../contract.js';
 import { inventoryResolver, mergeFlows, seededAggregator } from './flow-merge.js';
 
-function emptySnapshot(name: string): Snapshot {
-  return {
-    model: 1,
-    id: `import-${Date.now().toString(36)}`,
-    name,
-    createdAt: Date.now(),
-    cluster: { name, source: 'import' },
-    roadBuilder: { name: 'unknown', enforcesNetworkPolicy: 'unknown', policyKinds: [], flowSources: ['import'], details: {}, evidence: [] },
-    window: {},
-    namespaces: [],
-    nodes: [],
-    workloads: [],
-    pods: [],
-    services: [],
-    policies: [],
-    flows: [],
-    roads: [],
-    probes: [],
-    findings: [],
-    warnings: [],
-    permissions: [],
-    positions: {},
-    notes: [],
-  };
-}
 
 export function filesArea(b: Backend) {
   const library = () => new SnapshotLibrary(b.settings.snapshotDir);
@@ -131,7 +107,7 @@ export function filesArea(b: Backend) {
     },
     async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
-      const city = a.cityId ? b.city(a.cityId) : b.addCity('import', emptySnapshot(basename(a.fileName)));
+      const city = a.cityId ? b.city(a.cityId) : b.addCity('import', emptySnapshot(basename(a.fileName), 'import', unknownRoadBuilder(['flows imported from a file'], ['import'])));
       const snap = city.snapshot;
       const aggregator = seededAggregator(snap);
       const flows: FlowRecord[] = [];

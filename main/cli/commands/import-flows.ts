@@ -12,6 +12,7 @@ import { SNAPSHOT_EXTENSION, SnapshotWriter, openSnapshot } from '../../store/in
 import { RoadAggregator } from '../../flows/aggregate.js';
 import { importHubbleFiles, type ImportProgress } from '../../flows/json-import.js';
 import { FlowInventory, resolverFromSnapshot } from '../../flows/flow-inventory.js';
+import { emptySnapshot, unknownRoadBuilder } from '../../model/empty.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `
@@ -38,36 +39,9 @@ Options:
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 function newSnapshot(name: string): Snapshot {
-  return {
-    model: 1,
-    id: randomUUID(),
-    name,
-    createdAt: Date.now(),
-    cluster: { name, source: 'import' },
-    roadBuilder: {
-      name: 'cilium',
-      enforcesNetworkPolicy: 'unknown',
-      policyKinds: [],
-      flowSources: ['hubble'],
-      details: {},
-      evidence: ['flows imported from a Hubble export'],
-    },
-    window: {},
-    namespaces: [],
-    nodes: [],
-    workloads: [],
-    pods: [],
-    services: [],
-    policies: [],
-    flows: [],
-    roads: [],
-    probes: [],
-    findings: [],
-    warnings: [],
-    permissions: [],
-    positions: {},
-    notes: [],
-  };
+  // Hubble flows mean Cilium; whether it enforces is not in a flow export.
+  const rb = { ...unknownRoadBuilder(['flows imported from a Hubble export'], ['hubble']), name: 'cilium' as const };
+  return { ...emptySnapshot(name, 'import', rb), id: randomUUID() };
 }
 
 const importFlows: Command = {
