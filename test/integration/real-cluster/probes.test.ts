@@ -12,6 +12,7 @@ import { cleanupLeftovers } from '../../../main/probes/cleanup.js';
 import { planEnforcement, runEnforcement, type EnforcementProgress } from '../../../main/probes/enforcement.js';
 import { KubeProbeCluster } from '../../../main/probes/kube-probe-cluster.js';
 import { EXPIRES_AT, MANAGED_BY, MANAGED_BY_VALUE, RUN_ID, ephemeralName, newRunId, runSelector } from '../../../main/probes/labels.js';
+import { FlowCapture, planFlows } from '../../../main/probes/flow-capture.js';
 import { planPath, runPath } from '../../../main/probes/path-check.js';
 import { ProbeRefusedError } from '../../../main/probes/plan.js';
 import { ProbeNotConfirmedError } from '../../../main/probes/run.js';
@@ -152,4 +153,33 @@ describe.skipIf(skip)('probe object lifecycle on a real API server', () => {
       expect(result).toMatchObject({ kind: 'path', outcome: 'error' });
     }
   }, 120_000);
+
+  it('runs flow probes as a DaemonSet on every node in a privileged namespace of its own, and removes it on stop', async () => {
+    const plan = planFlows(admin.context, { intervalSeconds: 1, timeLimitMs: 120_000 }).confirm();
+    const ns = `netcity-probe-${plan.runId}`;
+    const capture = new FlowCapture(admin, plan, { pods: [], nodes: [], services: [] }, { intervalSeconds: 1, podPollMs: 500, timeLimitMs: 120_000 });
+    const running = capture.start();
+    let summary;
+    try {
+      const apps = env.kc.makeApiClient(k8s.AppsV1Api);
+      const nodes = (await core.listNode()).items.length;
+      const ds = await waitFor(`the probe DaemonSet in ${ns} on all ${nodes} nodes`, async () => {
+        const list = await apps.listNamespacedDaemonSet({ namespace: ns, labelSelector: runSelector(plan.runId) });
+        const d = list.items[0];
+        return d && d.status?.numberReady === nodes ? d : undefined;
+      }, 60_000, 300);
+      const pod = ds.spec!.template.spec!;
+      expect(pod.hostNetwork).toBe(true);
+      expect(pod.containers.some((c) => c.securityContext?.capabilities?.add?.includes('NET_ADMIN'))).toBe(true);
+      const namespace = await core.readNamespace({ name: ns });
+      expect(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      expect(namespace.metadata?.annotations?.[EXPIRES_AT]).toBeTruthy();
+    } finally {
+      summary = await capture.stop();
+      await running.catch(() => undefined);
+    }
+    expect(summary.cleanup?.failed).toEqual([]);
+    expect(summary.cleanup?.deleted.map((r) => `${r.kind}/${r.name}`)).toContain(`Namespace/${ns}`);
+    await waitFor(`namespace ${ns} to be gone`, async () => ((await remaining(plan.runId)).length === 0 ? true : undefined), 90_000, 500);
+  }, 240_000);
 });
