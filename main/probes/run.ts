@@ -39,6 +39,26 @@ export class ProbeNotConfirmedError extends Error {
 const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
 const refText = (r: ObjectRef): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
+/**
+ * A pod created right after its namespace can be refused (403 "error looking up service account")
+ * until the controller manager has made the namespace's default ServiceAccount: retry that case
+ * for a while instead of failing the run.
+ */
+export async function createWhenNamespaceReady(cluster: Pick<ProbeCluster, 'create'>, obj: Parameters<ProbeCluster['create']>[0], signal: AbortSignal, waitMs = 20_000): Promise<void> {
+  const end = Date.now() + waitMs;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      await cluster.create(obj);
+      return;
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      if (!/service ?account/i.test(text) || Date.now() + delay > end) throw err;
+      signal.throwIfAborted();
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 export async function runConfirmedPlan<T>(cluster: ProbeCluster, plan: ProbePlan, body: (ctx: ProbeRunContext) => Promise<T>, opts: RunOptions = {}): Promise<T> {
   if (!plan.confirmed) {
     throw new ProbeNotConfirmedError(`probe ${plan.kind} (run ${plan.runId}): not confirmed; show the plan and call confirm() (CLI: --yes) before running`);
@@ -60,7 +80,7 @@ export async function runConfirmedPlan<T>(cluster: ProbeCluster, plan: ProbePlan
       if (!plan.includes(obj)) throw new Error(`probe run ${plan.runId}: ${refText(refOf(obj))} is not in the confirmed plan; refusing to create it`);
       // Record before the call: a create that times out client-side may still have happened.
       created.push(refOf(obj));
-      await cluster.create(obj);
+      await createWhenNamespaceReady(cluster, obj, signal);
     },
     async remove(obj) {
       await cluster.delete(refOf(obj));
