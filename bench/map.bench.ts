@@ -46,12 +46,11 @@ const bench: Bench = {
 
       const t1 = Date.now();
       await page.selectOption('[data-testid="city-select"]', 'big');
-      await waitForApp(page, 'v.cityId === "big" && v.drawn.nodes > 10000', 120_000);
-      await waitForApp(page, 'v.drawn.renderMs > 0 && !v.loading', 120_000);
+      await waitForApp(page, 'v.map && v.map.cityId === "big" && !v.loading && v.drawn.renderMs > 0', 120_000);
       const bigMs = Date.now() - t1;
       const drawn = (await page.evaluate('window.__netcity.drawn')) as { nodes: number; edges: number; renderer: string };
       report({ name: `10,000-pod city: select to first drawn frame (${drawn.renderer})`, value: bigMs, unit: 'ms', goal: '< 5000 ms', ok: bigMs < 5000 });
-      report({ name: 'elements on the canvas (nodes + edges incl. district roads)', value: drawn.nodes + drawn.edges, unit: 'elements' });
+      report({ name: `elements on the canvas at the first zoom level (${await page.evaluate('window.__netcity.level')})`, value: drawn.nodes + drawn.edges, unit: 'elements' });
 
       // Frame rate: count animation frames while zooming and panning with the mouse for ~3 s.
       const box = (await page.locator('[data-testid="map"]').boundingBox())!;
