@@ -9,16 +9,15 @@ import type {
   PodPhase,
   PolicyKind,
   PolicyObject,
-  Protocol,
   ServiceEndpoint,
   ServiceInfo,
   WorkloadInfo,
 } from '../model/types.js';
+import { containerPorts as portsOfPodSpec, controllerOf as controllerFromMetadata, protocolOf } from '../model/k8s-fields.js';
 
 type Obj = Record<string, any>;
 
 const labelsOf = (o: Obj): Labels => ({ ...(o?.metadata?.labels ?? {}) });
-const protocolOf = (p: unknown): Protocol => (p === 'UDP' || p === 'SCTP' ? p : 'TCP');
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed']);
 
 export function toNamespace(o: Obj): NamespaceInfo {
@@ -39,10 +38,9 @@ export function toNode(o: Obj): NodeInfo {
 }
 
 /** The controller owner reference of an object, if any. */
+/** The controlling owner of an API object. */
 export function controllerOf(o: Obj): OwnerRef | undefined {
-  const refs: Obj[] = o?.metadata?.ownerReferences ?? [];
-  const ref = refs.find((r) => r.controller) ?? refs[0];
-  return ref ? { kind: String(ref.kind), name: String(ref.name) } : undefined;
+  return controllerFromMetadata(o?.metadata);
 }
 
 /**
@@ -77,16 +75,8 @@ export function topOwner(
   return current;
 }
 
-export function containerPorts(spec: Obj): ContainerPort[] {
-  const out: ContainerPort[] = [];
-  for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
-    for (const p of c.ports ?? []) {
-      if (typeof p.containerPort !== 'number') continue;
-      out.push({ ...(p.name ? { name: String(p.name) } : {}), containerPort: p.containerPort, protocol: protocolOf(p.protocol) });
-    }
-  }
-  return out;
-}
+/** Declared ports of a pod spec (shared with the manifests reader). */
+export const containerPorts = (spec: Obj): ContainerPort[] => portsOfPodSpec(spec);
 
 export function toPod(o: Obj, owner: OwnerRef | undefined): PodInfo {
   const status = o.status ?? {};

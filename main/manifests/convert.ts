@@ -4,7 +4,6 @@
  * representative pod when none of its pods are given), services and every policy kind.
  */
 import type {
-  ContainerPort,
   Labels,
   NamespaceInfo,
   NodeInfo,
@@ -13,13 +12,13 @@ import type {
   PodPhase,
   PolicyKind,
   PolicyObject,
-  Protocol,
   ServiceInfo,
   ServicePort,
   WorkloadInfo,
 } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
 import type { ManifestError, ManifestLocation, ManifestObject } from './parse.js';
+import { containerPorts, controllerOf, protocolOf } from '../model/k8s-fields.js';
 
 export interface ManifestSet {
   namespaces: NamespaceInfo[];
@@ -82,37 +81,13 @@ function labelsOf(v: unknown): Labels {
   return out;
 }
 
-function protocolOf(v: unknown): Protocol {
-  const s = typeof v === 'string' ? v.toUpperCase() : 'TCP';
-  return s === 'UDP' || s === 'SCTP' ? s : 'TCP';
-}
 
-function containerPorts(podSpec: Obj): ContainerPort[] {
-  const containers = [
-    ...arr(podSpec.containers),
-    // Sidecars (init containers that keep running) serve ports too.
-    ...arr(podSpec.initContainers).filter((c) => obj(c).restartPolicy === 'Always'),
-  ];
-  const out: ContainerPort[] = [];
-  for (const c of containers)
-    for (const p of arr(obj(c).ports)) {
-      const o = obj(p);
-      if (typeof o.containerPort !== 'number') continue;
-      out.push({ ...(typeof o.name === 'string' ? { name: o.name } : {}), containerPort: o.containerPort, protocol: protocolOf(o.protocol) });
-    }
-  return out;
-}
 
 function templateOf(kind: string, spec: Obj): Obj | undefined {
   if (kind === 'CronJob') return obj(obj(obj(spec.jobTemplate).spec).template);
   return isObj(spec.template) ? spec.template : undefined;
 }
 
-function controllerRef(meta: Obj): OwnerRef | undefined {
-  const refs = arr(meta.ownerReferences).map(obj);
-  const ref = refs.find((r) => r.controller === true) ?? refs[0];
-  return ref && typeof ref.kind === 'string' && typeof ref.name === 'string' ? { kind: ref.kind, name: ref.name } : undefined;
-}
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 
@@ -198,7 +173,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
           phase,
           hostNetwork: spec.hostNetwork === true,
           ports: containerPorts(spec),
-          ref: controllerRef(meta),
+          ref: controllerOf(meta),
         });
         break;
       }
@@ -222,7 +197,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
     let cur = ref;
     for (let i = 0; i < 5; i++) {
       const w = workloadObjs.get(`${ns}/${cur.kind}/${cur.name}`);
-      const up = w && controllerRef(w.meta);
+      const up = w && controllerOf(w.meta);
       if (!up || !workloadObjs.has(`${ns}/${up.kind}/${up.name}`)) break;
       cur = up;
     }
@@ -244,7 +219,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   }
   const workloads: WorkloadInfo[] = [...bareWorkloads];
   for (const [k, w] of workloadObjs) {
-    const up = controllerRef(w.meta);
+    const up = controllerOf(w.meta);
     if (up && workloadObjs.has(`${w.ns}/${up.kind}/${up.name}`)) continue; // not top-level
     const tpl = templateOf(w.kind, w.spec)!;
     const tplMeta = obj(tpl.metadata);
