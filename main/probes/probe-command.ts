@@ -40,7 +40,7 @@ export interface ProbeTarget {
 
 /** A host nc will take as a name or an address (and not as an option). */
 export function validProbeHost(host: string): boolean {
-  return /^[A-Za-z0-9_.:\[\]-]+$/.test(host) && !host.startsWith('-') && host.length <= 253;
+  return /^[A-Za-z0-9_.:[\]-]+$/.test(host) && !host.startsWith('-') && host.length <= 253;
 }
 
 export function probeCommand(t: ProbeTarget, waitSeconds: number): string[] {
