@@ -5,7 +5,7 @@
  * blocked, permissions denied, external links only to https through the OS browser, and each IPC
  * call checked to come from our own top frame.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -108,6 +108,12 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   serveRenderer();
-  await createWindow();
+  try {
+    await createWindow();
+  } catch (err) {
+    // Before a window exists the only way to say what went wrong is a native dialog.
+    dialog.showErrorBox('NetCity could not start', (err as Error).message);
+    app.quit();
+  }
 });
 app.on('window-all-closed', () => app.quit());
