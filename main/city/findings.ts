@@ -5,7 +5,7 @@
  */
 import { namespaceId, workloadId } from '../model/ids.js';
 import type { Finding, Snapshot } from '../model/types.js';
-import { workloadOfPod } from '../map/build.js';
+import { workloadOfPod } from '../model/ids.js';
 import type { EngineView } from './policy-adapter.js';
 
 const MAX_PER_KIND = 50;

@@ -3,7 +3,7 @@
  * (with their Kubernetes labels from Hubble identities), and the nodes that observed them. Gives
  * an imported capture without an inventory a city to draw. Grows with distinct pods only.
  */
-import { parsePeerId, workloadId } from '../model/ids.js';
+import { parsePeerId, podId, workloadId, workloadOfPod } from '../model/ids.js';
 import type { FlowEndpoint, FlowRecord, Labels, NamespaceInfo, NodeInfo, PodInfo, Snapshot, WorkloadInfo } from '../model/types.js';
 import type { WorkloadResolver } from './hubble-flow.js';
 
@@ -78,6 +78,12 @@ export class FlowInventory {
 }
 
 /** Resolves pods to their workload from a snapshot's inventory (pods with an owner). */
+/** Every pod of an inventory to its workload, bare pods included (as their own `Pod` workload). */
+export function resolverFromInventory(snap: Pick<Snapshot, 'pods'>): WorkloadResolver {
+  const byPod = new Map(snap.pods.map((p) => [podId(p.namespace, p.name), workloadOfPod(p)]));
+  return (ns, pod) => byPod.get(podId(ns, pod));
+}
+
 export function resolverFromSnapshot(snap: Pick<Snapshot, 'pods'>): WorkloadResolver | undefined {
   const owners = new Map<string, string>();
   for (const p of snap.pods) if (p.owner) owners.set(`${p.namespace}/${p.name}`, workloadId(p.namespace, p.owner.kind, p.owner.name));

@@ -3,7 +3,7 @@
  * behind it and the pod port its service port targets. The cluster side is a small interface so
  * the cluster module (or a test) supplies listing and port-forwarding.
  */
-import type { Labels, PodInfo, ServiceInfo } from '../model/types.js';
+import type { Labels, PodInfo, ServiceInfo, Snapshot } from '../model/types.js';
 import type { RelayConnection } from './hubble-client.js';
 
 /** A pod as listed for this purpose; `ready` is the pod's Ready condition when known. */
@@ -12,6 +12,18 @@ export type RelayPod = PodInfo & { ready?: boolean };
 export interface RelayClusterLister {
   listServices(namespace: string): Promise<ServiceInfo[]>;
   listPods(namespace: string, selector: Labels): Promise<RelayPod[]>;
+}
+
+/** Relay lookup from an inventory already read (a city, a live snapshot): no extra API calls. */
+export function snapshotRelayLister(get: () => Pick<Snapshot, 'services' | 'pods'>): RelayClusterLister {
+  const matches = (labels: Labels, selector: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return {
+    listServices: async (ns) => get().services.filter((s) => s.namespace === ns),
+    listPods: async (ns, selector) =>
+      get()
+        .pods.filter((p) => p.namespace === ns && matches(p.labels, selector))
+        .map((p) => ({ ...p, ready: p.phase === 'Running' })),
+  };
 }
 
 /** Opens a port-forward to a pod's port through the Kubernetes API; the cluster module implements it. */

@@ -7,7 +7,7 @@ import { HubbleClient } from './hubble-client.js';
 import { HubbleCapture } from './hubble-capture.js';
 import { RoadAggregator } from './aggregate.js';
 import type { Snapshot } from '../model/types.js';
-import { podId } from '../model/ids.js';
+import { resolverFromInventory } from './flow-inventory.js';
 
 export interface TimedCaptureOptions {
   seconds: number;
@@ -26,11 +26,10 @@ export interface TimedCaptureResult {
 }
 
 export async function captureFlowsInto(base: Snapshot, opts: TimedCaptureOptions): Promise<TimedCaptureResult> {
-  const owners = new Map(base.pods.map((p) => [podId(p.namespace, p.name), p.owner ? `wl:${p.namespace}/${p.owner.kind}/${p.owner.name}` : `wl:${p.namespace}/Pod/${p.name}`]));
   const client = new HubbleClient({ address: opts.address, connect: opts.connect, label: opts.label, connectTimeoutMs: 15_000 });
   const aggregator = new RoadAggregator({ maxRawFlows: opts.maxRawFlows ?? 100_000 });
   for (const r of base.roads) aggregator.addRoad(r);
-  const capture = new HubbleCapture(client, { aggregator, mapping: { source: 'hubble', resolver: (ns, pod) => owners.get(podId(ns, pod)) }, reconnect: { maxAttempts: 3 } });
+  const capture = new HubbleCapture(client, { aggregator, mapping: { source: 'hubble', resolver: resolverFromInventory(base) }, reconnect: { maxAttempts: 3 } });
   let flows = 0;
   // A stop during reconnect backoff ends without an error: keep the last reason the stream gave.
   let problem: string | undefined;

@@ -13,6 +13,7 @@ import {
   podId,
   serviceId,
   workloadId,
+  workloadOfPod,
 } from '../model/ids.js';
 import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot, Verdict } from '../model/types.js';
 import { byText, layoutCity, type LayoutDistrict } from './layout.js';
@@ -31,8 +32,6 @@ export interface BuildOptions {
   cityId?: string;
 }
 
-export const workloadOfPod = (p: PodInfo): PeerId =>
-  workloadId(p.namespace, p.owner?.kind ?? 'Pod', p.owner?.name ?? p.name);
 
 const PHASES: Record<string, PodPhaseClass> = {
   Running: 'running',

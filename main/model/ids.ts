@@ -1,5 +1,5 @@
 /** The one place peer ids are built and read. See PeerId in ./types.ts. */
-import type { PeerId } from './types.js';
+import type { PeerId, PodInfo } from './types.js';
 
 export const WORLD: PeerId = 'world';
 export const HOST: PeerId = 'host';
@@ -53,11 +53,9 @@ export function parsePeerId(id: PeerId): ParsedPeer {
   }
 }
 
-/** Short human label: "cart" for wl:shop/Deployment/cart, "1.2.3.0/24" for ip:1.2.3.0/24. */
-export function peerLabel(id: PeerId): string {
-  const p = parsePeerId(id);
-  return p.type === 'reserved' ? p.name : p.name;
-}
+/** The block a pod belongs to: its top controller, or the pod itself as a bare `Pod` workload. */
+export const workloadOfPod = (p: Pick<PodInfo, 'namespace' | 'name' | 'owner'>): PeerId =>
+  workloadId(p.namespace, p.owner?.kind ?? 'Pod', p.owner?.name ?? p.name);
 
 /** Key of a policy, used in explanations, findings and diffs: "NetworkPolicy/ns/name" or "AdminNetworkPolicy/name". */
 export const policyKey = (kind: string, name: string, namespace?: string): string =>

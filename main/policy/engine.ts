@@ -1,6 +1,6 @@
 /** The policy engine: compiled policies over a pod universe, answering verdicts, ports and fences. */
 import type { NamespaceInfo, NodeInfo, PeerId, PodInfo, PolicyObject, Protocol, ServiceInfo } from '../model/types.js';
-import { parsePeerId, workloadId } from '../model/ids.js';
+import { parsePeerId, workloadOfPod } from '../model/ids.js';
 import { compilePolicies } from './compile.js';
 import { buildPlan, evalDirection, type DirPlan, type DirResult } from './evaluate.js';
 import { stepsFor, summaryOf, type ExplanationStep } from './explain.js';
@@ -52,9 +52,7 @@ export interface PairResult {
 }
 
 /** Owner workload id of a pod: its top controller, or the pod itself as kind Pod. */
-export function workloadOfPod(p: PodInfo): PeerId {
-  return p.owner ? workloadId(p.namespace, p.owner.kind, p.owner.name) : workloadId(p.namespace, 'Pod', p.name);
-}
+export { workloadOfPod };
 
 export class PolicyEngineCore {
   readonly u: Universe;

@@ -8,26 +8,16 @@ import { readFileSync } from 'node:fs';
 import { HubbleCapture } from '../../flows/hubble-capture.js';
 import { HubbleClient, type ServerStatus } from '../../flows/hubble-client.js';
 import type { FlowQuery } from '../../flows/flow-query.js';
-import { relayConnector, type RelayClusterLister } from '../../flows/relay-locator.js';
-import type { CaptureWarning, FlowRecord, Labels, Snapshot } from '../../model/types.js';
+import { relayConnector, snapshotRelayLister } from '../../flows/relay-locator.js';
+import type { CaptureWarning, FlowRecord } from '../../model/types.js';
 import { SnapshotWriter } from '../../store/index.js';
 import { SnapshotLibrary } from '../../store/library.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, ResultOf } from '../contract.js';
 import type { ClusterConnection } from '../../cluster/connection.js';
-import { inventoryResolver, mergeFlows, seededAggregator } from './flow-merge.js';
+import { mergeFlows, seededAggregator } from './flow-merge.js';
+import { resolverFromInventory } from '../../flows/flow-inventory.js';
 
-/** Relay lookup from the city's inventory (already listed and watched), no extra API calls. */
-export function snapshotLister(get: () => Snapshot): RelayClusterLister {
-  const matches = (labels: Labels, selector: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
-  return {
-    listServices: async (ns) => get().services.filter((s) => s.namespace === ns),
-    listPods: async (ns, selector) =>
-      get()
-        .pods.filter((p) => p.namespace === ns && matches(p.labels, selector))
-        .map((p) => ({ ...p, ready: p.phase === 'Running' })),
-  };
-}
 
 function statusText(s: ServerStatus): string {
   const parts = [`Relay: ${s.numFlows ?? '?'} / ${s.maxFlows ?? '?'} flows buffered`];
@@ -37,7 +27,7 @@ function statusText(s: ServerStatus): string {
 }
 
 export function captureArea(b: Backend, connectionOf: (cityId: string) => ClusterConnection | undefined) {
-  const captures = new Map<string, { capture: HubbleCapture; taskId: string; flows: number }>();
+  const captures = new Map<string, { capture: HubbleCapture; taskId: string }>();
   return {
     async start(a: ArgsOf<'capture.start'>): Promise<ResultOf<'capture.start'>> {
       const city = b.city(a.cityId);
@@ -58,13 +48,13 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
         : new HubbleClient({
             label: 'hubble-relay via port-forward',
             tls,
-            connect: relayConnector(snapshotLister(() => city.snapshot), async (ns, pod, port) => conn!.forwardPort({ namespace: ns, pod, port })),
+            connect: relayConnector(snapshotRelayLister(() => city.snapshot), async (ns, pod, port) => conn!.forwardPort({ namespace: ns, pod, port })),
           });
       const aggregator = seededAggregator(city.snapshot);
       const capture = new HubbleCapture(client, {
         aggregator,
         maxRawFlows: 0,
-        mapping: { source: 'hubble', resolver: inventoryResolver(city.snapshot) },
+        mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
       });
       // Auto-save: an existing file gets the flows appended; otherwise a new library file.
       let writer: SnapshotWriter | undefined;
@@ -129,7 +119,7 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
         const err = capture.stats().error;
         if (err && !task.signal.aborted) throw new Error(`${err} (${total.toLocaleString()} flows received before were kept)`);
       });
-      captures.set(city.id, { capture, taskId, flows: 0 });
+      captures.set(city.id, { capture, taskId });
       b.cityChanged(city.id, 'capture-started');
       return { taskId };
     },

@@ -12,18 +12,14 @@ import { createEngineView } from '../../city/policy-adapter.js';
 import { mergeDiffCity, diffMarks } from '../../city/diff-view.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../contract.js';
-import { inventoryResolver, mergeFlows, seededAggregator } from './flow-merge.js';
+import { mergeFlows, seededAggregator } from './flow-merge.js';
+import { resolverFromInventory } from '../../flows/flow-inventory.js';
 
 
 export function filesArea(b: Backend) {
   const library = () => new SnapshotLibrary(b.settings.snapshotDir);
+  /** One file's entry, read from the file itself (the library's list() would open every file). */
   const entryOf = (path: string): SnapshotEntry => {
-    const info = library()
-      .list()
-      .find((e) => e.path === path);
-    if (info) {
-      return { path, name: info.name ?? basename(path), cluster: info.cluster ?? '', createdAt: info.createdAt ?? info.modifiedAt, sizeBytes: info.sizeBytes, pods: info.counts?.pods ?? 0, flows: info.counts?.flows ?? 0 };
-    }
     const f = SnapshotFile.open(path, { check: 'none' });
     try {
       const h = f.header();
@@ -34,6 +30,7 @@ export function filesArea(b: Backend) {
       f.close();
     }
   };
+
   const inLibrary = (path: string) => {
     const lib = library();
     if (dirname(resolve(path)) !== resolve(lib.dir)) throw new Error(`${path} is not in the snapshot library (${lib.dir}); open it instead`);
@@ -115,7 +112,7 @@ export function filesArea(b: Backend) {
       const { taskId, done } = b.tasks.start(`Importing ${basename(a.fileName)}`, async (task) => {
         const opts = {
           aggregator,
-          resolver: inventoryResolver(snap),
+          resolver: resolverFromInventory(snap),
           source: 'import' as const,
           signal: task.signal,
           onFlows: (batch: FlowRecord[]) => {

@@ -1,15 +1,7 @@
 /** Adding observed flows to a city: aggregates merged, raw flows bounded, warnings kept, window widened. */
 import { RoadAggregator } from '../../flows/aggregate.js';
-import type { WorkloadResolver } from '../../flows/hubble-flow.js';
-import { podId } from '../../model/ids.js';
 import type { CaptureWarning, FlowRecord, Snapshot } from '../../model/types.js';
-import { workloadOfPod } from '../../map/build.js';
 
-/** Resolves pods named in flows to their workload from the city's inventory. */
-export function inventoryResolver(s: Snapshot): WorkloadResolver {
-  const byPod = new Map(s.pods.map((p) => [podId(p.namespace, p.name), workloadOfPod(p)]));
-  return (ns, pod) => byPod.get(podId(ns, pod));
-}
 
 /** An aggregator seeded with the city's roads, so new flows add to them. */
 export function seededAggregator(s: Snapshot): RoadAggregator {

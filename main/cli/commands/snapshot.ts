@@ -71,16 +71,12 @@ async function loadLiveCapture(): Promise<CaptureLive> {
 /** Flows from Hubble Relay for a while, added to a live snapshot; a Relay that cannot be reached is a warning, not a failure. */
 async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, io: CliIO): Promise<Snapshot> {
   const { captureFlowsInto } = await import('../../flows/timed-capture.js');
-  const { relayConnector } = await import('../../flows/relay-locator.js');
+  const { relayConnector, snapshotRelayLister } = await import('../../flows/relay-locator.js');
   const { forwardPort } = await import('../../cluster/port-forward.js');
-  const matches = (labels: Record<string, string>, sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
   const connect = address
     ? undefined
     : relayConnector(
-        {
-          listServices: async (ns) => snap.services.filter((s) => s.namespace === ns),
-          listPods: async (ns, sel) => snap.pods.filter((p) => p.namespace === ns && matches(p.labels, sel)).map((p) => ({ ...p, ready: p.phase === 'Running' })),
-        },
+        snapshotRelayLister(() => snap),
         (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }),
       );
   let last = 0;
