@@ -34,7 +34,7 @@ describe('explanations', () => {
     const snapshot = manifestsToSnapshot(set, 'shop', 1);
     // Traffic the policies deny was seen flowing: the report lists the mismatch with its why.
     snapshot.roads = [road(SRC, DST, 7070)];
-    const city = new City({ id: 'c1', kind: 'file', snapshot });
+    const city = new City({ id: 'c1', kind: 'manifests', snapshot });
     const map = city.map();
     const edge = map.edges.find((e) => e.source === SRC && e.target === DST && e.kind === 'road');
     expect(edge, 'the observed road is on the map').toBeDefined();
@@ -56,7 +56,7 @@ describe('explanations', () => {
     const cli = await analyzeExplain();
     expect(cli).not.toMatch(/(ingress|egress): (ingress|egress):/);
     const set = await loadManifests([`${FIX}shop`]);
-    const city = new City({ id: 'c2', kind: 'file', snapshot: manifestsToSnapshot(set, 'shop', 1) });
+    const city = new City({ id: 'c2', kind: 'manifests', snapshot: manifestsToSnapshot(set, 'shop', 1) });
     const v = city.engine.explain(SRC, DST, 'TCP', 7070);
     for (const s of v.steps) expect(s.text).not.toMatch(/^(ingress|egress):/);
     expect(v.summary).toBe(`denied: ${v.steps.map((s) => `${s.direction}: ${s.text}`).join('; ')}`);
