@@ -21,14 +21,14 @@ const view = <T>(expr: string): Promise<T> => page.evaluate(`(() => { const v = 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 const waitFor = (expr: string, timeout = 20_000) => waitForApp(page, expr, timeout);
 /** The element drawn at the centre of a locator's box is that element (nothing covers it). */
-const uncovered = (selector: string) =>
-  page.evaluate((sel) => {
-    const el = document.querySelector(sel);
+const uncovered = (selector: string): Promise<boolean> =>
+  page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
     if (!el) return false;
     const r = el.getBoundingClientRect();
     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
     return !!top && (top === el || el.contains(top));
-  }, selector);
+  })()`) as Promise<boolean>;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
