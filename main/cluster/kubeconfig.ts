@@ -165,6 +165,7 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
 
 /** Control characters and the like replaced, so a message cannot drive the terminal. */
 function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, '?');
 }
 
