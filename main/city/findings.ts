@@ -97,6 +97,8 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
     const observed = r.verdict === 'DROPPED' ? 'denied' : 'allowed';
     if (predicted === 'unknown' || predicted === observed) continue;
     if (++mismatches > MAX_PER_KIND) break;
+    // The same explanation the why panel and `analyze --explain` show for this pair and port.
+    const why = e.explain(r.src, r.dst, r.protocol as 'TCP', r.port).summary;
     const cause =
       observed === 'allowed' && s.roadBuilder.enforcesNetworkPolicy === false
         ? `the road builder (${s.roadBuilder.name}) does not enforce policies`
@@ -108,7 +110,7 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
       severity: 'warning',
       kind: 'mismatch',
       title: `Policies say ${predicted}, traffic was ${observed}: ${short(r.src)} → ${short(r.dst)} ${r.protocol} ${r.port}`,
-      detail: `Likely cause: ${cause}.`,
+      detail: `Likely cause: ${cause}. Policies: ${why}`,
       target: `road:${r.src}->${r.dst}:${observed}`,
     });
   }
