@@ -81,7 +81,7 @@ export function clusterArea(b: Backend) {
       const { taskId, done } = b.tasks.start(`Connecting to ${a.context}`, async (task) => {
         task.signal.addEventListener('abort', () => conn.close(), { once: true });
         await conn.connect(a.context, { namespaces: a.namespaces, kubeconfig: b.kubeconfigSource(a.kubeconfigPath), signal: task.signal });
-      });
+      }, { awaited: true });
       void taskId;
       try {
         await done;
