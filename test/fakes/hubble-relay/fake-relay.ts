@@ -227,7 +227,7 @@ export class FakeRelay {
         for (const [node, n] of this.seenByNode) if (!down.has(node)) seen += n;
         cb(null, {
           num_flows: String(buffered),
-          max_flows: String(up.length * this.nodeShare()),
+          max_flows: String(up.reduce((a, n) => a + this.nodeShare(n), 0)),
           seen_flows: String(seen),
           uptime_ns: this.uptimeNs(),
           num_connected_nodes: { value: up.length },
@@ -260,15 +260,16 @@ export class FakeRelay {
     return String((Date.now() - this.startedAt) * 1_000_000);
   }
 
-  private nodeShare(): number {
-    return Math.ceil(this.bufferSize / this.nodes.length);
+  /** The ring split between the nodes (Relay's max_flows is the sum of the nodes'). */
+  private nodeShare(node: string): number {
+    const i = this.nodes.indexOf(node);
+    return Math.floor(this.bufferSize / this.nodes.length) + (i < this.bufferSize % this.nodes.length ? 1 : 0);
   }
 
   /** Each node's share of the ring: the flows it sent that are still buffered, and what it has seen. */
   private nodeFigures(): Obj[] {
     const buffered = new Map<string, number>();
     for (const e of this.events()) if (e.resp.flow) buffered.set(nodeOf(e.resp), (buffered.get(nodeOf(e.resp)) ?? 0) + 1);
-    const share = this.nodeShare();
     return this.nodes.map((name) => {
       const up = !this.unavailableNodes.includes(name);
       return {
@@ -279,7 +280,7 @@ export class FakeRelay {
         tls: { enabled: false },
         uptime_ns: up ? this.uptimeNs() : '0',
         num_flows: String(up ? (buffered.get(name) ?? 0) : 0),
-        max_flows: String(up ? share : 0),
+        max_flows: String(up ? this.nodeShare(name) : 0),
         seen_flows: String(up ? (this.seenByNode.get(name) ?? 0) : 0),
       };
     });
@@ -312,6 +313,11 @@ export class FakeRelay {
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** The buffered events (to carry them over to a restarted fake). */
+  snapshot(): Obj[] {
+    return this.events().map((e) => e.resp);
   }
 
   /** Adds events to the buffer and sends them to following streams that match. */
@@ -411,6 +417,7 @@ export class FakeRelay {
     const r = ev.resp;
     if (r.flow) {
       if (!this.passes(f, r.flow)) return true;
+      if (live && this.unavailableNodes.includes(nodeOf(r))) return true;
       // A live client that does not keep up loses flows (reported), it does not grow our memory.
       if (live && this.backlogged(f)) {
         f.dropped++;
@@ -464,6 +471,12 @@ export class FakeRelay {
       this.flush(f);
       call.end();
       return;
+    }
+    // Like Relay: first which nodes it cannot reach; their buffers are out of reach too.
+    if (this.unavailableNodes.length) {
+      this.out(f, { node_status: { state_change: 'NODE_UNAVAILABLE', node_names: this.unavailableNodes, message: 'node unreachable' }, time: tsOfMs(Date.now()) });
+      const down = new Set(this.unavailableNodes);
+      backlog = backlog.filter((e) => !e.resp.flow || !down.has(nodeOf(e.resp)));
     }
     for (const ev of backlog) if (!this.send(f, ev, false)) return;
     if (req.follow && !(until && cmp({ seconds: Date.now() / 1000, nanos: 0 }, until) > 0)) {
