@@ -10,6 +10,13 @@ if (!existsSync(entry)) {
   process.stderr.write(`netcity: not built yet (${entry} is missing). Run \`npm run build\` in ${root}.\n`);
   process.exit(1);
 }
+// Pipe-safe: when the reader goes away (`netcity analyze big/ | head`), stop quietly with exit 0.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 const { main } = await import(pathToFileURL(entry).href);
 const controller = new AbortController();
 let interrupted = false;
@@ -25,5 +32,6 @@ const code = await main(process.argv.slice(2), {
   err: (t) => process.stderr.write(t),
   cwd: process.cwd(),
   signal: controller.signal,
+  errIsTTY: process.stderr.isTTY === true,
 });
 process.exitCode = code;

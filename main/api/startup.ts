@@ -18,8 +18,13 @@ export async function openInitialCity(backend: Backend, opts: StartupOptions): P
   if (opts.paths.length > 0) {
     const paths = opts.paths.map((p) => resolve(opts.cwd, p));
     for (const p of paths) if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
-    if (paths.length === 1 && statSync(paths[0]).isFile() && paths[0].endsWith('.netcity')) await backend.call('snapshots.open', { path: paths[0] });
-    else await backend.call('manifests.open', { paths });
+    const started = Date.now();
+    opts.log(`opening ${paths.join(', ')} ...`);
+    const city =
+      paths.length === 1 && statSync(paths[0]).isFile() && paths[0].endsWith('.netcity')
+        ? await backend.call('snapshots.open', { path: paths[0] })
+        : await backend.call('manifests.open', { paths });
+    opts.log(`opened "${city.name}" (${city.counts.pods} pods, ${city.counts.policies} policies) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return;
   }
   const { contexts, error } = await backend.call('contexts.list', {});

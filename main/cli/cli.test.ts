@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from './cli.js';
 
-function run(argv: string[]) {
+function run(argv: string[], extra: { errIsTTY?: boolean } = {}) {
   let out = '';
   let err = '';
-  const io = { out: (t: string) => (out += t), err: (t: string) => (err += t), cwd: process.cwd(), signal: new AbortController().signal };
+  const io = { out: (t: string) => (out += t), err: (t: string) => (err += t), cwd: process.cwd(), signal: new AbortController().signal, ...extra };
   return main(argv, io).then((code) => ({ code, out, err }));
 }
 
@@ -45,5 +45,28 @@ describe('netcity CLI', () => {
     const r = await run(['serve', '/nonexistent/city.netcity']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\/nonexistent\/city\.netcity: no such file or folder/);
+  });
+
+  it('takes --quiet and --progress anywhere after the command, and hands progress to the command only when wanted', async () => {
+    const { default: serve } = await import('./commands/serve.js');
+    const seen: { progress: boolean; args: string[] }[] = [];
+    const spy = vi.spyOn(serve, 'run').mockImplementation(async (args, io) => {
+      seen.push({ progress: typeof io.progress === 'function', args });
+      return 0;
+    });
+    try {
+      await run(['serve', '--demo', '--quiet'], { errIsTTY: true });
+      await run(['serve', '--demo'], { errIsTTY: true });
+      await run(['serve', '--demo']);
+      await run(['serve', '--progress', '--demo']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toEqual([
+      { progress: false, args: ['--demo'] },
+      { progress: true, args: ['--demo'] },
+      { progress: false, args: ['--demo'] },
+      { progress: true, args: ['--demo'] },
+    ]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { appVersion } from '../app-paths.js';
 import { UsageError, type CliIO, type Command } from './command.js';
+import { createProgress } from './progress.js';
 
 /** name -> one line for `netcity --help` and the module, loaded only when the command runs (nothing heavy at start). */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
@@ -30,6 +31,8 @@ function helpText(): string {
     'Options:',
     '  -h, --help     show help (also `netcity <command> --help`)',
     '  -v, --version  print the version',
+    '  --quiet        no progress on stderr',
+    '  --progress     progress on stderr even when it is not a terminal',
     '',
   ].join('\n');
 }
@@ -54,8 +57,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.out(`${command.usage.trim()}\n`);
     return 0;
   }
+  // Progress for long work goes to stderr: on a terminal unless --quiet, elsewhere only with --progress.
+  const quiet = rest.includes('--quiet');
+  const forced = rest.includes('--progress');
+  const args = rest.filter((a) => a !== '--quiet' && a !== '--progress');
+  const reporter = !quiet && (forced || io.errIsTTY) ? createProgress({ write: io.err, tty: io.errIsTTY === true }) : undefined;
+  const cmdIO: CliIO = reporter ? { ...io, progress: reporter.report, err: (t) => (reporter.clear(), io.err(t)) } : io;
   try {
-    return await command.run(rest, io);
+    return await command.run(args, cmdIO);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`netcity ${command.name}: ${(err as Error).message}\n\n${command.usage.trim()}\n`);
@@ -63,6 +72,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     io.err(`netcity ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
+  } finally {
+    reporter?.end();
   }
 }
 

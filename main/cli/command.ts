@@ -1,4 +1,5 @@
 /** The shape every `netcity <command>` implements; cli.ts dispatches to them. */
+import type { ProgressFn } from './progress.js';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -6,6 +7,10 @@ export interface CliIO {
   cwd: string;
   /** Set by Ctrl-C; long commands stop early and say what they kept. */
   signal: AbortSignal;
+  /** stderr is a terminal (progress is shown there unless --quiet). */
+  errIsTTY?: boolean;
+  /** Phases with counts for long work, on stderr; set by cli.ts from --quiet / --progress. */
+  progress?: ProgressFn;
 }
 
 export interface Command {

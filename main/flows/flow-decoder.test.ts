@@ -21,7 +21,7 @@ function wireShape(line: any): any {
   return { flow: f, node_name: line.node_name, time: ts(line.time) };
 }
 
-const FIXTURES = new URL('../../../shared/fixtures/hubble/', import.meta.url);
+const FIXTURES = new URL('../../test/fixtures/hubble/', import.meta.url);
 const lines = ['sample-10-flows.jsonl', 'sample-400-tcp-flows.jsonl', 'sample-400-udp-flows.jsonl'].flatMap((n) =>
   readFileSync(new URL(n, FIXTURES), 'utf8').split('\n').filter(Boolean).map((l) => wireShape(JSON.parse(l))),
 );

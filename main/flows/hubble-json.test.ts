@@ -4,7 +4,7 @@ import { parseHubbleLine, parseHubbleObject } from './hubble-json.js';
 import { flowRecordOf, guessDeployment, splitUrl, timestampMs } from './hubble-flow.js';
 import type { FlowRecord } from '../model/types.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/hubble/', import.meta.url);
+const FIXTURES = new URL('../../test/fixtures/hubble/', import.meta.url);
 const fixtureLines = (name: string): string[] =>
   readFileSync(new URL(name, FIXTURES), 'utf8').split('\n').filter((l) => l.trim());
 

@@ -9,7 +9,7 @@ import { importHubbleFile, importHubbleFiles, importHubbleStream, type ImportPro
 import { RoadAggregator } from './aggregate.js';
 import type { FlowRecord } from '../model/types.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/hubble/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/hubble/', import.meta.url));
 const TCP = join(FIXTURES, 'sample-400-tcp-flows.jsonl');
 const UDP = join(FIXTURES, 'sample-400-udp-flows.jsonl');
 const tcpLines = readFileSync(TCP, 'utf8').split('\n').filter(Boolean);

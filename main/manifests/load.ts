@@ -6,6 +6,8 @@ import { parseManifestText, type ManifestError, type ManifestObject } from './pa
 
 export interface LoadOptions extends ConvertOptions {
   signal?: AbortSignal;
+  /** Called as files are read: how many of how many. */
+  onProgress?: (filesDone: number, filesTotal: number) => void;
 }
 
 const EXTENSIONS = /\.(ya?ml|json)$/i;
@@ -39,8 +41,9 @@ export async function loadManifests(paths: string[], opts: LoadOptions = {}): Pr
   const errors: ManifestError[] = [];
   for (const p of paths) await collect(p, true, files, errors);
   const objects: ManifestObject[] = [];
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     if (opts.signal?.aborted) break;
+    opts.onProgress?.(i, files.length);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -52,5 +55,6 @@ export async function loadManifests(paths: string[], opts: LoadOptions = {}): Pr
     objects.push(...r.objects);
     errors.push(...r.errors);
   }
+  opts.onProgress?.(files.length, files.length);
   return convertObjects(objects, opts, errors, files);
 }

@@ -128,7 +128,7 @@ const analyze: Command = {
 
     const set = await loadManifests(
       positionals.map((p) => path.resolve(io.cwd, p)),
-      { defaultNamespace: values.namespace, signal: io.signal },
+      { defaultNamespace: values.namespace, signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total) },
     );
     const rel = (f: string) => path.relative(io.cwd, f) || f;
     let problems = 0;
@@ -138,6 +138,7 @@ const analyze: Command = {
     }
     for (const w of set.warnings) io.err(`warning: ${formatManifestError({ ...w, file: rel(w.file) })}\n`);
 
+    io.progress?.(`evaluating ${set.policies.length.toLocaleString('en-US')} policies over ${set.pods.length.toLocaleString('en-US')} pods`);
     const engine = createPolicyEngine({ namespaces: set.namespaces, pods: set.pods, nodes: set.nodes, policies: set.policies, services: set.services });
     for (const w of engine.warnings) {
       const at = set.policySources[w.policy];
@@ -155,14 +156,16 @@ const analyze: Command = {
     let explanations: Explanations | undefined;
     if (values.explain) {
       explanations = new Map();
-      for (const c of result.connections) {
+      for (const [i, c] of result.connections.entries()) {
         if (io.signal.aborted) break;
+        if (i % 256 === 0) io.progress?.('explaining connections', i, result.connections.length);
         explanations.set(`${c.src}|${c.dst}`, explainConnection(engine, c, set.pods));
       }
       if (values.focus && format !== 'json') result = withDenied(engine, result, set.pods, explanations, values.focus, level);
     }
     // Written in batches: a large cluster's matrix would not fit in one string.
     let batch: string[] = [];
+    io.progress?.(`writing ${result.connections.length.toLocaleString('en-US')} connections`);
     for (const chunk of formatMatrixChunks(result, format, explanations)) {
       batch.push(chunk);
       if (batch.length >= 2000) {

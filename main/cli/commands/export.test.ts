@@ -18,6 +18,7 @@ function fakeIO(): CliIO & { stdout: string; stderr: string } {
     signal: new AbortController().signal,
     out: (t: string) => void (io.stdout += t),
     err: (t: string) => void (io.stderr += t),
+    progress: (phase: string) => void (io.stderr += `${phase}\n`),
   };
   return io;
 }

@@ -148,7 +148,7 @@ const exportCommand: Command = {
     const onProgress = (e: ExportProgress) => {
       if (p.quiet || e.stage === lastStage || e.stage === 'done') return;
       lastStage = e.stage;
-      io.err(`export: ${e.message}...\n`);
+      io.progress?.(`export: ${e.message}...`);
     };
     const result = await exportCity({
       snapshot, map, format: p.format, selection: p.select, overlays: p.overlays, redact: p.redact,

@@ -8,7 +8,7 @@ import { UsageError, type CliIO } from '../command.js';
 import importFlows from './import-flows.js';
 import type { Snapshot } from '../../model/types.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/hubble/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/hubble/', import.meta.url));
 const TCP = path.join(FIXTURES, 'sample-400-tcp-flows.jsonl');
 const UDP = path.join(FIXTURES, 'sample-400-udp-flows.jsonl');
 

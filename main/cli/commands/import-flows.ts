@@ -90,7 +90,7 @@ const importFlows: Command = {
     const onProgress = (p: ImportProgress) => {
       const pct = p.totalBytes ? ` ${Math.floor((p.bytesRead / p.totalBytes) * 100)}%` : '';
       if (p.file !== lastFile) lastFile = p.file;
-      io.err(`reading ${path.basename(p.file)}:${pct} (${fmt(p.flows)} flows, ${fmt(p.invalid)} invalid lines)\n`);
+      io.progress?.(`reading ${path.basename(p.file)}:${pct} (${fmt(p.flows)} flows, ${fmt(p.invalid)} invalid lines)`);
     };
 
     let result;
@@ -101,7 +101,7 @@ const importFlows: Command = {
         guessOwners: !values['no-guess-owners'],
         signal: io.signal,
         onProgress,
-        progressEveryMs: 2000,
+        progressEveryMs: 250,
         onFlows: (batch) => {
           writer.addFlows(batch);
           inventory?.addMany(batch);

@@ -79,21 +79,14 @@ async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: 
         snapshotRelayLister(() => snap),
         (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }),
       );
-  let last = 0;
   const r = await captureFlowsInto(snap, {
     seconds,
     address,
     connect,
     label: address ?? 'hubble-relay via port-forward',
     signal: io.signal,
-    onProgress: (n) => {
-      if (n - last >= 1000) {
-        last = n;
-        io.err(`\r${n} flows`);
-      }
-    },
+    onProgress: (n) => io.progress?.('capturing flows', n),
   });
-  if (last) io.err('\n');
   if (r.error) io.err(`warning: Hubble: ${r.error}${r.flows ? ` (${r.flows} flows received before were kept)` : ''}\n`);
   if (r.flows === 0) io.err('warning: no flows were captured: the snapshot holds inventory and policies only\n');
   return r.snapshot;
@@ -103,7 +96,7 @@ async function fromManifests(paths: string[], cwd: string, name: string | undefi
   const { loadManifests, manifestsToSnapshot, formatManifestError } = await import('../../manifests/index.js');
   const set = await loadManifests(
     paths.map((p) => path.resolve(cwd, p)),
-    { signal: io.signal, ...(defaultNamespace ? { defaultNamespace } : {}) },
+    { signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total), ...(defaultNamespace ? { defaultNamespace } : {}) },
   );
   for (const w of set.warnings) io.err(`warning: ${formatManifestError(w)}\n`);
   for (const e of set.errors) io.err(`error: ${formatManifestError(e)}\n`);
@@ -160,6 +153,7 @@ const snapshot: Command = {
       if (flowsSeconds) snap = await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
     }
     if (values.name) snap = { ...snap, name: values.name };
+    io.progress?.(`writing ${path.basename(out)}`);
     saveSnapshot(out, snap);
     io.out(
       `saved ${out}: ${snap.namespaces.length} namespaces, ${snap.workloads.length} workloads, ${snap.pods.length} pods, ` +

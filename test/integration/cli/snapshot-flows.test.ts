@@ -11,7 +11,7 @@ import { openSnapshot } from '../../../main/store/index.js';
 import { FakeRelay, readJsonFlows, tsOfMs } from '../../fakes/hubble-relay/fake-relay.js';
 import { startKubeApiServer, writeTestKubeconfig, type KubeApiServer } from '../../fakes/kube-api-server/index.js';
 
-const TCP = fileURLToPath(new URL('../../../../shared/fixtures/hubble/sample-400-tcp-flows.jsonl', import.meta.url));
+const TCP = fileURLToPath(new URL('../../fixtures/hubble/sample-400-tcp-flows.jsonl', import.meta.url));
 let relay: FakeRelay;
 let api: KubeApiServer;
 let kubeconfig: string;

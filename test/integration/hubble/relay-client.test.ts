@@ -9,8 +9,8 @@ import { HubbleClient, type StreamState } from '../../../main/flows/hubble-clien
 import { HubbleCapture } from '../../../main/flows/hubble-capture.js';
 import type { CaptureWarning, FlowRecord } from '../../../main/model/types.js';
 
-const TCP = fileURLToPath(new URL('../../../../shared/fixtures/hubble/sample-400-tcp-flows.jsonl', import.meta.url));
-const UDP = fileURLToPath(new URL('../../../../shared/fixtures/hubble/sample-400-udp-flows.jsonl', import.meta.url));
+const TCP = fileURLToPath(new URL('../../fixtures/hubble/sample-400-tcp-flows.jsonl', import.meta.url));
+const UDP = fileURLToPath(new URL('../../fixtures/hubble/sample-400-udp-flows.jsonl', import.meta.url));
 
 const relays: FakeRelay[] = [];
 async function relay(opts: ConstructorParameters<typeof FakeRelay>[0] = {}): Promise<FakeRelay> {
