@@ -33,7 +33,7 @@ const flowFilters = optional(
     namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
     pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
     labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
-    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRANSLATED'] as const), { max: 6 })),
+    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const), { max: 7 })),
     protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
     ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
   }),
