@@ -41,10 +41,8 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
-  'cluster.disconnect': object({ cityId }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -120,14 +118,6 @@ export type ArgsOf<M extends MethodName> = Infer<(typeof METHODS)[M]>;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
-
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
 
 export interface ContextSummary {
   name: string;
@@ -287,10 +277,8 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
-  'cluster.disconnect': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;

@@ -30,8 +30,6 @@ export class City {
   private mapCache = new Map<string, MapModel>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
-  /** Bumped on every change so the UI can tell stale answers from fresh ones. */
-  revision = 0;
 
   constructor(opts: CityOptions) {
     this.id = opts.id;
@@ -50,14 +48,12 @@ export class City {
     this.snap = next;
     if (opts.policiesChanged !== false) this.engineCache = undefined;
     this.mapCache.clear();
-    this.revision++;
     this.refreshFindings();
   }
 
   /** Only flows/roads changed: the engine stays. */
   flowsChanged(): void {
     this.mapCache.clear();
-    this.revision++;
   }
 
   get engine(): EngineView {
