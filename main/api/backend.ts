@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { City } from '../city/city.js';
+import { City, type MapOptions } from '../city/city.js';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import type { Snapshot } from '../model/types.js';
 import {
@@ -117,6 +117,19 @@ export class Backend {
 
   summary(id: string): CitySummary {
     return this.city(id).summary(this.selected === id);
+  }
+
+  /** Predicted roads of a big city, in the background with progress; the UI refetches the map when they are in. */
+  computeRoads(id: string, opts: MapOptions): void {
+    const city = this.city(id);
+    if (city.computingRoads(opts)) return;
+    this.tasks.start(
+      `Computing roads of ${city.snapshot.name}`,
+      async (task) => {
+        if (await city.computeRoads(opts, (done, total, message) => task.progress(done, total, message))) this.cityChanged(id, 'roads');
+      },
+      { cancellable: false },
+    );
   }
 
   cityChanged(id: string, reason: string, counts: { added?: number; updated?: number; removed?: number } = {}): void {

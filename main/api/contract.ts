@@ -324,6 +324,8 @@ export interface TaskProgress {
   state: 'running' | 'done' | 'failed' | 'cancelled';
   message?: string;
   cancellable: boolean;
+  /** The call that started it answers with the outcome (the UI shows that, not a second notice). */
+  awaited?: boolean;
 }
 
 export interface ApiEvents {

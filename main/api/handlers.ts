@@ -50,7 +50,12 @@ export function createHandlers(b: Backend): Handlers {
       return { ok: true };
     },
     'city.summary': async (a) => b.summary(a.cityId),
-    'city.map': async (a) => withoutRoadKeys(b.city(a.cityId).map({ window: a.window, possibleRoads: a.possibleRoads })),
+    'city.map': async (a) => {
+      const opts = { window: a.window, possibleRoads: a.possibleRoads };
+      const first = b.city(a.cityId).firstMap(opts);
+      if (first.pending) b.computeRoads(a.cityId, opts);
+      return withoutRoadKeys(first.model);
+    },
     'city.search': async (a) => {
       const c = b.city(a.cityId);
       return searchCity(c.snapshot, c.map(), a.query, a.limit);

@@ -202,14 +202,14 @@ export class PolicyEngineCore {
         direction: 'egress',
         layer: 'none',
         outcome: 'not-applicable',
-        text: src.hostNetwork ? `egress: source is a host-network pod: policies do not apply` : `egress: source ${src.label} is not a pod: no egress policy applies`,
+        text: src.hostNetwork ? `source is a host-network pod: policies do not apply` : `source ${src.label} is not a pod: no egress policy applies`,
       });
     let iAllowed = query;
     let iUnknown = NO_PORTS;
     if (dst.ep.t === 'pod') {
       if (srcEp.t === 'node' && srcEp.local === true) {
         if (explain)
-          notes.push({ direction: 'ingress', layer: 'none', outcome: 'node-local', text: `ingress: traffic from the pod's own node is always allowed` });
+          notes.push({ direction: 'ingress', layer: 'none', outcome: 'node-local', text: `traffic from the pod's own node is always allowed` });
       } else {
         const plan = this.plan(dst.ep.cls, 'ingress');
         const res = evalDirection(plan, srcEp, dst.ep.cls, query, explain);
@@ -223,7 +223,7 @@ export class PolicyEngineCore {
         direction: 'ingress',
         layer: 'none',
         outcome: 'not-applicable',
-        text: dst.hostNetwork ? `ingress: destination is a host-network pod: policies do not apply` : `ingress: destination ${dst.label} is not a pod: no ingress policy applies`,
+        text: dst.hostNetwork ? `destination is a host-network pod: policies do not apply` : `destination ${dst.label} is not a pod: no ingress policy applies`,
       });
     const allowed = intersect(eAllowed, iAllowed);
     const unknown = subtract(intersect(union(eAllowed, eUnknown), union(iAllowed, iUnknown)), allowed);

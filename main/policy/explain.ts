@@ -25,6 +25,7 @@ export interface ExplanationStep {
   rule?: { section: string; index: number; name?: string };
   /** L7 protocols enforced on top (Cilium). */
   l7?: string;
+  /** What happened, without the direction (shown beside it; summaryOf joins both). */
   text: string;
 }
 
@@ -66,23 +67,23 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
       case 'allowed': {
         const tail = e.layer === 'admin' ? '; NetworkPolicy not consulted' : '';
         const l7 = r!.l7 ? ` with L7 rules (${r!.l7})` : '';
-        steps.push(ruleStep(dir, e, 'allowed', `${dir}: allowed${l7} by ${at}${tail}`));
+        steps.push(ruleStep(dir, e, 'allowed', `allowed${l7} by ${at}${tail}`));
         break;
       }
       case 'denied':
-        steps.push(ruleStep(dir, e, 'denied', `${dir}: denied by ${at}${e.layer === 'admin' || e.layer === 'deny' ? '; NetworkPolicy not consulted' : ''}`));
+        steps.push(ruleStep(dir, e, 'denied', `denied by ${at}${e.layer === 'admin' || e.layer === 'deny' ? '; NetworkPolicy not consulted' : ''}`));
         break;
       case 'passed':
-        steps.push(ruleStep(dir, e, 'passed', `${dir}: passed on by ${at} to the ${e.layer === 'admin' ? 'NetworkPolicy' : 'next'} tier`));
+        steps.push(ruleStep(dir, e, 'passed', `passed on by ${at} to the ${e.layer === 'admin' ? 'NetworkPolicy' : 'next'} tier`));
         break;
       case 'logged':
-        steps.push(ruleStep(dir, e, 'logged', `${dir}: logged by ${at}`));
+        steps.push(ruleStep(dir, e, 'logged', `logged by ${at}`));
         break;
       case 'maybe':
-        steps.push(ruleStep(dir, e, 'maybe', `${dir}: unknown whether ${at} applies (${e.why ?? 'not statically known'})`));
+        steps.push(ruleStep(dir, e, 'maybe', `unknown whether ${at} applies (${e.why ?? 'not statically known'})`));
         break;
       case 'unknown':
-        steps.push(ruleStep(dir, e, 'unknown', `${dir}: unknown: ${at} (${e.why ?? 'not statically known'})`));
+        steps.push(ruleStep(dir, e, 'unknown', `unknown: ${at} (${e.why ?? 'not statically known'})`));
         break;
       case 'default-deny':
         steps.push({
@@ -90,22 +91,27 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
           layer: 'networkpolicy',
           outcome: 'isolated-no-match',
           policy: plan.isolatedBy[0]?.key,
-          text: `${dir}: denied: ${side} isolated by ${[...new Set(plan.isolatedBy.map((p) => p.label))].join(', ')} and no rule allows ${what}`,
+          text: `denied: ${side} isolated by ${[...new Set(plan.isolatedBy.map((p) => p.label))].join(', ')} and no rule allows ${what}`,
         });
         break;
       case 'not-isolated':
-        steps.push({ direction: dir, layer: 'networkpolicy', outcome: 'not-isolated', text: `${dir}: ${side} not isolated` });
+        steps.push({ direction: dir, layer: 'networkpolicy', outcome: 'not-isolated', text: `${side} not isolated` });
         break;
       case 'default-allow':
         // "not isolated" already says it when nothing else came in between.
         if (events[i - 1]?.outcome !== 'not-isolated')
-          steps.push({ direction: dir, layer: 'default', outcome: 'default-allow', text: `${dir}: allowed by default (no tier decided)` });
+          steps.push({ direction: dir, layer: 'default', outcome: 'default-allow', text: `allowed by default (no tier decided)` });
         break;
     }
   }
   return steps;
 }
 
-export function summaryOf(steps: ExplanationStep[]): string {
-  return steps.map((s) => s.text).join('; ');
+/**
+ * The explanation of a connection as one line: the one text the app's why panel, `analyze
+ * --explain` and the report show ("denied: egress: source not isolated; ingress: denied: ...").
+ * Step texts carry no direction of their own: it is added here, once.
+ */
+export function summaryOf(steps: readonly ExplanationStep[]): string {
+  return steps.map((s) => `${s.direction}: ${s.text}`).join('; ');
 }

@@ -71,7 +71,7 @@ export function clusterArea(b: Backend) {
       const { taskId, done } = b.tasks.start(`Connecting to ${a.context}`, async (task) => {
         task.signal.addEventListener('abort', () => conn.close(), { once: true });
         await conn.connect(a.context, { namespaces: a.namespaces, kubeconfig: { path: a.kubeconfigPath ?? b.options.kubeconfigPath }, signal: task.signal });
-      });
+      }, { awaited: true });
       void taskId;
       try {
         await done;

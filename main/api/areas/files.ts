@@ -121,7 +121,7 @@ export function filesArea(b: Backend) {
           onProgress: (p: { bytesRead: number; totalBytes?: number; flows: number }) => task.progress(p.bytesRead, p.totalBytes, `${p.flows.toLocaleString()} flows`),
         };
         return a.path ? importHubbleFiles([resolve(a.path)], opts) : importHubbleStream(a.fileName, (async function* () { yield a.text!; })(), opts);
-      });
+      }, { awaited: true });
       void taskId;
       const result = await done;
       city.update(mergeFlows(snap, flows, aggregator, result.warnings, max), { policiesChanged: false });
