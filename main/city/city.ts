@@ -41,6 +41,8 @@ export class City {
   private roadRuns = new Map<string, Promise<boolean>>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
+  /** Bumped on every change so background work can tell a stale result from a fresh one. */
+  revision = 0;
 
   constructor(opts: CityOptions) {
     this.id = opts.id;
@@ -59,12 +61,14 @@ export class City {
     this.snap = next;
     if (opts.policiesChanged !== false) this.engineCache = undefined;
     this.mapCache.clear();
+    this.revision++;
     this.refreshFindings();
   }
 
   /** Only flows/roads changed: the engine stays. */
   flowsChanged(): void {
     this.mapCache.clear();
+    this.revision++;
   }
 
   get engine(): EngineView {
