@@ -33,7 +33,7 @@ const flowFilters = optional(
     namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
     pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
     labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
-    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRANSLATED'] as const), { max: 6 })),
+    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const), { max: 7 })),
     protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
     ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
   }),
@@ -43,6 +43,12 @@ const flowFilters = optional(
 export const METHODS = {
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
+  /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
+  'cluster.allowExec': object({
+    context: string({ min: 1, max: 253 }),
+    kubeconfigPath: optional(path),
+    digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
+  }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -110,6 +116,7 @@ export const METHODS = {
     maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
     probeImage: optional(string({ min: 1, max: 500 })),
     snapshotDir: optional(path),
+    execTimeoutSeconds: optional(number({ min: 1, max: 3600, int: true })),
   }),
 } satisfies Record<string, Schema<unknown>>;
 
@@ -127,6 +134,10 @@ export interface ContextSummary {
   namespace?: string;
   auth: string;
   execCommand?: string;
+  /** What the user allows when they confirm the exec command (see cluster.allowExec). */
+  execDigest?: string;
+  /** The user already allowed this exact file + command. */
+  execAllowed?: boolean;
   installHint?: string;
   warnings: string[];
   current: boolean;
@@ -267,6 +278,8 @@ export interface Settings {
   maxRawFlows: number;
   probeImage: string;
   snapshotDir: string;
+  /** Exec credential plugins are stopped after this many seconds. */
+  execTimeoutSeconds: number;
 }
 
 export interface ImportResult {
@@ -279,6 +292,7 @@ export interface ImportResult {
 export interface ApiResults {
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
+  'cluster.allowExec': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;

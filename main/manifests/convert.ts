@@ -121,6 +121,12 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
       errors.push({ ...at, kind, message: 'missing metadata.name (generateName is not supported offline)' });
       continue;
     }
+    const badRef = arr(meta.ownerReferences).findIndex((r) => typeof obj(r).kind !== 'string' || !obj(r).kind || typeof obj(r).name !== 'string');
+    if (badRef >= 0) {
+      const field = typeof obj(arr(meta.ownerReferences)[badRef]).kind !== 'string' ? 'kind' : 'name';
+      errors.push({ ...at, kind, name, message: `metadata.ownerReferences[${badRef}].${field} is missing: the API server would refuse this object; add the owner's ${field} and run again` });
+      continue;
+    }
     const pk = policyKindOf(apiVersion, kind);
     const clusterScoped = kind === 'Namespace' || kind === 'Node' || (pk !== undefined && CLUSTER_SCOPED.has(pk));
     const ns = clusterScoped ? undefined : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNs;
@@ -206,14 +212,17 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   const outPods: PodInfo[] = [];
   const podsOf = new Map<string, number>();
   const bareWorkloads: WorkloadInfo[] = [];
+  const bareKeys = new Set<string>();
   for (const p of pods.values()) {
     const { ref, ...pod } = p;
     if (ref) {
       pod.owner = topOf(pod.namespace, ref);
       const k = `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}`;
       podsOf.set(k, (podsOf.get(k) ?? 0) + 1);
-      if (!workloadObjs.has(k) && !bareWorkloads.some((w) => `${w.namespace}/${w.kind}/${w.name}` === k))
+      if (!workloadObjs.has(k) && !bareKeys.has(k)) {
+        bareKeys.add(k);
         bareWorkloads.push({ namespace: pod.namespace, name: pod.owner.name, kind: pod.owner.kind, labels: {}, podLabels: pod.labels });
+      }
     } else bareWorkloads.push({ namespace: pod.namespace, name: pod.name, kind: 'Pod', labels: pod.labels, podLabels: pod.labels });
     outPods.push(pod);
   }
@@ -250,6 +259,12 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   }
 
   const outServices: ServiceInfo[] = [];
+  const podsByNs = new Map<string, PodInfo[]>();
+  for (const p of outPods) {
+    const list = podsByNs.get(p.namespace);
+    if (list) list.push(p);
+    else podsByNs.set(p.namespace, [p]);
+  }
   for (const { o, ns, name } of services.values()) {
     const spec = obj(o.spec);
     const selector = isObj(spec.selector) ? labelsOf(spec.selector) : undefined;
@@ -268,7 +283,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
       }));
     const backends =
       selector && Object.keys(selector).length
-        ? outPods.filter((p) => p.namespace === ns && p.ips.length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v))
+        ? (podsByNs.get(ns) ?? []).filter((p) => p.ips.length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v))
         : [];
     outServices.push({
       namespace: ns,

@@ -176,7 +176,7 @@ export interface PolicyObject {
   manifest: Record<string, unknown>;
 }
 
-export type Verdict = 'FORWARDED' | 'DROPPED' | 'AUDIT' | 'REDIRECTED' | 'ERROR' | 'TRANSLATED' | 'UNKNOWN';
+export type Verdict = 'FORWARDED' | 'DROPPED' | 'AUDIT' | 'REDIRECTED' | 'ERROR' | 'TRACED' | 'TRANSLATED' | 'UNKNOWN';
 
 export type FlowSource = 'hubble' | 'probe' | 'import' | 'demo';
 

@@ -46,7 +46,6 @@ function newSnapshot(name: string): Snapshot {
 
 const importFlows: Command = {
   name: 'import-flows',
-  summary: 'import Hubble JSON flow exports into a new or existing .netcity snapshot',
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({

@@ -22,7 +22,6 @@ Options:
 
 const serve: Command = {
   name: 'serve',
-  summary: 'run NetCity in your browser (loopback only, per-run token)',
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({

@@ -107,7 +107,6 @@ async function fromManifests(paths: string[], cwd: string, name: string | undefi
 
 const snapshot: Command = {
   name: 'snapshot',
-  summary: 'save a .netcity snapshot from the demo, manifests or a live cluster',
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({
