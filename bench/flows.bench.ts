@@ -27,11 +27,11 @@ const settle = async () => {
   }
 };
 
-/** The compiled fake relay entry point next to this compiled bench (out/cli/...). */
+/** The compiled fake relay entry point next to this compiled bench (out/dev/...). */
 function relayScript(): string {
   const beside = fileURLToPath(new URL('../test/fakes/hubble-relay/cli.js', import.meta.url));
   if (existsSync(beside)) return beside;
-  return join(packageRoot(), 'out', 'cli', 'test', 'fakes', 'hubble-relay', 'cli.js');
+  return join(packageRoot(), 'out', 'dev', 'test', 'fakes', 'hubble-relay', 'cli.js');
 }
 
 async function startRelay(args: string[]): Promise<{ port: number; child: ChildProcess }> {

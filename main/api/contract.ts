@@ -41,10 +41,14 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
-  'cluster.disconnect': object({ cityId }),
+  /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
+  'cluster.allowExec': object({
+    context: string({ min: 1, max: 253 }),
+    kubeconfigPath: optional(path),
+    digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
+  }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -112,6 +116,7 @@ export const METHODS = {
     maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
     probeImage: optional(string({ min: 1, max: 500 })),
     snapshotDir: optional(path),
+    execTimeoutSeconds: optional(number({ min: 1, max: 3600, int: true })),
   }),
 } satisfies Record<string, Schema<unknown>>;
 
@@ -121,14 +126,6 @@ export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
 
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
-
 export interface ContextSummary {
   name: string;
   cluster: string;
@@ -137,6 +134,10 @@ export interface ContextSummary {
   namespace?: string;
   auth: string;
   execCommand?: string;
+  /** What the user allows when they confirm the exec command (see cluster.allowExec). */
+  execDigest?: string;
+  /** The user already allowed this exact file + command. */
+  execAllowed?: boolean;
   installHint?: string;
   warnings: string[];
   current: boolean;
@@ -277,6 +278,8 @@ export interface Settings {
   maxRawFlows: number;
   probeImage: string;
   snapshotDir: string;
+  /** Exec credential plugins are stopped after this many seconds. */
+  execTimeoutSeconds: number;
 }
 
 export interface ImportResult {
@@ -287,10 +290,9 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
-  'cluster.disconnect': { ok: true };
+  'cluster.allowExec': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;
