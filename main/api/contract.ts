@@ -42,7 +42,6 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
   /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
@@ -51,7 +50,6 @@ export const METHODS = {
     kubeconfigPath: optional(path),
     digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
   }),
-  'cluster.disconnect': object({ cityId }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -129,14 +127,6 @@ export type ArgsOf<M extends MethodName> = Infer<(typeof METHODS)[M]>;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
-
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
 
 export interface ContextSummary {
   name: string;
@@ -302,11 +292,9 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
   'cluster.allowExec': { ok: true };
-  'cluster.disconnect': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;

@@ -128,7 +128,7 @@ export function filesArea(b: Backend) {
       city.update(mergeFlows(snap, flows, aggregator, result.warnings, max), { policiesChanged: false });
       b.cityChanged(city.id, 'import', { added: result.flows });
       const invalid = [...result.invalid, ...result.truncated].map((l) => ({ line: l.line, error: l.message }));
-      const warnings = result.warnings.slice(0, 20).map((w) => w.message);
+      const warnings = [...result.notes, ...result.warnings.slice(0, 20).map((w) => w.message)];
       if (result.invalidCount > invalid.length) warnings.push(`${result.invalidCount - invalid.length} more invalid lines not listed`);
       if (result.cancelled) warnings.push('Import cancelled: the flows read before the cancel were kept.');
       return { cityId: city.id, flows: result.flows, invalidLines: invalid, warnings };
