@@ -14,6 +14,7 @@ import type {
   ProbeResult,
   RoadBuilder,
 } from '../model/types.js';
+import { ROAD_BUILDER_NAMES } from '../model/types.js';
 import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
 
 const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
@@ -100,7 +101,8 @@ export const METHODS = {
   'snapshots.duplicate': object({ path }),
   'snapshots.diff': object({ a: cityId, b: cityId }),
   'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
-  'manifests.open': object({ paths: array(path, { max: 100 }) }),
+  /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
+  'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
   'export.render': object({
     cityId,
     format: oneOf(EXPORT_FORMATS),

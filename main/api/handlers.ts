@@ -114,7 +114,7 @@ export function createHandlers(b: Backend): Handlers {
     'snapshots.duplicate': (a) => files.duplicate(a.path),
     'snapshots.diff': (a) => files.diff(a.a, a.b),
     'flows.import': (a) => files.importFlows(a),
-    'manifests.open': (a) => files.openManifests(a.paths),
+    'manifests.open': (a) => files.openManifests(a.paths, a.roadBuilder),
     'export.render': (a) => exporter.render(a),
     'settings.get': async () => ({ ...b.settings }),
     'settings.set': async (a) => {
