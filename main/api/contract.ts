@@ -185,6 +185,8 @@ export interface PortVerdict {
   port: number;
   predicted: 'allowed' | 'denied' | 'unknown';
   l7?: boolean;
+  /** Allowed only because the road builder does not enforce these policies (the verdict as written). */
+  unenforced?: { verdict: 'allowed' | 'denied' | 'unknown'; policies: string[]; by: string };
   summary: string;
   steps: ExplanationStepView[];
 }

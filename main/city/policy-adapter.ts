@@ -6,6 +6,7 @@ import type { ExplanationStepView, PortVerdict } from '../api/contract.js';
 import type { FenceInfo, PolicyView } from '../map/policy-view.js';
 import type { PeerId, Protocol, Snapshot } from '../model/types.js';
 import { createPolicyEngine, type ConnectivityMatrix, type PolicyEngine } from '../policy/index.js';
+import { enforcedPolicyKinds, roadBuilderLabel } from '../cluster/cni-detect.js';
 
 export interface EngineView extends PolicyView {
   explain(src: PeerId, dst: PeerId, protocol: Protocol, port: number): PortVerdict;
@@ -18,7 +19,11 @@ export interface EngineView extends PolicyView {
 }
 
 export function createEngineView(s: Snapshot): EngineView {
-  const engine = createPolicyEngine({ namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services });
+  // Policy kinds the road builder does not enforce have no effect (all count when it is unknown).
+  const engine = createPolicyEngine(
+    { namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services },
+    { enforcedKinds: enforcedPolicyKinds(s.roadBuilder), roadBuilder: roadBuilderLabel(s.roadBuilder) },
+  );
   const fenceCache = new Map<PeerId, FenceInfo>();
   const verdictCache = new Map<string, 'allowed' | 'denied' | 'unknown'>();
   const portsCache = new Map<string, Record<Protocol, string>>();
@@ -74,7 +79,7 @@ export function createEngineView(s: Snapshot): EngineView {
         effect: st.outcome,
         text: st.text,
       }));
-      return { protocol, port, predicted: d.verdict, l7: d.l7, summary: d.summary, steps };
+      return { protocol, port, predicted: d.verdict, l7: d.l7, ...(d.unenforced ? { unenforced: d.unenforced } : {}), summary: d.summary, steps };
     },
     policiesSelecting(pod) {
       return engine.policiesSelecting(pod);

@@ -34,3 +34,18 @@ describe('road builder findings in a city', () => {
     expect(city('calico').snapshot.findings.filter((x) => roadBuilderKinds.includes(x.kind))).toEqual([]);
   });
 });
+
+describe('the why panel under a road builder', () => {
+  it('Flannel: "allowed — policy not enforced by Flannel", with the policy as written', () => {
+    const v = city('flannel').engine.explain('wl:shop/Deployment/web', 'wl:shop/Deployment/web', 'TCP', 80);
+    expect(v.predicted).toBe('allowed');
+    expect(v.unenforced).toEqual({ verdict: 'denied', policies: ['NetworkPolicy/shop/deny-all'], by: 'Flannel' });
+    expect(v.summary).toMatch(/^allowed — policy not enforced by Flannel: as written, denied/);
+  });
+
+  it('an unknown road builder keeps the verdict as written', () => {
+    const v = city().engine.explain('wl:shop/Deployment/web', 'wl:shop/Deployment/web', 'TCP', 80);
+    expect(v.predicted).toBe('denied');
+    expect(v.unenforced).toBeUndefined();
+  });
+});
