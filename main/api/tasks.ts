@@ -14,10 +14,14 @@ export class TaskRegistry {
   constructor(private readonly emit: (p: TaskProgress) => void) {}
 
   /** Runs `work` as a task; progress is throttled to ~10 events/s; the final state is always sent. */
-  start<T>(label: string, work: (task: Task) => Promise<T>, opts: { cancellable?: boolean } = {}): { taskId: string; done: Promise<T> } {
+  /**
+   * `awaited`: the API call that started the task waits for it and answers with its outcome, so
+   * the UI reports that answer and shows no second notice for the task's end.
+   */
+  start<T>(label: string, work: (task: Task) => Promise<T>, opts: { cancellable?: boolean; awaited?: boolean } = {}): { taskId: string; done: Promise<T> } {
     const id = randomUUID().slice(0, 8);
     const controller = new AbortController();
-    const progress: TaskProgress = { taskId: id, label, done: 0, state: 'running', cancellable: opts.cancellable ?? true };
+    const progress: TaskProgress = { taskId: id, label, done: 0, state: 'running', cancellable: opts.cancellable ?? true, ...(opts.awaited ? { awaited: true } : {}) };
     const entry = { controller, progress, lastEmit: 0 };
     this.running.set(id, entry);
     this.emit({ ...progress });

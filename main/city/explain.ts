@@ -3,6 +3,7 @@ import type { PortVerdict, RoadExplanation } from '../api/contract.js';
 import type { MapModel } from '../map/model.js';
 import type { Protocol, Snapshot } from '../model/types.js';
 import type { EngineView } from './policy-adapter.js';
+import { roadBuilderLabel } from '../cluster/cni-detect.js';
 
 const L4: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -77,7 +78,7 @@ function endsMatch(peer: string, node: string, map: MapModel): boolean {
 
 function likelyCause(s: Snapshot, actual: 'allowed' | 'denied', source: string): string {
   if (actual === 'allowed' && s.roadBuilder.enforcesNetworkPolicy === false)
-    return `Likely cause: the road builder (${s.roadBuilder.name}) does not enforce NetworkPolicy.`;
+    return `Likely cause: the road builder (${roadBuilderLabel(s.roadBuilder)}) does not enforce NetworkPolicy.`;
   if (actual === 'allowed') {
     const hostNet = s.pods.some((p) => p.hostNetwork && source.includes(`/${p.owner?.name ?? p.name}`));
     if (hostNet) return 'Likely cause: a hostNetwork pod, which policies treat as its node.';

@@ -205,6 +205,8 @@ describe('demo city in the browser', () => {
     const findings = await view((v) => v.findings.map((f) => f.kind));
     expect(findings).toEqual(expect.arrayContaining(['denied-flows', 'policy-selects-nothing']));
     await page.click('[data-testid="findings"] li.sev-warning button >> nth=0');
+    await waitFor("v.selection && v.selection.kind === 'edge'");
+    await page.click('[data-testid="tab-details"]');
     await page.waitForSelector('[data-testid="road-panel"]');
     await shot('13-finding');
   });

@@ -24,6 +24,7 @@ export function exportArea(b: Backend) {
           signal: task.signal,
           onProgress: (p) => task.progress(Math.round(p.fraction * 100), 100, p.message),
         }),
+        { awaited: true },
       );
       const r = await done;
       const binary = Buffer.isBuffer(r.data);

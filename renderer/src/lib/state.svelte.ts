@@ -26,6 +26,19 @@ export interface Notice {
   id: number;
   level: 'info' | 'warning' | 'error';
   message: string;
+  /** How many times it was raised (identical notices are one toast). */
+  count: number;
+  time: number;
+}
+
+/** How long a toast stays on screen; every notice also stays in the history. */
+const NOTICE_MS: Record<Notice['level'], number> = { info: 5000, warning: 10_000, error: 20_000 };
+const HISTORY = 200;
+
+/** One message is the other with a prefix ("Connecting to x: boom" and "x: boom"). */
+function sameNotice(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short === long || (short.length >= 12 && long.endsWith(short));
 }
 
 export class AppState {
@@ -45,7 +58,12 @@ export class AppState {
   dialog = $state<Dialog>('none');
   searchHits = $state.raw<SearchHit[]>([]);
   tasks = $state<TaskProgress[]>([]);
+  /** Toasts on screen now. */
   notices = $state<Notice[]>([]);
+  /** Every notice, newest first; the notification centre lists it. */
+  history = $state<Notice[]>([]);
+  /** Errors raised since the history was last opened. */
+  unseenErrors = $state(0);
   diff = $state.raw<DiffView | undefined>(undefined);
   whatIf = $state.raw<WhatIfResult | undefined>(undefined);
   level = $state<Level>('houses');
@@ -63,12 +81,31 @@ export class AppState {
   }
 
   notify(level: Notice['level'], message: string): void {
-    const id = ++this.noticeId;
-    this.notices = [...this.notices.slice(-4), { id, level, message }];
-    if (level !== 'error') setTimeout(() => this.dismiss(id), 8000);
+    const time = Date.now();
+    if (level === 'error') this.unseenErrors++;
+    const same = this.notices.find((n) => n.level === level && sameNotice(n.message, message));
+    if (same) {
+      const merged = { ...same, message: message.length > same.message.length ? message : same.message, count: same.count + 1, time };
+      this.notices = this.notices.map((n) => (n.id === same.id ? merged : n));
+      this.history = this.history.map((n) => (n.id === same.id ? merged : n));
+      this.expire(same.id, level);
+      return;
+    }
+    const notice = { id: ++this.noticeId, level, message, count: 1, time };
+    this.notices = [...this.notices.slice(-3), notice];
+    this.history = [notice, ...this.history.slice(0, HISTORY - 1)];
+    this.expire(notice.id, level);
+  }
+
+  private timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private expire(id: number, level: Notice['level']): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.set(id, setTimeout(() => this.dismiss(id), NOTICE_MS[level]));
   }
 
   dismiss(id: number): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
 
@@ -132,10 +169,11 @@ export class AppState {
     await this.run('Time window', () => this.loadMap());
   }
 
-  async select(kind: 'node' | 'edge', id: string): Promise<void> {
+  /** Selects a map element; the details tab opens unless `keepPanel` (a list jumping to it stays open). */
+  async select(kind: 'node' | 'edge', id: string, opts: { keepPanel?: boolean } = {}): Promise<void> {
     if (!this.cityId) return;
     this.selection = { kind, id };
-    this.panel = 'details';
+    if (!opts.keepPanel) this.panel = 'details';
     if (kind === 'node') {
       this.explanation = undefined;
       this.nodeDetails = await this.run('Details', () => this.api.call('node.details', { cityId: this.cityId!, nodeId: id }));
@@ -162,7 +200,8 @@ export class AppState {
 
   toggleOverlay(name: keyof Overlays): void {
     const on = !this.overlays[name];
-    if ((name === 'diff' && !this.diff) || (name === 'whatif' && !this.whatIf)) return;
+    if (name === 'diff' && !this.diff) return this.notify('info', 'No diff yet: open Diff and compare this city with another snapshot first (then 4 toggles it).');
+    if (name === 'whatif' && !this.whatIf) return this.notify('info', 'No what-if yet: open What-if and preview edited policies first (then 5 toggles it).');
     this.overlays = { ...this.overlays, [name]: on };
     if (name === 'diff' || name === 'whatif') {
       // Diff and what-if draw their own map (the city after the change); one at a time.
@@ -179,6 +218,8 @@ export class AppState {
       const p = e.data as TaskProgress;
       const rest = this.tasks.filter((t) => t.taskId !== p.taskId);
       this.tasks = p.state === 'running' ? [...rest, p] : rest;
+      // An awaited task's outcome comes back as the call's answer (or error): one notice, not two.
+      if (p.awaited) return;
       if (p.state === 'failed') this.notify('error', `${p.label}: ${p.message ?? 'failed'}`);
       if (p.state === 'done') this.notify('info', `${p.label}: done${p.message ? ` (${p.message})` : ''}`);
       if (p.state === 'cancelled') this.notify('warning', `${p.label}: cancelled`);
@@ -244,6 +285,9 @@ export class AppState {
       },
       get notices() {
         return appState().notices.map((n) => ({ ...n }));
+      },
+      get history() {
+        return appState().history.map((n) => ({ ...n }));
       },
       get findings() {
         return appState().city?.findings ?? [];

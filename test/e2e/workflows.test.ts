@@ -1,0 +1,123 @@
+/**
+ * End to end: the workflows around the map on the demo, in headless Chromium (`netcity serve
+ * --demo`): notices, search, findings, filters, snapshots, capture, probe, flows view, why panel,
+ * what-if. Assertions go through the app's state (window.__netcity) and the page; screenshots
+ * land in test-results/e2e/ (30-…).
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import { ROOT, startServe, type Served } from '../support/serve.js';
+import { waitForApp } from '../support/wait.js';
+
+const SHOTS = join(ROOT, 'test-results', 'e2e');
+let served: Served;
+let browser: Browser;
+let page: Page;
+
+const view = <T>(expr: string): Promise<T> => page.evaluate(`(() => { const v = window.__netcity; return ${expr}; })()`) as Promise<T>;
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+const waitFor = (expr: string, timeout = 20_000) => waitForApp(page, expr, timeout);
+/** The element drawn at the centre of a locator's box is that element (nothing covers it). */
+const uncovered = (selector: string): Promise<boolean> =>
+  page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return !!top && (top === el || el.contains(top));
+  })()`) as Promise<boolean>;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  served = await startServe(['--demo', '--port', '0']);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1600, height: 950 } });
+  await page.goto(served.url);
+  await waitFor('v.drawn.nodes > 0 && !v.loading', 30_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+describe('workflows around the map', () => {
+  it('two identical errors give one toast, inside the dialog, not over its buttons; the history keeps it', async () => {
+    await page.click('[data-testid="open-snapshots"]');
+    await page.fill('[data-testid="snapshot-path"]', join(served.configDir, 'missing.netcity'));
+    await page.click('[data-testid="snapshot-open"]');
+    await waitFor('v.notices.some((n) => n.level === "error")');
+    await page.click('[data-testid="snapshot-open"]');
+    await waitFor('v.notices.some((n) => n.count === 2)');
+    expect(await view<number>('v.notices.filter((n) => n.level === "error").length')).toBe(1);
+    expect(await page.locator('[role="dialog"] [data-testid="notice-error"]').count()).toBe(1);
+    expect(await uncovered('[data-testid="snapshot-open"]')).toBe(true);
+    expect(await uncovered('[data-testid="snapshot-save"]')).toBe(true);
+    await shot('30-notice-in-dialog');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid="open-notices"]');
+    await expect(page.locator('[data-testid="notice-history"]').textContent()).resolves.toContain('missing.netcity');
+    await shot('31-notice-history');
+    await page.click('[data-testid="open-notices"]');
+  });
+
+  it('search app=cart lists the cart workload first, grouped, keyboard-driven; nonsense says no results', async () => {
+    await page.click('[data-testid="search"]');
+    await page.fill('[data-testid="search"]', 'app=cart');
+    await page.waitForSelector('[data-testid="search-hits"] [role="option"]');
+    expect(await view<{ kind: string; label: string }>('v.searchHits[0]')).toMatchObject({ kind: 'workload', label: 'shop/cart' });
+    const first = page.locator('[data-testid="search-hits"] [role="option"]').first();
+    await expect(first.getAttribute('data-kind')).resolves.toBe('workload');
+    await expect(page.locator('[data-testid="search-hits"] [role="group"]').first().getAttribute('aria-label')).resolves.toBe('Workloads');
+    await shot('32-search-label');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await waitFor("v.nodeDetails && v.nodeDetails.label === 'shop/cart'");
+    expect(await view<string>('v.selection.id')).toMatch(/^wl:shop\/.*cart$/);
+    await page.fill('[data-testid="search"]', 'zzz-no-such-thing');
+    await page.waitForSelector('[data-testid="search-none"]');
+    await shot('33-search-none');
+    await page.keyboard.press('Escape');
+  });
+
+  it('a finding jumps to its road and the list stays open', async () => {
+    await page.click('[data-testid="tab-findings"]');
+    await page.click('[data-testid="findings"] li.sev-warning button >> nth=0');
+    await waitFor("v.selection && v.selection.kind === 'edge' && v.explanation");
+    expect(await page.locator('[data-testid="findings"]').isVisible()).toBe(true);
+    await shot('34-finding-jump');
+  });
+
+  it('a port filter that is not a port is an error and hides nothing; 4 and 5 say why they do nothing', async () => {
+    const before = await view<number>('v.drawn.visibleEdges');
+    await page.fill('[data-testid="filter-port"]', 'abc');
+    await page.waitForSelector('[data-testid="port-error"]');
+    expect(await view<number>('v.drawn.visibleEdges')).toBe(before);
+    await page.fill('[data-testid="filter-port"]', '');
+    await page.click('[data-testid="map"]', { position: { x: 5, y: 5 } });
+    await page.keyboard.press('4');
+    await waitFor('v.notices.some((n) => n.message.includes("No diff yet"))');
+    await page.keyboard.press('5');
+    await waitFor('v.notices.some((n) => n.message.includes("No what-if yet"))');
+    await shot('35-port-error-and-keys');
+  });
+
+  it('renames a snapshot in the dialog itself (no prompt)', async () => {
+    await page.click('[data-testid="open-snapshots"]');
+    await page.fill('[data-testid="snapshot-name"]', 'before rename');
+    await page.click('[data-testid="snapshot-save"]');
+    await page.waitForSelector('[data-testid="snapshot-rename"]');
+    await page.click('[data-testid="snapshot-rename"]');
+    await page.fill('[data-testid="rename-input"]', 'after rename');
+    await shot('36-rename');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="snapshot-list"] :text("after rename")');
+    await page.keyboard.press('Escape');
+    expect(existsSync(join(served.configDir, 'snapshots'))).toBe(true);
+    expect(readdirSync(join(served.configDir, 'snapshots')).filter((f) => f.endsWith('.netcity')).length).toBe(1);
+  });
+});
