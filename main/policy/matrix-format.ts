@@ -77,30 +77,35 @@ export function* formatMatrixChunks(r: MatrixSource, format: AnalyzeFormat, expl
   const conns = sorted(r, name);
   const unknownText = (c: AnalyzeConnection) => (c.unknown ? portsText(c.unknown) : '');
   const why = (c: AnalyzeConnection) => explanations?.(c) ?? [];
+  // Ports open only because the road builder does not enforce their policies (--road-builder).
+  const unenforcedText = (c: AnalyzeConnection) => (c.unenforced ? portsText(c.unenforced) : '');
+  // Only a collected result can carry them (analyze collects it when some policy is not enforced).
+  const anyUnenforced = !(r instanceof ConnectivityMatrix) && r.connections.some((c) => c.unenforced);
+  const marker = (c: AnalyzeConnection) => (c.unenforced ? ` (unenforced: ${unenforcedText(c)})` : '');
   switch (format) {
     case 'txt': {
       for (const c of conns) {
         const allowed = portsText(c.allowed);
         const u = unknownText(c);
-        yield `${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}\n`;
+        yield `${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}${marker(c)}\n`;
         for (const w of why(c)) yield `    ${w}\n`;
       }
       return;
     }
     case 'csv': {
-      const head = ['src', 'dst', ...PROTOCOLS, ...PROTOCOLS.map((p) => `unknown ${p}`), ...(explanations ? ['explanation'] : [])];
+      const head = ['src', 'dst', ...PROTOCOLS, ...PROTOCOLS.map((p) => `unknown ${p}`), ...(anyUnenforced ? PROTOCOLS.map((p) => `unenforced ${p}`) : []), ...(explanations ? ['explanation'] : [])];
       yield head.map(csvCell).join(',') + '\r\n';
       for (const c of conns)
-        yield [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(explanations ? [why(c).join(' | ')] : [])]
+        yield [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(anyUnenforced ? PROTOCOLS.map((p) => c.unenforced?.[p] ?? '') : []), ...(explanations ? [why(c).join(' | ')] : [])]
           .map(csvCell)
           .join(',') + '\r\n';
       return;
     }
     case 'md': {
       const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-      yield `| Source | Destination | Allowed | Unknown |${explanations ? ' Why |' : ''}\n|---|---|---|---|${explanations ? '---|' : ''}\n`;
+      yield `| Source | Destination | Allowed | Unknown |${anyUnenforced ? ' Unenforced |' : ''}${explanations ? ' Why |' : ''}\n|---|---|---|---|${anyUnenforced ? '---|' : ''}${explanations ? '---|' : ''}\n`;
       for (const c of conns)
-        yield `| ${cell(name(c.src))} | ${cell(name(c.dst))} | ${cell(portsText(c.allowed))} | ${cell(unknownText(c))} |${explanations ? ` ${cell(why(c).join('<br>'))} |` : ''}\n`;
+        yield `| ${cell(name(c.src))} | ${cell(name(c.dst))} | ${cell(portsText(c.allowed))} | ${cell(unknownText(c))} |${anyUnenforced ? ` ${cell(unenforcedText(c))} |` : ''}${explanations ? ` ${cell(why(c).join('<br>'))} |` : ''}\n`;
       return;
     }
     case 'dot': {
@@ -122,7 +127,7 @@ export function* formatMatrixChunks(r: MatrixSource, format: AnalyzeFormat, expl
       for (const l of lines) yield `${l}\n`;
       for (const c of conns) {
         const u = unknownText(c);
-        yield `  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString((portsText(c.allowed) || (u ? '' : 'nothing allowed')) + (u ? ` (unknown: ${u})` : ''))}${portsText(c.allowed) ? '' : ', style=dotted'}];\n`;
+        yield `  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString((portsText(c.allowed) || (u ? '' : 'nothing allowed')) + (u ? ` (unknown: ${u})` : '') + marker(c))}${portsText(c.allowed) ? '' : ', style=dotted'}];\n`;
       }
       yield '}\n';
       return;
@@ -139,7 +144,7 @@ export function* formatMatrixChunks(r: MatrixSource, format: AnalyzeFormat, expl
       for (const p of r.peers) if (used.has(p.id)) lines.push(`  ${idOf(p.id)}[${mermaidText(name(p.id))}]`);
       for (const l of lines) yield `${l}\n`;
       for (const c of conns) {
-        const label = portsText(c.allowed) || (unknownText(c) ? `unknown: ${unknownText(c)}` : 'nothing allowed');
+        const label = (portsText(c.allowed) || (unknownText(c) ? `unknown: ${unknownText(c)}` : 'nothing allowed')) + marker(c);
         yield `  ${idOf(c.src)} ${portsText(c.allowed) ? '-->' : '-.->'}|${mermaidText(label)}| ${idOf(c.dst)}\n`;
       }
       return;
