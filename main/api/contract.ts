@@ -14,6 +14,7 @@ import type {
   ProbeResult,
   RoadBuilder,
 } from '../model/types.js';
+import { ROAD_BUILDER_NAMES } from '../model/types.js';
 import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
 
 const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
@@ -41,7 +42,6 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
   /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
@@ -50,7 +50,6 @@ export const METHODS = {
     kubeconfigPath: optional(path),
     digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
   }),
-  'cluster.disconnect': object({ cityId }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -102,7 +101,8 @@ export const METHODS = {
   'snapshots.duplicate': object({ path }),
   'snapshots.diff': object({ a: cityId, b: cityId }),
   'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
-  'manifests.open': object({ paths: array(path, { max: 100 }) }),
+  /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
+  'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
   'export.render': object({
     cityId,
     format: oneOf(EXPORT_FORMATS),
@@ -127,14 +127,6 @@ export type ArgsOf<M extends MethodName> = Infer<(typeof METHODS)[M]>;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
-
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
 
 export interface ContextSummary {
   name: string;
@@ -300,11 +292,9 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
   'cluster.allowExec': { ok: true };
-  'cluster.disconnect': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;

@@ -38,19 +38,9 @@ export function createHandlers(b: Backend): Handlers {
   const probes = probesArea(b, (id) => cluster.target(id));
   const exporter = exportArea(b);
   return {
-    'app.info': async () => ({
-      version: b.options.version,
-      mode: b.options.mode,
-      demo: b.cities.has('demo'),
-      features: { cluster: true, hubble: true, probes: true, store: true, export: true },
-    }),
     'contexts.list': (a) => cluster.listContexts(a.kubeconfigPath),
     'cluster.connect': (a) => cluster.connect(a),
     'cluster.allowExec': (a) => cluster.allowExec(a),
-    'cluster.disconnect': async (a) => {
-      await b.closeCity(a.cityId);
-      return { ok: true };
-    },
     'cities.list': async () => [...b.cities.keys()].map((id) => b.summary(id)),
     'demo.open': async () => {
       const city = b.openDemo();
@@ -124,7 +114,7 @@ export function createHandlers(b: Backend): Handlers {
     'snapshots.duplicate': (a) => files.duplicate(a.path),
     'snapshots.diff': (a) => files.diff(a.a, a.b),
     'flows.import': (a) => files.importFlows(a),
-    'manifests.open': (a) => files.openManifests(a.paths),
+    'manifests.open': (a) => files.openManifests(a.paths, a.roadBuilder),
     'export.render': (a) => exporter.render(a),
     'settings.get': async () => ({ ...b.settings }),
     'settings.set': async (a) => {
