@@ -171,6 +171,9 @@ export function cityStylesheet(): StylesheetJson {
     { selector: 'edge.road.e-predicted', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'hollow', opacity: 0.75 } },
     { selector: 'edge.road.e-probed', style: { 'source-arrow-shape': 'diamond', 'source-arrow-fill': 'filled' } },
     { selector: 'edge.road.probed', style: { 'mid-target-arrow-shape': 'diamond', 'mid-target-arrow-color': PALETTE.ink } },
+    // On a shared street the most telling road is on top (and is the one a click picks).
+    { selector: 'edge.road.v-denied, edge.road.mixed', style: { 'z-index': 12 } },
+    { selector: 'edge.road.mismatch', style: { 'z-index': 13 } },
     { selector: 'edge.road.mismatch', style: { 'underlay-color': PALETTE.mismatch, 'underlay-opacity': 0.45, 'underlay-padding': 5 } },
     { selector: 'edge.road:selected, edge.road.highlight', style: { label: 'data(label)', 'underlay-color': PALETTE.selection, 'underlay-opacity': 0.8, 'underlay-padding': 6 } },
     { selector: 'node:selected, node.highlight', style: { 'underlay-color': PALETTE.selection, 'underlay-opacity': 0.9, 'underlay-padding': 6 } },

@@ -67,7 +67,7 @@ describe('semantic zoom', () => {
   it('goes from districts to blocks to houses as you zoom in', () => {
     // Relative to the city: a district 250 units wide is readable from 160 px on screen.
     expect(levelForZoom(0.5, 250)).toBe('districts');
-    expect(levelForZoom(0.7, 250)).toBe('blocks');
+    expect(levelForZoom(0.45, 400)).toBe('blocks');
     expect(levelForZoom(1, 250)).toBe('houses');
     // Bigger districts reach the block level sooner.
     expect(levelForZoom(0.3, 1200)).toBe('blocks');

@@ -89,7 +89,7 @@ export function levelForZoom(zoom: number, districtWidth: number): Level {
 }
 
 const DISTRICT_PX = 160;
-const HOUSE_PX = 14;
+const HOUSE_PX = 10;
 
 /** A typical district's width (the median), which sets the zoom levels of a city. */
 export function districtScale(model: MapModel): number {
