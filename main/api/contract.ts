@@ -144,6 +144,26 @@ export interface ContextSummary {
 
 export type CityKind = 'demo' | 'live' | 'snapshot' | 'manifests' | 'import';
 
+/**
+ * A capture's state, as the badge shows it: connecting → capturing (n flows/s) → stalled (connected,
+ * no flows) or unreachable (why, next retry) → stopped.
+ */
+export interface CaptureView {
+  state: 'connecting' | 'capturing' | 'stalled' | 'unreachable' | 'stopped';
+  target: string;
+  flows: number;
+  flowsPerSecond: number;
+  startedAt: number;
+  lastFlowAt?: number;
+  /** Why it is stalled, unreachable or stopped, and what to try. */
+  reason?: string;
+  attempt?: number;
+  /** When the next connection attempt is made (unreachable, retrying with backoff). */
+  retryAt?: number;
+  /** The file flows are saved to (only once the first flow arrived). */
+  file?: string;
+}
+
 export interface CitySummary {
   id: string;
   name: string;
@@ -154,6 +174,8 @@ export interface CitySummary {
   counts: { namespaces: number; workloads: number; pods: number; services: number; policies: number; flows: number; roads: number };
   status: 'ready' | 'loading' | 'live' | 'stale' | 'capturing';
   statusMessage?: string;
+  /** The running (or last) flow capture. */
+  capture?: CaptureView;
   filePath?: string;
   findings: Finding[];
   warnings: CaptureWarning[];

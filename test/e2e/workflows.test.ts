@@ -5,12 +5,15 @@
  * land in test-results/e2e/ (30-…).
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { ROOT, startServe, type Served } from '../support/serve.js';
 import { waitForApp } from '../support/wait.js';
+import { FakeRelay, tsOfMs } from '../fakes/hubble-relay/fake-relay.js';
+import { syntheticFlowBody } from '../fakes/hubble-relay/synthetic.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
 let served: Served;
@@ -29,6 +32,20 @@ const uncovered = (selector: string): Promise<boolean> =>
     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
     return !!top && (top === el || el.contains(top));
   })()`) as Promise<boolean>;
+
+const libraryFiles = () => {
+  const dir = join(served.configDir, 'snapshots');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.netcity')).sort() : [];
+};
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+const captureState = () => view<string | undefined>("v.city && v.city.capture && v.city.capture.state");
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -119,5 +136,47 @@ describe('workflows around the map', () => {
     await page.keyboard.press('Escape');
     expect(existsSync(join(served.configDir, 'snapshots'))).toBe(true);
     expect(readdirSync(join(served.configDir, 'snapshots')).filter((f) => f.endsWith('.netcity')).length).toBe(1);
+  });
+
+  it('capture against a closed port says unreachable (why, next retry) within 5 s, writes no file, and stops', async () => {
+    const files = libraryFiles();
+    const port = await closedPort();
+    await page.click('[data-testid="open-capture"]');
+    await page.fill('[data-testid="capture-address"]', `127.0.0.1:${port}`);
+    await page.click('[data-testid="capture-start"]');
+    await waitFor("v.city.capture && v.city.capture.state === 'unreachable'", 5000);
+    await page.waitForSelector('[data-testid="capture-badge"][data-state="unreachable"]');
+    await expect(page.locator('[data-testid="capture-badge"]').getAttribute('title')).resolves.toMatch(/127\.0\.0\.1|refused|unavailable/i);
+    await shot('37-capture-unreachable');
+    expect(libraryFiles()).toEqual(files);
+    await page.click('[data-testid="capture-stop"]');
+    await waitFor("v.city.capture.state === 'stopped'");
+    expect(await view<string>('v.city.capture.reason')).toContain('nothing was saved');
+    expect(libraryFiles()).toEqual(files);
+  });
+
+  it('capture from a relay: capturing with a rate, the file appears with the first flow', async () => {
+    const relay = new FakeRelay({ nodes: ['node-a'] });
+    const port = await relay.start();
+    try {
+      const files = libraryFiles();
+      await page.click('[data-testid="open-capture"]');
+      await page.fill('[data-testid="capture-address"]', `127.0.0.1:${port}`);
+      await page.click('[data-testid="capture-start"]');
+      await waitFor("v.city.capture.state === 'capturing'");
+      expect(libraryFiles()).toEqual(files);
+      for (let i = 0; i < 100 && !relay.requests.length; i++) await new Promise((r) => setTimeout(r, 100));
+      const now = Date.now();
+      relay.emit(Array.from({ length: 20 }, (_, k) => ({ flow: { ...syntheticFlowBody(k), time: tsOfMs(now + k), uuid: `e2e-${k}` } })));
+      await waitFor('v.city.capture.flows >= 20 && v.city.capture.file');
+      expect(libraryFiles().length).toBe(files.length + 1);
+      await page.waitForSelector('[data-testid="capture-badge"][data-state="capturing"]');
+      await shot('38-capture-capturing');
+      await page.click('[data-testid="capture-stop"]');
+      await waitFor("v.city.capture.state === 'stopped'");
+      expect(await captureState()).toBe('stopped');
+    } finally {
+      await relay.stop();
+    }
   });
 });

@@ -128,6 +128,11 @@ export class AppState {
     });
   }
 
+  async refreshSummary(id: string): Promise<void> {
+    const summary = await this.api.call('city.summary', { cityId: id });
+    this.cities = this.cities.map((c) => (c.id === summary.id ? summary : c));
+  }
+
   async refreshCities(): Promise<void> {
     this.cities = await this.api.call('cities.list', {});
   }
@@ -222,10 +227,12 @@ export class AppState {
       if (p.awaited) return;
       if (p.state === 'failed') this.notify('error', `${p.label}: ${p.message ?? 'failed'}`);
       if (p.state === 'done') this.notify('info', `${p.label}: done${p.message ? ` (${p.message})` : ''}`);
-      if (p.state === 'cancelled') this.notify('warning', `${p.label}: cancelled`);
+      if (p.state === 'cancelled') this.notify('info', `${p.label}: stopped`);
     } else if (e.event === 'city.changed') {
-      const d = e.data as { cityId: string };
-      if (d.cityId === this.cityId) void this.run('Live update', () => this.loadMap());
+      const d = e.data as { cityId: string; reason: string };
+      // A state change only (capture badge, connection status): the summary, not the map.
+      if (d.reason === 'capture-state' || d.reason === 'status') void this.run('City status', () => this.refreshSummary(d.cityId));
+      else if (d.cityId === this.cityId) void this.run('Live update', () => this.loadMap());
       else void this.refreshCities();
     } else if (e.event === 'cities.changed') {
       void this.refreshCities();
@@ -291,6 +298,9 @@ export class AppState {
       },
       get findings() {
         return appState().city?.findings ?? [];
+      },
+      get city() {
+        return appState().city;
       },
       get map() {
         return appState().map;
