@@ -19,7 +19,7 @@ import { DEFAULT_OVERLAYS, NO_FILTERS, visibleCounts, type Filters, type Level, 
 import type { Transport } from './transport';
 import { mapControls } from './map-controls';
 
-export type Panel = 'details' | 'findings' | 'flows' | 'city';
+export type Panel = 'details' | 'findings' | 'city';
 export type Dialog = 'none' | 'connect' | 'snapshots' | 'export' | 'whatif' | 'diff' | 'probe' | 'capture' | 'import' | 'help';
 
 export interface Notice {
@@ -67,6 +67,11 @@ export class AppState {
   diff = $state.raw<DiffView | undefined>(undefined);
   whatIf = $state.raw<WhatIfResult | undefined>(undefined);
   level = $state<Level>('houses');
+  /** The flows view (a drawer under the map) and what it shows: a road, a peer, or everything. */
+  flowsOpen = $state(false);
+  flowsScope = $state<{ edgeId?: string; peer?: string } | undefined>(undefined);
+  /** YAML the why panel drafted, for the what-if dialog to open with. */
+  whatIfDraft = $state<string | undefined>(undefined);
   /** Set by the map view after each render: what the canvas really holds. */
   drawn = $state({ nodes: 0, edges: 0, visibleEdges: 0, deniedRoads: 0, renderMs: 0, renderer: 'canvas', fetchMs: 0, createMs: 0, applyMs: 0 });
   private noticeId = 0;
@@ -188,6 +193,13 @@ export class AppState {
     }
   }
 
+  /** Opens the flows view on a road or a peer (the selection by default), or everything. */
+  openFlows(scope?: { edgeId?: string; peer?: string }): void {
+    const sel = this.selection;
+    this.flowsScope = scope ?? (sel ? (sel.kind === 'edge' ? { edgeId: sel.id } : { peer: sel.id }) : undefined);
+    this.flowsOpen = true;
+  }
+
   clearSelection(): void {
     this.selection = undefined;
     this.nodeDetails = undefined;
@@ -281,6 +293,9 @@ export class AppState {
         const d = appState().diff;
         return d ? { ...d, map: undefined } : undefined;
       },
+      get flowsOpen() {
+        return appState().flowsOpen;
+      },
       get level() {
         return appState().level;
       },
@@ -304,6 +319,9 @@ export class AppState {
       },
       get map() {
         return appState().map;
+      },
+      select(kind: 'node' | 'edge', id: string) {
+        return appState().select(kind, id);
       },
       screenPoint(id: string) {
         return mapControls.screenPoint(id);
