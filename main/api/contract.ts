@@ -14,6 +14,7 @@ import type {
   ProbeResult,
   RoadBuilder,
 } from '../model/types.js';
+import { ROAD_BUILDER_NAMES } from '../model/types.js';
 import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
 
 const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
@@ -31,14 +32,14 @@ export type Overlay = (typeof OVERLAYS)[number];
 export const FLOW_COLUMNS = ['time', 'source', 'destination', 'port', 'verdict', 'dropReason', 'policy', 'l7'] as const;
 export type FlowColumn = (typeof FLOW_COLUMNS)[number];
 const text = string({ max: 200 });
-const VERDICTS = ['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRANSLATED'] as const;
+const VERDICTS = ['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const;
 
 /** The flows view's selection: a road or a peer, a time window, verdicts, text per column, a sort. */
 const flowQuery = {
   edgeId: optional(string({ max: 2000 })),
   peer: optional(peer),
   window,
-  verdicts: optional(array(oneOf(VERDICTS), { max: 6 })),
+  verdicts: optional(array(oneOf(VERDICTS), { max: 7 })),
   filters: optional(
     object({
       time: optional(text),
@@ -59,7 +60,7 @@ const flowFilters = optional(
     namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
     pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
     labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
-    verdicts: optional(array(oneOf(VERDICTS), { max: 6 })),
+    verdicts: optional(array(oneOf(VERDICTS), { max: 7 })),
     protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
     ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
   }),
@@ -67,10 +68,14 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
-  'cluster.disconnect': object({ cityId }),
+  /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
+  'cluster.allowExec': object({
+    context: string({ min: 1, max: 253 }),
+    kubeconfigPath: optional(path),
+    digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
+  }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -116,7 +121,8 @@ export const METHODS = {
   'snapshots.duplicate': object({ path }),
   'snapshots.diff': object({ a: cityId, b: cityId }),
   'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
-  'manifests.open': object({ paths: array(path, { max: 100 }) }),
+  /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
+  'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
   'export.render': object({
     cityId,
     format: oneOf(EXPORT_FORMATS),
@@ -132,6 +138,7 @@ export const METHODS = {
     maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
     probeImage: optional(string({ min: 1, max: 500 })),
     snapshotDir: optional(path),
+    execTimeoutSeconds: optional(number({ min: 1, max: 3600, int: true })),
   }),
 } satisfies Record<string, Schema<unknown>>;
 
@@ -141,14 +148,6 @@ export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
 
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
-
 export interface ContextSummary {
   name: string;
   cluster: string;
@@ -157,6 +156,10 @@ export interface ContextSummary {
   namespace?: string;
   auth: string;
   execCommand?: string;
+  /** What the user allows when they confirm the exec command (see cluster.allowExec). */
+  execDigest?: string;
+  /** The user already allowed this exact file + command. */
+  execAllowed?: boolean;
   installHint?: string;
   warnings: string[];
   current: boolean;
@@ -328,6 +331,8 @@ export interface Settings {
   maxRawFlows: number;
   probeImage: string;
   snapshotDir: string;
+  /** Exec credential plugins are stopped after this many seconds. */
+  execTimeoutSeconds: number;
 }
 
 export interface ImportResult {
@@ -338,10 +343,9 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
-  'cluster.disconnect': { ok: true };
+  'cluster.allowExec': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;

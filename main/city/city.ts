@@ -10,6 +10,16 @@ import { aggregateFlows } from '../flows/aggregate.js';
 import { computeFindings } from './findings.js';
 import { createEngineView, type EngineView } from './policy-adapter.js';
 
+export interface MapOptions {
+  window?: { from?: number; to?: number };
+  possibleRoads?: boolean;
+}
+
+/** Cities this big (pods + workloads) get their first map at once and predicted roads in the background. */
+const BACKGROUND_ABOVE = 3000;
+
+const mapKey = (opts: MapOptions) => JSON.stringify([opts.window?.from, opts.window?.to, opts.possibleRoads ?? true]);
+
 export interface CityOptions {
   id: string;
   kind: CityKind;
@@ -29,9 +39,10 @@ export class City {
   private snap: Snapshot;
   private engineCache?: EngineView;
   private mapCache = new Map<string, MapModel>();
+  private roadRuns = new Map<string, Promise<boolean>>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
-  /** Bumped on every change so the UI can tell stale answers from fresh ones. */
+  /** Bumped on every change so background work can tell a stale result from a fresh one. */
   revision = 0;
 
   constructor(opts: CityOptions) {
@@ -66,8 +77,9 @@ export class City {
     return this.engineCache;
   }
 
-  map(opts: { window?: { from?: number; to?: number }; possibleRoads?: boolean } = {}): MapModel {
-    const key = JSON.stringify([opts.window?.from, opts.window?.to, opts.possibleRoads ?? true]);
+  /** The full map (predicted roads from the engine's whole matrix included), computed now if needed. */
+  map(opts: MapOptions = {}): MapModel {
+    const key = mapKey(opts);
     let model = this.mapCache.get(key);
     if (!model) {
       const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
@@ -76,6 +88,58 @@ export class City {
       this.mapCache.set(key, model);
     }
     return model;
+  }
+
+  /**
+   * The map to draw at once: the full map when it is ready (or cheap: small cities), else a first
+   * map with observed and probed roads only, marked pending; `computeRoads` then fills it in.
+   */
+  firstMap(opts: MapOptions = {}): { model: MapModel; pending: boolean } {
+    const full = this.mapCache.get(mapKey(opts));
+    if (full) return { model: full, pending: false };
+    if (this.snap.pods.length + this.snap.workloads.length < BACKGROUND_ABOVE || opts.possibleRoads === false) return { model: this.map(opts), pending: false };
+    const key = `first:${mapKey(opts)}`;
+    let model = this.mapCache.get(key);
+    if (!model) {
+      const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
+      model = buildMapModel(this.snap, { policy: this.engine, roads, possibleRoads: false, roadsPending: true, cityId: this.id });
+      this.mapCache.set(key, model);
+    }
+    return { model, pending: true };
+  }
+
+  computingRoads(opts: MapOptions): boolean {
+    return this.roadRuns.has(mapKey(opts));
+  }
+
+  /**
+   * Computes the full map in steps (engine, matrix, roads), yielding to the event loop between
+   * them so the app stays responsive and progress reaches the UI. One run per map at a time.
+   * Resolves false when the snapshot changed meanwhile (the result would be stale).
+   */
+  computeRoads(opts: MapOptions, progress: (done: number, total: number, message: string) => void): Promise<boolean> {
+    const key = mapKey(opts);
+    let run = this.roadRuns.get(key);
+    if (!run) {
+      const revision = this.revision;
+      const step = () => new Promise<void>((r) => setImmediate(r));
+      run = (async () => {
+        progress(0, 3, 'reading the policies');
+        await step();
+        const engine = this.engine;
+        progress(1, 3, `policy matrix of ${this.snap.workloads.length} workloads`);
+        await step();
+        engine.matrix();
+        progress(2, 3, 'laying the roads');
+        await step();
+        if (this.revision !== revision) return false;
+        this.map(opts);
+        progress(3, 3, 'done');
+        return true;
+      })().finally(() => this.roadRuns.delete(key));
+      this.roadRuns.set(key, run);
+    }
+    return run;
   }
 
   /** Roads of the flows inside a time window (raw flows in memory; the store answers for files). */

@@ -6,6 +6,7 @@ import type { EngineView } from './policy-adapter.js';
 import { draftAllowPolicy } from './draft-policy.js';
 import { policyYaml } from './details.js';
 import { policyKey } from '../model/ids.js';
+import { roadBuilderLabel } from '../cluster/cni-detect.js';
 
 const L4: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -97,7 +98,7 @@ function endsMatch(peer: string, node: string, map: MapModel): boolean {
 
 function likelyCause(s: Snapshot, actual: 'allowed' | 'denied', source: string): string {
   if (actual === 'allowed' && s.roadBuilder.enforcesNetworkPolicy === false)
-    return `Likely cause: the road builder (${s.roadBuilder.name}) does not enforce NetworkPolicy.`;
+    return `Likely cause: the road builder (${roadBuilderLabel(s.roadBuilder)}) does not enforce NetworkPolicy.`;
   if (actual === 'allowed') {
     const hostNet = s.pods.some((p) => p.hostNetwork && source.includes(`/${p.owner?.name ?? p.name}`));
     if (hostNet) return 'Likely cause: a hostNetwork pod, which policies treat as its node.';

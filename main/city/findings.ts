@@ -7,6 +7,7 @@ import { namespaceId, workloadId } from '../model/ids.js';
 import type { Finding, Snapshot } from '../model/types.js';
 import { workloadOfPod } from '../model/ids.js';
 import type { EngineView } from './policy-adapter.js';
+import { roadBuilderFindings, roadBuilderLabel } from '../cluster/cni-detect.js';
 
 const MAX_PER_KIND = 50;
 const MAX_ROADS_CHECKED = 5000;
@@ -15,15 +16,7 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
   const out: Finding[] = [];
   const policyCount = s.policies.length;
 
-  if (s.roadBuilder.enforcesNetworkPolicy === false && policyCount > 0) {
-    out.push({
-      id: 'city:cni-not-enforcing',
-      severity: 'critical',
-      kind: 'cni-not-enforcing',
-      title: `${s.roadBuilder.name} does not enforce NetworkPolicy: ${policyCount} ${policyCount === 1 ? 'policy has' : 'policies have'} no effect`,
-      detail: 'The road builder (CNI plugin) ignores network policies, so every road is open whatever the policies say. Install a policy engine (e.g. Calico in policy-only mode) or move to a CNI that enforces them.',
-    });
-  }
+  out.push(...roadBuilderFindings(s.roadBuilder, s.policies));
   if (policyCount === 0 && s.pods.length === 0) return out;
   const e = engine();
 
@@ -101,7 +94,7 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
     const why = e.explain(r.src, r.dst, r.protocol as 'TCP', r.port).summary;
     const cause =
       observed === 'allowed' && s.roadBuilder.enforcesNetworkPolicy === false
-        ? `the road builder (${s.roadBuilder.name}) does not enforce policies`
+        ? `the road builder (${roadBuilderLabel(s.roadBuilder)}) does not enforce policies`
         : observed === 'allowed'
           ? 'the flows may predate the policy (stale snapshot), come from a hostNetwork pod, or a policy kind the road builder applies differently'
           : 'a policy the snapshot does not hold (another namespace, a kind NetCity could not read, or a node-level firewall) may drop it';

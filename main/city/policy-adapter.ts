@@ -5,7 +5,7 @@
 import type { ExplanationStepView, PortVerdict } from '../api/contract.js';
 import type { FenceInfo, PolicyView } from '../map/policy-view.js';
 import type { PeerId, Protocol, Snapshot } from '../model/types.js';
-import { createPolicyEngine, type PolicyEngine } from '../policy/index.js';
+import { createPolicyEngine, type ConnectivityMatrix, type PolicyEngine } from '../policy/index.js';
 
 export interface EngineView extends PolicyView {
   explain(src: PeerId, dst: PeerId, protocol: Protocol, port: number): PortVerdict;
@@ -13,6 +13,8 @@ export interface EngineView extends PolicyView {
   policySubjects(policyKey: string): PeerId[];
   warnings: { policy: string; message: string }[];
   raw: PolicyEngine;
+  /** Computes the full matrix now (it is cached); the map's background task calls it to report progress. */
+  matrix(): ConnectivityMatrix;
 }
 
 export function createEngineView(s: Snapshot): EngineView {
@@ -21,8 +23,16 @@ export function createEngineView(s: Snapshot): EngineView {
   const verdictCache = new Map<string, 'allowed' | 'denied' | 'unknown'>();
   const portsCache = new Map<string, Record<Protocol, string>>();
   const subjectsCache = new Map<string, PeerId[]>();
+  let matrix: ConnectivityMatrix | undefined;
+  const matrixNow = () => (matrix ??= engine.connectivity({ level: 'workload', includeIpRanges: false }));
   return {
     raw: engine,
+    matrix: matrixNow,
+    forEachConnection(fn) {
+      matrixNow().forEachConnection((src, dst, ports) => {
+        if (src.type === 'workload' && dst.type === 'workload') fn(src.id, dst.id, ports.allowed);
+      });
+    },
     warnings: engine.warnings.map((w) => ({ policy: w.policy, message: w.message })),
     fences(pod) {
       let f = fenceCache.get(pod);

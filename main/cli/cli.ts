@@ -6,25 +6,27 @@ import { appVersion } from '../app-paths.js';
 import { UsageError, type CliIO, type Command } from './command.js';
 import { createProgress } from './progress.js';
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  serve: () => import('./commands/serve.js'),
-  analyze: () => import('./commands/analyze.js'),
-  snapshot: () => import('./commands/snapshot.js'),
-  'import-flows': () => import('./commands/import-flows.js'),
-  diff: () => import('./commands/diff.js'),
-  export: () => import('./commands/export.js'),
-  probe: () => import('./commands/probe.js'),
+/** name -> one line for `netcity --help` and the module, loaded only when the command runs (nothing heavy at start). */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+  serve: { summary: 'run NetCity in your browser (loopback only, per-run token)', load: () => import('./commands/serve.js') },
+  analyze: { summary: 'connectivity allowed by the policies in Kubernetes manifests (files or folders)', load: () => import('./commands/analyze.js') },
+  snapshot: { summary: 'save a .netcity snapshot from the demo, manifests or a live cluster', load: () => import('./commands/snapshot.js') },
+  'import-flows': { summary: 'import Hubble JSON flow exports into a new or existing .netcity snapshot', load: () => import('./commands/import-flows.js') },
+  diff: { summary: 'compare two snapshots: inventory, policies (rule by rule), connectivity, roads', load: () => import('./commands/diff.js') },
+  export: { summary: 'export a snapshot as SVG, PNG, HTML/PDF report, DOT, Mermaid, CSV or JSON', load: () => import('./commands/export.js') },
+  probe: { summary: 'Active checks in a live cluster: flow probes, enforcement, path, matrix (needs --yes)', load: () => import('./commands/probe.js') },
 };
 
-function helpText(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+function helpText(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
   return [
     'netcity: see and check Kubernetes networking as a city',
     '',
     'Usage: netcity <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n].summary}`),
     '',
     'Options:',
     '  -h, --help     show help (also `netcity <command> --help`)',
@@ -42,16 +44,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (!first || first === '-h' || first === '--help' || first === 'help') {
-    const commands = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).default));
-    (first ? io.out : io.err)(helpText(commands));
+    (first ? io.out : io.err)(helpText());
     return first ? 0 : 2;
   }
-  const load = COMMANDS[first];
-  if (!load) {
+  const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (!entry) {
     io.err(`netcity: unknown command "${first}" (have: ${Object.keys(COMMANDS).join(', ')}). Run \`netcity --help\`.\n`);
     return 2;
   }
-  const command = (await load()).default;
+  const command = (await entry.load()).default;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`${command.usage.trim()}\n`);
     return 0;
@@ -76,4 +77,3 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export const COMMAND_NAMES = (): string[] => Object.keys(COMMANDS);

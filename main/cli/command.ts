@@ -15,8 +15,6 @@ export interface CliIO {
 
 export interface Command {
   name: string;
-  /** One line for `netcity --help`. */
-  summary: string;
   /** Full usage text for `netcity <name> --help`. */
   usage: string;
   run: (args: string[], io: CliIO) => Promise<number>;

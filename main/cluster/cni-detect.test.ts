@@ -135,8 +135,8 @@ const cases: Case[] = [
       daemonSets: [ds('kube-system', 'azure-cns', [{ name: 'cns', image: 'mcr.microsoft.com/containernetworking/azure-cns:v1.6.0' }]), ds('kube-system', 'cilium', [{ name: 'cilium-agent', image: 'mcr.microsoft.com/oss/cilium/cilium:1.16.6' }])],
       nodes: [node('aks-1', { 'kubernetes.azure.com/azure-cni-overlay': 'true', 'kubernetes.azure.com/ebpf-dataplane': 'cilium' })],
     },
-    want: { name: 'azure-cni', version: '1.16.6', mode: 'overlay (Azure CNI Overlay)', enforcesNetworkPolicy: true },
-    details: { 'policy-engine': 'cilium' },
+    want: { name: 'azure-cni', version: '1.6.0', mode: 'overlay (Azure CNI Overlay)', enforcesNetworkPolicy: true },
+    details: { 'policy-engine': 'cilium', 'policy-engine-version': '1.16.6' },
   },
   {
     name: 'Azure CNI with Azure NPM',
@@ -208,8 +208,8 @@ describe('roadBuilderFindings', () => {
     const calico = detectRoadBuilder(inputs(cases[3].in));
     const f = roadBuilderFindings(calico, policies(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumNetworkPolicy', 'AdminNetworkPolicy']));
     expect(f.map((x) => x.title)).toEqual([
-      'Calico does not understand CiliumNetworkPolicy: 2 policies of that kind have no effect',
-      'Calico does not understand AdminNetworkPolicy: 1 policy of that kind has no effect',
+      'Calico does not enforce CiliumNetworkPolicy: 2 policies of that kind have no effect',
+      'Calico does not enforce AdminNetworkPolicy: 1 policy of that kind has no effect',
     ]);
   });
 

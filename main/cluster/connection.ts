@@ -6,7 +6,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { CaptureWarning, Finding, NamespaceInfo, Permission, RoadBuilder, Snapshot } from '../model/types.js';
 import { planAccess, accessReviewer, rulesReviewer, type AccessCheck } from './access.js';
-import { detectRoadBuilder, roadBuilderFindings } from './cni-detect.js';
+import { cniNamespaces, detectRoadBuilder, roadBuilderFindings } from './cni-detect.js';
 import { discover, type Discovery } from './discovery.js';
 import { ClusterError, isAbortError } from './errors.js';
 import { Informer, slim, type RawObject } from './informer.js';
@@ -92,6 +92,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
   private warnings: CaptureWarning[] = [];
   private discovery?: Discovery;
   private configMaps: RawObject[] = [];
+  private cniResources: RawObject[] = [];
   private namespaces?: string[];
   private timer?: NodeJS.Timeout;
   private batchMs = 100;
@@ -215,13 +216,23 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
   }
 
   private async readConfigMaps(signal: AbortSignal): Promise<void> {
-    // kube-system ConfigMaps name the CNI's settings (cilium-config, calico-config...). Optional.
-    try {
-      const r = await this.client!.request<{ items?: RawObject[] }>('/api/v1/namespaces/kube-system/configmaps?limit=200', { signal });
-      this.configMaps = (r.items ?? []).map(slim);
-    } catch {
-      this.configMaps = [];
-    }
+    // The CNI's settings live in ConfigMaps of kube-system and of its own namespace (kube-flannel-cfg
+    // in kube-flannel, cilium-config wherever helm put cilium); the tigera operator's in its
+    // Installation. All optional: what cannot be read is simply not evidence.
+    const daemonSets = [...this.inventory.rawControllers.entries()].filter(([id]) => id.includes('/DaemonSet/')).map(([, o]) => o);
+    const namespaces = [...new Set(['kube-system', ...cniNamespaces(daemonSets)])];
+    const read = async (url: string): Promise<RawObject[]> => {
+      try {
+        return ((await this.client!.request<{ items?: RawObject[] }>(url, { signal })).items ?? []).map(slim);
+      } catch {
+        return [];
+      }
+    };
+    const lists = await Promise.all(namespaces.map((ns) => read(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps?limit=200`)));
+    this.configMaps = lists.flat();
+    this.cniResources = this.discovery?.groups.includes('operator.tigera.io')
+      ? (await read('/apis/operator.tigera.io/v1/installations')).map((o) => ({ ...o, apiVersion: 'operator.tigera.io/v1', kind: 'Installation' }))
+      : [];
   }
 
   /**
@@ -302,6 +313,7 @@ export class ClusterConnection extends EventEmitter<ClusterConnectionEvents> {
       daemonSets: [...this.inventory.rawControllers.entries()].filter(([id]) => id.includes('/DaemonSet/')).map(([, o]) => o),
       deployments: [...this.inventory.rawControllers.entries()].filter(([id]) => id.includes('/Deployment/')).map(([, o]) => o),
       configMaps: this.configMaps,
+      resources: this.cniResources,
       apiGroups: this.discovery?.groups ?? [],
       nodes: [...this.inventory.nodeMeta.entries()].map(([name, m]) => ({ name, ...m, podCIDRs: this.inventory.nodes.get(name)?.podCIDRs ?? [] })),
     });

@@ -6,7 +6,7 @@
  */
 import { LEGEND } from '../map/build.js';
 import type { MapEdge, PodPhaseClass, ProbeVerdict, RoadVerdict } from '../map/model.js';
-import { displayVerdict, EVIDENCE_MARKERS, FENCE_STYLES, PALETTE, PHASE_COLOURS, roadWidth as mapRoadWidth, VERDICT_STYLES } from '../map/style.js';
+import { displayVerdict, EVIDENCE_MARKERS, MIXED_STYLE, FENCE_STYLES, PALETTE, PHASE_COLOURS, roadWidth as mapRoadWidth, VERDICT_STYLES } from '../map/style.js';
 
 const legendLabel = (key: string, fallback: string) => LEGEND.find((l) => l.key === key)?.label ?? fallback;
 
@@ -30,6 +30,9 @@ const road = (v: RoadVerdict): RoadStyle => ({
 });
 
 export const ROAD: Record<RoadVerdict, RoadStyle> = { allowed: road('allowed'), denied: road('denied'), unknown: road('unknown') };
+
+/** District roads whose pairs are partly allowed, partly denied. */
+export const MIXED_ROAD: RoadStyle = { colour: MIXED_STYLE.colour, dash: MIXED_STYLE.dash, dotStyle: 'dashed', targetMarker: MIXED_STYLE.targetMarker, label: legendLabel('mixed', 'mixed') };
 
 /** Evidence markers sit at the road's source end, one per source: shape tells the source, fill its verdict. */
 export const EVIDENCE = {

@@ -1,10 +1,10 @@
 /** The legend every export carries: which rows show depends on the active overlays. */
 import type { PodPhaseClass, ProbeVerdict, RoadVerdict } from '../map/model.js';
 import type { ResolvedOverlays } from './encoding.js';
-import { AREA, EVIDENCE, FENCE, PHASE, PROBE, ROAD } from './draw-style.js';
+import { AREA, EVIDENCE, FENCE, MIXED_ROAD, PHASE, PROBE, ROAD } from './draw-style.js';
 
 export type LegendSwatch =
-  | { type: 'road'; verdict: RoadVerdict }
+  | { type: 'road'; verdict: RoadVerdict | 'mixed' }
   | { type: 'width' }
   | { type: 'evidence'; source: 'predicted' | 'observed' | 'probed' }
   | { type: 'probe'; verdict: ProbeVerdict }
@@ -25,6 +25,7 @@ export interface LegendSection {
 export function legendSections(o: ResolvedOverlays): LegendSection[] {
   const sections: LegendSection[] = [];
   const roads: LegendRow[] = (['allowed', 'denied', 'unknown'] as const).map((v) => ({ label: ROAD[v].label, swatch: { type: 'road', verdict: v } }));
+  roads.push({ label: MIXED_ROAD.label, swatch: { type: 'road', verdict: 'mixed' } });
   if (o.flows) roads.push({ label: 'width = observed flows', swatch: { type: 'width' } });
   sections.push({ title: 'Roads', rows: roads });
   const evidence: LegendRow[] = [];

@@ -123,7 +123,18 @@ describe('road level', () => {
     expect(ids(doc, 'g.road').sort()).toEqual(['droad:ns:shop->ns:payments:allowed', 'droad:ns:shop->ns:payments:denied']);
     const y = (id: string) => doc.querySelector(`g.road[data-id="${id}"] line`)!.getAttribute('y1');
     expect(y('droad:ns:shop->ns:payments:allowed')).not.toBe(y('droad:ns:shop->ns:payments:denied'));
-    expect(doc.querySelector('.header')!.textContent).toContain('roads aggregated between districts (5 block roads)');
+    expect(doc.querySelector('.header')!.textContent).toContain('roads aggregated between districts (5 workload roads)');
+  });
+
+  it('says in the header what a drawing budget left out', () => {
+    const map = withDistrictRoads();
+    map.roadBudget = { complete: true, predicted: true, blocks: { shown: 5, total: 48_000 }, districts: { shown: 2, total: 2314 } };
+    const blocks = parseSvg(renderSvg(map, { header, roads: 'blocks' }));
+    expect(blocks.querySelector('.header')!.textContent).toContain('5 of 48,000 roads shown — filter to see the rest');
+    const districts = parseSvg(renderSvg(map, { header, roads: 'districts' }));
+    expect(districts.querySelector('.header')!.textContent).toContain('2 of 2,314 district roads shown');
+    map.roadBudget = { ...map.roadBudget, complete: false };
+    expect(parseSvg(renderSvg(map, { header })).querySelector('.header')!.textContent).toContain('predicted roads not computed yet');
   });
 
   it('auto keeps block roads for a small city', () => {

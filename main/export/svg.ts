@@ -7,7 +7,7 @@ import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../m
 import { AUTO_DISTRICT_ROADS, describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
 import { escapeXml as x, num } from './escape.js';
 import { legendSections, type LegendSwatch } from './legend.js';
-import { AREA, FENCE, PHASE, PROBE, ROAD, roadWidth, TEXT } from './draw-style.js';
+import { AREA, FENCE, MIXED_ROAD, PHASE, PROBE, ROAD, roadWidth, TEXT } from './draw-style.js';
 
 export interface SvgHeader {
   title: string;
@@ -88,9 +88,7 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     perPair.set(k, n + 1);
     lanes.set(e, n);
   }
-  const header = level === 'districts'
-    ? { ...opts.header, lines: [...opts.header.lines.slice(0, 1), `${opts.header.lines[1] ?? ''}${opts.header.lines[1] ? ' · ' : ''}roads aggregated between districts (${map.counts.roads} block roads)`] }
-    : opts.header;
+  const header = { ...opts.header, lines: [...opts.header.lines.slice(0, 1), [opts.header.lines[1], budgetNote(map, level)].filter(Boolean).join(' · ')] };
 
   // Thousands of roads at full width bury the map (and take long to rasterise): thin them.
   geo.thin = Math.max(0.35, Math.min(1, Math.sqrt(300 / Math.max(1, roads.length))));
@@ -120,6 +118,18 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
     yield `</svg>\n`;
   }
   return { width, height, total: nodes.length + roads.length * 2 + 6, roadLevel: level, chunks };
+}
+
+/** What the export leaves out, in words: the drawing budget never drops roads silently. */
+export function budgetNote(map: MapModel, level: 'blocks' | 'districts'): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const b = map.roadBudget;
+  const parts: string[] = [];
+  if (level === 'districts') parts.push(`roads aggregated between districts (${fmt(b?.blocks.total ?? map.counts.roads)} workload roads)`);
+  const c = level === 'districts' ? b?.districts : b?.blocks;
+  if (c && c.shown < c.total) parts.push(`${fmt(c.shown)} of ${fmt(c.total)} ${level === 'districts' ? 'district roads' : 'roads'} shown — filter to see the rest`);
+  if (b && !b.complete) parts.push('predicted roads not computed yet');
+  return parts.join(' · ');
 }
 
 interface Geo {
@@ -261,7 +271,7 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset:
     return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
   }
   const v = lineVerdict(e, o)!;
-  const st = ROAD[v];
+  const st = e.flags.includes('mixed') ? MIXED_ROAD : ROAD[v];
   const w = Math.max(0.75, (o.flows ? roadWidth(e.volume) : 1.5) * (g.thin ?? 1));
   const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.5))).join(' ')}"` : '';
   const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
@@ -331,7 +341,7 @@ function legend(sections: ReturnType<typeof legendSections>, x0: number, y0: num
 function swatch(sw: LegendSwatch, sx: number, sy: number): string {
   switch (sw.type) {
     case 'road': {
-      const st = ROAD[sw.verdict];
+      const st = sw.verdict === 'mixed' ? MIXED_ROAD : ROAD[sw.verdict];
       const dash = st.dash ? ` stroke-dasharray="${st.dash}"` : '';
       const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${sw.verdict})"`;
       let out = `<line x1="${sx}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${st.colour}" stroke-width="2"${dash}${st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : ''}${end}/>`;

@@ -35,6 +35,11 @@ export interface ManifestSet {
   policySources: Record<string, ManifestLocation>;
   /** Files read, in order. */
   files: string[];
+  /**
+   * The objects that tell which CNI the folder installs (DaemonSets, Deployments, ConfigMaps, CRDs,
+   * Nodes, tigera operator and Helm resources), as read: the road builder detector's input.
+   */
+  cniObjects: Record<string, unknown>[];
 }
 
 export interface ConvertOptions {
@@ -53,6 +58,10 @@ const IGNORED_KINDS = new Set([
   'ReferenceGrant', 'CiliumIdentity', 'CiliumEndpoint', 'CiliumNode', 'CiliumLoadBalancerIPPool', 'CiliumCIDRGroup', 'IPPool',
   'FelixConfiguration', 'BGPConfiguration', 'BGPPeer', 'Tier', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint', 'KubeControllersConfiguration',
 ]);
+/** Read for the road builder only (see cniObjects). */
+const CNI_INPUT_KINDS = new Set(['DaemonSet', 'Deployment', 'ConfigMap', 'CustomResourceDefinition', 'Node']);
+/** Operator and Helm resources: nothing to analyse as traffic, but they name the CNI (Installation, HelmChartConfig...). */
+const CNI_INPUT_GROUPS = new Set(['operator.tigera.io', 'helm.cattle.io', 'helm.toolkit.fluxcd.io']);
 
 function policyKindOf(apiVersion: string, kind: string): PolicyKind | undefined {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
@@ -105,6 +114,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   const policySources: Record<string, ManifestLocation> = {};
   const seen = new Map<string, ManifestLocation>();
   const usedNs = new Set<string>();
+  const cniObjects: Obj[] = [];
 
   for (const m of objects) {
     const o = m.obj;
@@ -121,6 +131,16 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
       errors.push({ ...at, kind, message: 'missing metadata.name (generateName is not supported offline)' });
       continue;
     }
+    const badRef = arr(meta.ownerReferences).findIndex((r) => typeof obj(r).kind !== 'string' || !obj(r).kind || typeof obj(r).name !== 'string');
+    if (badRef >= 0) {
+      const field = typeof obj(arr(meta.ownerReferences)[badRef]).kind !== 'string' ? 'kind' : 'name';
+      errors.push({ ...at, kind, name, message: `metadata.ownerReferences[${badRef}].${field} is missing: the API server would refuse this object; add the owner's ${field} and run again` });
+      continue;
+    }
+    if (CNI_INPUT_GROUPS.has(apiVersion.slice(0, Math.max(0, apiVersion.indexOf('/'))))) {
+      cniObjects.push(o);
+      continue;
+    }
     const pk = policyKindOf(apiVersion, kind);
     const clusterScoped = kind === 'Namespace' || kind === 'Node' || (pk !== undefined && CLUSTER_SCOPED.has(pk));
     const ns = clusterScoped ? undefined : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNs;
@@ -130,6 +150,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
     if (prev) warnings.push({ ...at, kind, name, message: `also defined in ${prev.file} document ${prev.document}; this later one is used` });
     seen.set(id, at);
     const spec = obj(o.spec);
+    if (CNI_INPUT_KINDS.has(kind)) cniObjects.push(o);
 
     if (pk) {
       const manifest = structuredClone(o) as Obj;
@@ -206,14 +227,17 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   const outPods: PodInfo[] = [];
   const podsOf = new Map<string, number>();
   const bareWorkloads: WorkloadInfo[] = [];
+  const bareKeys = new Set<string>();
   for (const p of pods.values()) {
     const { ref, ...pod } = p;
     if (ref) {
       pod.owner = topOf(pod.namespace, ref);
       const k = `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}`;
       podsOf.set(k, (podsOf.get(k) ?? 0) + 1);
-      if (!workloadObjs.has(k) && !bareWorkloads.some((w) => `${w.namespace}/${w.kind}/${w.name}` === k))
+      if (!workloadObjs.has(k) && !bareKeys.has(k)) {
+        bareKeys.add(k);
         bareWorkloads.push({ namespace: pod.namespace, name: pod.owner.name, kind: pod.owner.kind, labels: {}, podLabels: pod.labels });
+      }
     } else bareWorkloads.push({ namespace: pod.namespace, name: pod.name, kind: 'Pod', labels: pod.labels, podLabels: pod.labels });
     outPods.push(pod);
   }
@@ -250,6 +274,12 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   }
 
   const outServices: ServiceInfo[] = [];
+  const podsByNs = new Map<string, PodInfo[]>();
+  for (const p of outPods) {
+    const list = podsByNs.get(p.namespace);
+    if (list) list.push(p);
+    else podsByNs.set(p.namespace, [p]);
+  }
   for (const { o, ns, name } of services.values()) {
     const spec = obj(o.spec);
     const selector = isObj(spec.selector) ? labelsOf(spec.selector) : undefined;
@@ -268,7 +298,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
       }));
     const backends =
       selector && Object.keys(selector).length
-        ? outPods.filter((p) => p.namespace === ns && p.ips.length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v))
+        ? (podsByNs.get(ns) ?? []).filter((p) => p.ips.length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v))
         : [];
     outServices.push({
       namespace: ns,
@@ -296,5 +326,6 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
     warnings,
     policySources,
     files,
+    cniObjects,
   };
 }

@@ -1,5 +1,5 @@
 /** Splits manifest text (YAML or JSON, multi-document, List kinds) into objects with their place. */
-import { parseAllDocuments } from 'yaml';
+import { readDocuments } from './parse-yaml.js';
 
 export interface ManifestLocation {
   file: string;
@@ -34,32 +34,62 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Maps of strings in the objects we read, by the key that holds them; `selector` only as a Service's spec.selector. */
+const STRING_MAPS = new Set(['labels', 'annotations', 'matchLabels', 'nodeSelector']);
+
+/**
+ * The first label, annotation or selector value that is not a string, as kubectl refuses the
+ * object ("cannot unmarshal bool into ... of type string"): unquoted yes/no/on/off/y/n/true/false
+ * are booleans to kubectl's YAML 1.1 reader, 2 or 1.5 are numbers.
+ */
+function nonStringValue(value: unknown, path: string, key: string, service: boolean): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = nonStringValue(value[i], `${path}[${i}]`, '', false);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (!isObj(value)) return undefined;
+  const stringMap = STRING_MAPS.has(key) || (service && key === 'selector' && path === 'spec.selector');
+  for (const k in value) {
+    const v = value[k];
+    const at = path ? `${path}.${k}` : k;
+    if (stringMap && (typeof v === 'boolean' || typeof v === 'number')) {
+      const what = typeof v === 'boolean' ? `the boolean ${v} (unquoted ${v ? 'yes, on, y or true' : 'no, off, n or false'} in YAML)` : `the number ${v}`;
+      return `${at} is ${what}, not a string: kubectl refuses the object; quote the value and run again`;
+    }
+    if (typeof v === 'object' && v !== null) {
+      const bad = nonStringValue(v, at, k, service);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
 /** Pure: parses one file's text. Bad documents give errors; the good ones are still returned. */
 export function parseManifestText(text: string, fileName: string): { objects: ManifestObject[]; errors: ManifestError[] } {
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
   let docs;
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: false });
+    docs = readDocuments(text);
   } catch (e) {
     return { objects, errors: [{ file: fileName, document: 1, message: `cannot be parsed: ${(e as Error).message}` }] };
   }
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
+  const add = (at: ManifestLocation, o: Record<string, unknown>) => {
+    const bad = nonStringValue(o, '', '', o.kind === 'Service');
+    if (!bad) return objects.push({ ...at, obj: o });
+    const name = isObj(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : undefined;
+    errors.push({ ...at, ...(typeof o.kind === 'string' ? { kind: o.kind } : {}), ...(name ? { name } : {}), message: bad });
+  };
+  docs.forEach((doc, i) => {
     const document = i + 1;
-    if (doc.errors.length > 0) {
-      const first = doc.errors[0];
-      const line = first.linePos?.[0] ? ` (line ${first.linePos[0].line})` : '';
-      errors.push({ file: fileName, document, message: `not valid YAML/JSON${line}: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}; fix the document and run again` });
+    if ('error' in doc) {
+      errors.push({ file: fileName, document, message: doc.error });
       return;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      errors.push({ file: fileName, document, message: `cannot be read: ${(e as Error).message}` });
-      return;
-    }
+    const value = doc.value;
     if (value === null || value === undefined) return; // empty document, as kubectl skips them
     if (!isObj(value)) {
       errors.push({ file: fileName, document, message: `expected a Kubernetes object (a map with apiVersion and kind), found ${Array.isArray(value) ? 'a list' : typeof value}` });
@@ -67,13 +97,19 @@ export function parseManifestText(text: string, fileName: string): { objects: Ma
     }
     const kind = value.kind;
     if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value.items)) {
+      // A typed list (PodList, NetworkPolicyList...) as the API returns it: items without kind/apiVersion are of the list's kind.
+      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+      const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : undefined;
       value.items.forEach((it, j) => {
-        if (isObj(it)) objects.push({ file: fileName, document, item: j + 1, obj: it });
-        else errors.push({ file: fileName, document, item: j + 1, message: 'list item is not an object' });
+        const at = { file: fileName, document, item: j + 1 };
+        if (!isObj(it)) return errors.push({ ...at, message: 'list item is not an object' });
+        if (itemKind && it.kind === undefined) it.kind = itemKind;
+        if (itemKind && apiVersion && it.apiVersion === undefined) it.apiVersion = apiVersion;
+        add(at, it);
       });
       return;
     }
-    objects.push({ file: fileName, document, obj: value });
+    add({ file: fileName, document }, value);
   });
   return { objects, errors };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import { generateScenario } from '../model/scenario/generate.js';
-import { podId, workloadId } from '../model/ids.js';
+import { podId, workloadId, workloadOfPod } from '../model/ids.js';
 import { buildMapModel } from './build.js';
 import type { PolicyView } from './policy-view.js';
 
@@ -95,5 +95,59 @@ describe('buildMapModel', () => {
   it('aggregates district roads for the zoomed-out view', () => {
     const m = buildMapModel(demoSnapshot());
     expect(m.districtRoads!.some((e) => e.source === 'ns:shop' && e.target === 'ns:payments')).toBe(true);
+  });
+
+  it('draws predicted roads of every governed pair from the full matrix, however big the city (no silent cut)', () => {
+    const s = generateScenario({ seed: 3, namespaces: 40, pods: 1200, policies: 60, flows: 500 });
+    const fenced = new Set(s.pods.filter((_, i) => i % 3 === 0).map((p) => podId(p.namespace, p.name)));
+    const wls = [...new Set(s.pods.map((p) => workloadOfPod(p)))];
+    expect(wls.length).toBeGreaterThan(150);
+    const pairs: [string, string][] = [];
+    wls.forEach((a, i) => pairs.push([a, wls[(i * 7 + 1) % wls.length]]));
+    const view: PolicyView = {
+      fences: (pod) => ({ ingress: { isolated: fenced.has(pod), by: [] }, egress: { isolated: false, by: [] } }),
+      verdict: () => 'allowed',
+      forEachConnection: (fn) => pairs.forEach(([a, b]) => fn(a, b, { TCP: '8080', UDP: '', SCTP: '' })),
+    };
+    const m = buildMapModel(s, { policy: view, budget: { blockRoads: 50, districtRoads: 20 } });
+    const full = buildMapModel(s, { policy: view, budget: { blockRoads: 1e6, districtRoads: 1e6 } });
+    const rep = (wl: string) => s.pods.find((p) => workloadOfPod(p) === wl)!;
+    const governed = pairs.filter(([a, b]) => a !== b && fenced.has(podId(rep(b).namespace, rep(b).name)));
+    const observed = full.edges.filter((e) => e.kind === 'road' && !e.flags.includes('possible'));
+    const observedPairs = new Set(observed.map((e) => `${e.source}->${e.target}`));
+    const expected = governed.filter(([a, b]) => !observedPairs.has(`${a}->${b}`)).length;
+    expect(expected).toBeGreaterThan(50);
+    const b = m.roadBudget!;
+    expect(b.complete).toBe(true);
+    expect(b.blocks.total).toBe(observed.length + expected);
+    expect(b.blocks.shown).toBe(50);
+    expect(m.edges.filter((e) => e.kind === 'road')).toHaveLength(50);
+    // District roads count every workload pair behind them, shown or not.
+    expect(b.districts.shown).toBe(Math.min(20, b.districts.total));
+    expect(full.edges.filter((e) => e.flags.includes('possible'))).toHaveLength(expected);
+    const crossing = full.edges.filter((e) => e.kind === 'road' && e.source.split('/')[0] !== e.target.split('/')[0]);
+    expect(full.districtRoads!.reduce((n, e) => n + e.pairs!, 0)).toBe(crossing.length);
+    expect(full.roadBudget!.districts.total).toBe(full.districtRoads!.length);
+  });
+
+  it('marks district roads with allowed and denied pairs as mixed, with counts', () => {
+    const s = demoSnapshot();
+    const view: PolicyView = {
+      fences: () => ({ ingress: { isolated: true, by: [] }, egress: { isolated: false, by: [] } }),
+      verdict: () => 'allowed',
+      forEachConnection: (fn) => fn(workloadId('shop', 'Deployment', 'cart'), workloadId('payments', 'Deployment', 'payment'), { TCP: '8443', UDP: '', SCTP: '' }),
+    };
+    const m = buildMapModel(s, { policy: view });
+    const road = m.districtRoads!.find((e) => e.source === 'ns:shop' && e.target === 'ns:payments')!;
+    expect(road.mix!.allowed).toBeGreaterThan(0);
+    expect(road.mix!.denied).toBeGreaterThan(0);
+    expect(road.flags).toContain('mixed');
+    expect(road.pairs).toBe(road.mix!.allowed + road.mix!.denied + road.mix!.unknown);
+    expect(road.label).toBe(`${road.pairs} roads`);
+  });
+
+  it('says when predicted roads are still being computed', () => {
+    const m = buildMapModel(demoSnapshot(), { roadsPending: true });
+    expect(m.roadBudget!.complete).toBe(false);
   });
 });

@@ -19,18 +19,28 @@ import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregat
 import { byText, layoutCity, type LayoutDistrict } from './layout.js';
 import type { LegendEntry, MapEdge, MapModel, MapNode, PodPhaseClass, ProbeVerdict, RoadVerdict } from './model.js';
 import type { PolicyView } from './policy-view.js';
-import { EVIDENCE_MARKERS, FENCE_STYLES } from './style.js';
+import { displayVerdict, EVIDENCE_MARKERS, FENCE_STYLES } from './style.js';
 
 export interface BuildOptions {
   policy?: PolicyView;
   /** Roads to draw instead of snapshot.roads (e.g. a time window's aggregates). */
   roads?: RoadAggregate[];
-  /** Add predicted roads that policies explicitly allow but no flow was seen on. */
+  /** Add predicted roads that policies explicitly allow but no flow was seen on (from the engine's full matrix). */
   possibleRoads?: boolean;
-  /** Above this many workloads, possible roads are not computed (the matrix would swamp the map). */
-  maxPossibleWorkloads?: number;
+  /** How many roads the model carries per level; the rest are counted (MapModel.roadBudget), never dropped silently. */
+  budget?: Partial<RoadBudget>;
+  /** Predicted roads are still being computed (in the background): the model says so. */
+  roadsPending?: boolean;
   cityId?: string;
 }
+
+export interface RoadBudget {
+  districtRoads: number;
+  blockRoads: number;
+}
+
+/** What a canvas and a static export can show and still be read. */
+export const DEFAULT_BUDGET: RoadBudget = { districtRoads: 3000, blockRoads: 8000 };
 
 
 const PHASES: Record<string, PodPhaseClass> = {
@@ -68,6 +78,7 @@ export const LEGEND: LegendEntry[] = [
   { key: 'allowed', label: 'allowed road (solid, arrow)', style: 'road-allowed' },
   { key: 'denied', label: 'denied road (dashed, bar)', style: 'road-denied' },
   { key: 'unknown', label: 'unknown (dotted)', style: 'road-unknown' },
+  { key: 'mixed', label: 'mixed: some pairs allowed, some denied (dash-dot)', style: 'road-mixed' },
   { key: 'observed', label: EVIDENCE_MARKERS.observed.label, style: 'marker-observed' },
   { key: 'predicted', label: EVIDENCE_MARKERS.predicted.label, style: 'marker-predicted' },
   { key: 'probed', label: EVIDENCE_MARKERS.probed.label, style: 'marker-probed' },
@@ -95,6 +106,7 @@ function combine(verdicts: RoadVerdict[]): RoadVerdict | undefined {
 }
 
 export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapModel {
+  const budget: RoadBudget = { ...DEFAULT_BUDGET, ...opts.budget };
   const nodes = new Map<PeerId, MapNode>();
   const districts = new Map<string, LayoutDistrict>();
   const blocks = new Map<PeerId, { namespace: string; kind: string; name: string; houses: string[] }>();
@@ -233,30 +245,43 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       const other = acc.edge.observed ?? (acc.edge.probed === 'ok' ? 'allowed' : acc.edge.probed === 'blocked' ? 'denied' : undefined);
       if (p && p !== 'unknown' && other && other !== 'unknown' && p !== other) acc.edge.flags.push('mismatch');
     }
-    const workloadIds = [...blocks.keys()];
-    const limit = opts.maxPossibleWorkloads ?? 150;
-    if (opts.possibleRoads !== false && policy.allowedPorts && workloadIds.length <= limit) {
-      const seen = new Set([...edges.values()].map((a) => `${a.edge.source}->${a.edge.target}`));
-      const representative = new Map<PeerId, PeerId>();
-      for (const [id, b] of blocks) if (b.houses[0]) representative.set(id, b.houses[0]);
-      for (const dst of workloadIds) {
-        const dstPod = representative.get(dst);
-        if (!dstPod || !policy.fences(dstPod).ingress.isolated) continue;
-        for (const src of workloadIds) {
-          if (src === dst || seen.has(`${src}->${dst}`) || !representative.has(src)) continue;
-          const allowed = policy.allowedPorts(src, dst);
-          const parts = (Object.entries(allowed) as [Protocol, string][]).filter(([, v]) => v);
-          if (parts.length === 0) continue;
-          const acc = edgeFor(src, dst, 'possible');
-          acc.edge.predicted = 'allowed';
-          acc.edge.flags.push('possible');
-          for (const [proto, ports] of parts) {
-            acc.protocols.add(proto);
-            acc.portLabels.add(`${proto} ${ports === '1-65535' ? 'any' : ports}`);
-          }
-        }
-      }
+  }
+  // Predicted roads that policies allow and no flow or probe shows: every governed workload pair
+  // of the engine's full matrix (a pair is governed when a policy fences its destination's ingress
+  // or its source's egress; ungoverned pairs are open to everything and would only be noise).
+  let possibleTotal = 0;
+  const possible: EdgeAcc[] = [];
+  const possibleDistricts = new Map<string, DistrictAcc>();
+  if (policy?.forEachConnection && opts.possibleRoads !== false) {
+    const governed = new Map<PeerId, { ingress: boolean; egress: boolean }>();
+    for (const [id, b] of blocks) {
+      if (!b.houses[0]) continue;
+      const f = policy.fences(b.houses[0]);
+      governed.set(id, { ingress: f.ingress.isolated, egress: f.egress.isolated });
     }
+    const seen = new Set([...edges.values()].map((a) => `${a.edge.source}->${a.edge.target}`));
+    policy.forEachConnection((src, dst, allowed) => {
+      const gs = governed.get(src);
+      const gd = governed.get(dst);
+      if (!gs || !gd || src === dst || (!gd.ingress && !gs.egress) || seen.has(`${src}->${dst}`)) return;
+      const parts = (Object.entries(allowed) as [Protocol, string][]).filter(([, v]) => v);
+      if (parts.length === 0) return;
+      possibleTotal++;
+      const key = `${blocks.get(src)!.namespace}\u0000${blocks.get(dst)!.namespace}`;
+      let d = possibleDistricts.get(key);
+      if (!d) possibleDistricts.set(key, (d = { pairs: 0, protocols: new Set(), ports: new Set() }));
+      d.pairs++;
+      for (const [proto] of parts) d.protocols.add(proto);
+      if (possible.length >= budget.blockRoads) return;
+      const acc = edgeFor(src, dst, 'possible');
+      acc.edge.predicted = 'allowed';
+      acc.edge.flags.push('possible');
+      for (const [proto, ports] of parts) {
+        acc.protocols.add(proto);
+        acc.portLabels.add(`${proto} ${ports === '1-65535' ? 'any' : ports}`);
+      }
+      possible.push(acc);
+    });
   }
 
   // Layout.
@@ -364,16 +389,22 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       edgeList.push({ id: `link:${svc}->${b}`, kind: 'highway-link', source: svc, target: b, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [] });
     }
   }
+  const roadEdges: MapEdge[] = [];
   for (const acc of edges.values()) {
     acc.edge.protocols = [...acc.protocols].sort();
     acc.edge.ports = [...acc.ports].sort((a, b) => a - b);
     acc.edge.label = [...acc.portLabels].sort().join(', ');
     if (findingTargets.has(acc.edge.id)) acc.edge.flags.push('finding');
-    edgeList.push(acc.edge);
+    roadEdges.push(acc.edge);
   }
+  // District roads aggregate every road (also those past the block budget); then each level keeps its budget.
+  const allDistrictRoads = districtRoadsOf(roadEdges, possibleDistricts, nodes);
+  const blockTotal = roadEdges.length - possible.length + possibleTotal;
+  const shownRoads = byPriority(roadEdges).slice(0, budget.blockRoads);
+  const districtRoads = byPriority(allDistrictRoads).slice(0, budget.districtRoads).sort((a, b) => byText(a.id, b.id));
+  edgeList.push(...shownRoads);
   edgeList.sort((a, b) => byText(a.id, b.id));
 
-  const roadEdges = edgeList.filter((e) => e.kind === 'road');
   const model: MapModel = {
     cityId: opts.cityId ?? snapshot.id,
     title: snapshot.name,
@@ -381,7 +412,13 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
     bounds: layout.bounds,
     nodes: [...nodes.values()],
     edges: edgeList,
-    districtRoads: districtRoadsOf(roadEdges, nodes),
+    districtRoads,
+    roadBudget: {
+      complete: !opts.roadsPending,
+      predicted: !!policy?.forEachConnection && opts.possibleRoads !== false,
+      blocks: { shown: shownRoads.length, total: blockTotal },
+      districts: { shown: districtRoads.length, total: allDistrictRoads.length },
+    },
     legend: LEGEND,
     counts: {
       districts: layoutDistricts.length,
@@ -389,11 +426,20 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       houses: podById.size,
       highways: snapshot.services.length,
       outskirts: outskirtList.length,
-      roads: roadEdges.length,
-      deniedRoads: roadEdges.filter((e) => (e.observed ?? e.predicted) === 'denied').length,
+      roads: shownRoads.length,
+      deniedRoads: shownRoads.filter((e) => (e.observed ?? e.predicted) === 'denied').length,
     },
   };
   return model;
+}
+
+/** Which roads a budget keeps first: findings and disagreements, denied, observed, probed, then busy, then by id. */
+function byPriority(roads: MapEdge[]): MapEdge[] {
+  const rank = (e: MapEdge) =>
+    e.flags.includes('finding') || e.flags.includes('mismatch') ? 0 : displayVerdict(e) === 'denied' || e.flags.includes('mixed') ? 1 : e.observed ? 2 : e.probed ? 3 : 4;
+  const ranked = roads.map((e) => ({ e, r: rank(e) }));
+  ranked.sort((a, b) => a.r - b.r || b.e.volume - a.e.volume || (b.e.pairs ?? 1) - (a.e.pairs ?? 1) || byText(a.e.id, b.e.id));
+  return ranked.map((x) => x.e);
 }
 
 function outskirtRank(id: PeerId): number {
@@ -412,33 +458,87 @@ function subtitleOf(s: Snapshot): string {
   return `${s.cluster.name}${s.cluster.kubernetesVersion ? ` (${s.cluster.kubernetesVersion})` : ''} · ${window}`;
 }
 
-/** Roads between districts (and outskirts), for the zoomed-out view. */
-function districtRoadsOf(roads: MapEdge[], nodes: Map<PeerId, MapNode>): MapEdge[] {
+/** Predicted-only roads between two namespaces, counted while streaming the matrix. */
+interface DistrictAcc {
+  pairs: number;
+  protocols: Set<FlowProtocol>;
+  ports: Set<number>;
+}
+
+/**
+ * Roads between districts (and outskirts), for the zoomed-out view: one per ordered pair, with the
+ * number of workload pairs behind it, how many of them are allowed / denied / unknown, and volume.
+ */
+function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, nodes: Map<PeerId, MapNode>): MapEdge[] {
   const top = (id: PeerId): PeerId => {
     let n = nodes.get(id);
     while (n?.parent) n = nodes.get(n.parent);
     return n?.id ?? id;
   };
-  const acc = new Map<string, MapEdge>();
+  interface Acc {
+    e: MapEdge;
+    mix: Record<RoadVerdict, number>;
+    observed: RoadVerdict[];
+    predicted: RoadVerdict[];
+    probed: Set<ProbeVerdict>;
+  }
+  const acc = new Map<string, Acc>();
+  const get = (s: PeerId, t: PeerId): Acc => {
+    const id = `droad:${s}->${t}`;
+    let a = acc.get(id);
+    if (!a) {
+      a = {
+        e: { id, kind: 'road', source: s, target: t, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [], pairs: 0 },
+        mix: { allowed: 0, denied: 0, unknown: 0 },
+        observed: [],
+        predicted: [],
+        probed: new Set(),
+      };
+      acc.set(id, a);
+    }
+    return a;
+  };
   for (const r of roads) {
+    if (r.flags.includes('possible')) continue; // counted from `possible`, which has them all
     const s = top(r.source);
     const t = top(r.target);
     if (s === t) continue;
-    const cls = r.observed ?? r.predicted ?? 'unknown';
-    const id = `droad:${s}->${t}:${cls}`;
-    let e = acc.get(id);
-    if (!e) {
-      e = { id, kind: 'road', source: s, target: t, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [] };
-      if (r.observed) e.observed = cls;
-      else e.predicted = cls;
-      acc.set(id, e);
-    }
-    e.volume += r.volume;
-    e.dropped += r.dropped;
-    e.roadKeys.push(...r.roadKeys);
-    for (const p of r.protocols) if (!e.protocols.includes(p)) e.protocols.push(p);
-    for (const p of r.ports) if (!e.ports.includes(p)) e.ports.push(p);
+    const a = get(s, t);
+    a.e.pairs!++;
+    a.mix[displayVerdict(r)]++;
+    if (r.observed) a.observed.push(r.observed);
+    if (r.predicted) a.predicted.push(r.predicted);
+    if (r.probed) a.probed.add(r.probed);
+    if (r.flags.includes('mismatch') && !a.e.flags.includes('mismatch')) a.e.flags.push('mismatch');
+    a.e.volume += r.volume;
+    a.e.dropped += r.dropped;
+    a.e.roadKeys.push(...r.roadKeys);
+    for (const p of r.protocols) if (!a.e.protocols.includes(p)) a.e.protocols.push(p);
+    for (const p of r.ports) if (!a.e.ports.includes(p)) a.e.ports.push(p);
   }
-  for (const e of acc.values()) e.label = `${e.roadKeys.length || ''} roads`.trim();
-  return [...acc.values()].sort((a, b) => byText(a.id, b.id));
+  for (const [key, d] of possible) {
+    const [sn, tn] = key.split('\u0000');
+    const s = namespaceId(sn);
+    const t = namespaceId(tn);
+    if (s === t) continue;
+    const a = get(s, t);
+    a.e.pairs! += d.pairs;
+    a.mix.allowed += d.pairs;
+    a.predicted.push('allowed');
+    for (const p of d.protocols) if (!a.e.protocols.includes(p)) a.e.protocols.push(p);
+  }
+  const out: MapEdge[] = [];
+  for (const a of acc.values()) {
+    const e = a.e;
+    e.observed = combine(a.observed);
+    e.predicted = combine(a.predicted);
+    if (a.probed.size) e.probed = a.probed.size === 1 ? [...a.probed][0] : 'mismatch';
+    if (a.mix.allowed && (a.mix.denied || a.mix.unknown)) e.flags.push('mixed');
+    e.mix = a.mix;
+    e.protocols.sort();
+    e.ports.sort((x, y) => x - y);
+    e.label = `${e.pairs} ${e.pairs === 1 ? 'road' : 'roads'}`;
+    out.push(e);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
  * The map model: a snapshot laid out as a city and encoded for drawing. Pure data, produced in
  * main by ./build.ts and consumed alike by the Cytoscape viewer and the exporters (SVG, DOT...).
  */
-import type { FlowProtocol, PeerId, Severity } from '../model/types.js';
+import type { FlowProtocol, PeerId } from '../model/types.js';
 
 export type MapNodeKind = 'district' | 'block' | 'house' | 'highway' | 'outskirt';
 
@@ -51,7 +51,26 @@ export interface MapEdge {
   dropped: number;
   /** Road keys of the underlying aggregates (RoadAggregate.key). */
   roadKeys: string[];
+  /** "mismatch", "possible" (predicted only, from the matrix), "mixed" (a district road with allowed and denied pairs)... */
   flags: string[];
+  /** District roads: workload pairs behind the road, and how many of them are allowed / denied / unknown. */
+  pairs?: number;
+  mix?: Record<RoadVerdict, number>;
+}
+
+/** Shown vs. existing roads at one level: a drawing budget may leave roads out, and says so. */
+export interface RoadCount {
+  shown: number;
+  total: number;
+}
+
+export interface RoadBudgetInfo {
+  /** False while predicted roads are still being computed (the model holds observed and probed roads only). */
+  complete: boolean;
+  /** Whether predicted roads from the policy matrix are included. */
+  predicted: boolean;
+  blocks: RoadCount;
+  districts: RoadCount;
 }
 
 export interface LegendEntry {
@@ -59,13 +78,6 @@ export interface LegendEntry {
   label: string;
   /** Which style token draws it (see ./style.ts). */
   style: string;
-}
-
-export interface MapFinding {
-  id: string;
-  severity: Severity;
-  title: string;
-  target?: string;
 }
 
 export interface MapModel {
@@ -77,6 +89,8 @@ export interface MapModel {
   edges: MapEdge[];
   /** Roads aggregated between districts and outskirts, for the lowest zoom level. */
   districtRoads?: MapEdge[];
+  /** How many roads each level has and how many this model carries (the rest are left out by a budget). */
+  roadBudget?: RoadBudgetInfo;
   legend: LegendEntry[];
   counts: {
     districts: number;

@@ -14,4 +14,6 @@ export interface PolicyView {
   verdict(src: PeerId, dst: PeerId, protocol: Protocol, port: number): 'allowed' | 'denied' | 'unknown';
   /** Ports a source may reach on a destination, per protocol ("80,8080-8090", "" for none). */
   allowedPorts?(src: PeerId, dst: PeerId): Record<Protocol, string>;
+  /** Every workload pair with allowed ports, from the engine's full matrix (wl: ids). */
+  forEachConnection?(fn: (src: PeerId, dst: PeerId, allowed: Record<Protocol, string>) => void): void;
 }

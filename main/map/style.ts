@@ -51,6 +51,9 @@ export const VERDICT_STYLES: Record<RoadVerdict, LineStyle> = {
   unknown: { colour: PALETTE.unknown, pattern: 'dotted', dash: '2 4', targetMarker: 'circle' },
 };
 
+/** A district road whose workload pairs are partly allowed, partly denied: dash-dot, in orange. */
+export const MIXED_STYLE = { colour: '#e69f00', pattern: 'dashed', dash: '10 4 2 4', targetMarker: 'tee' } as const;
+
 /** Markers at the source end tell where the verdict comes from. */
 export const EVIDENCE_MARKERS = {
   observed: { shape: 'circle', filled: true, label: 'observed (flows)' },

@@ -6,6 +6,7 @@
  */
 import { parsePeerId, roadKey, workloadId } from '../model/ids.js';
 import type { Finding, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot } from '../model/types.js';
+import { roadBuilderLabel } from '../cluster/cni-detect.js';
 
 export type Predicted = { verdict: 'allowed' | 'denied' | 'unknown'; summary?: string };
 /** The policy engine's answer: a Decision-like object, or just its verdict. */
@@ -103,7 +104,7 @@ interface Cause {
 function causeOfUnexpectedOpen(ctx: Context, src: PeerId, dst: PeerId, time: number): Cause {
   const rb = ctx.snapshot.roadBuilder;
   if (rb.enforcesNetworkPolicy === false) {
-    return { kind: 'road-builder-not-enforcing', severity: 'critical', text: `the road builder (${rb.name}) does not enforce NetworkPolicy: policies are written but nothing applies them` };
+    return { kind: 'road-builder-not-enforcing', severity: 'critical', text: `the road builder (${roadBuilderLabel(rb)}) does not enforce NetworkPolicy: policies are written but nothing applies them` };
   }
   const host = hostNetworkEnd(ctx, src, dst);
   if (host) return { kind: 'host-network', severity: 'warning', text: `${host} runs on the host network: NetworkPolicy does not select host-network pods, so it is not isolated` };
@@ -111,7 +112,7 @@ function causeOfUnexpectedOpen(ctx: Context, src: PeerId, dst: PeerId, time: num
     return { kind: 'stale-snapshot', severity: 'warning', text: 'the snapshot is older than the observation: policies or pods may have changed since; take a new snapshot' };
   }
   if (rb.enforcesNetworkPolicy === 'unknown') {
-    return { kind: 'road-builder-not-enforcing', severity: 'warning', text: `whether ${rb.name} enforces NetworkPolicy is unknown; run the enforcement check` };
+    return { kind: 'road-builder-not-enforcing', severity: 'warning', text: `whether ${roadBuilderLabel(rb)} enforces NetworkPolicy is unknown; run the enforcement check` };
   }
   return { kind: 'unexplained', severity: 'warning', text: 'the cluster allowed it although the policies deny it: a policy kind NetCity does not read, or an allow added since the snapshot' };
 }

@@ -99,7 +99,6 @@ function withDenied(
 
 const analyze: Command = {
   name: 'analyze',
-  summary: 'connectivity allowed by the policies in Kubernetes manifests (files or folders)',
   usage,
   async run(args, io) {
     let parsed;

@@ -23,7 +23,6 @@ Options:
 
 const diff: Command = {
   name: 'diff',
-  summary: 'compare two snapshots: inventory, policies (rule by rule), connectivity, roads',
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({

@@ -137,7 +137,6 @@ async function loadSnapshot(source: Parsed['source'], cwd: string): Promise<{ sn
 
 const exportCommand: Command = {
   name: 'export',
-  summary: 'export a snapshot as SVG, PNG, HTML/PDF report, DOT, Mermaid, CSV or JSON',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
     const p = parseExportArgs(args);

@@ -114,7 +114,6 @@ async function showPlan(cluster: ProbeCluster, plan: ProbePlan, io: CliIO, json:
 export function createProbeCommand(deps: ProbeDeps = realDeps): Command {
   return {
     name: 'probe',
-    summary: 'Active checks in a live cluster: flow probes, enforcement, path, matrix (needs --yes)',
     usage,
     async run(args: string[], io: CliIO): Promise<number> {
       let parsed;

@@ -1,6 +1,6 @@
 /** The Cytoscape stylesheet, built from the shared style tokens (main/map/style.ts). */
 import type { StylesheetJson } from 'cytoscape';
-import { FENCE_STYLES, PALETTE, PHASE_COLOURS, VERDICT_STYLES } from '../../../main/map/style';
+import { FENCE_STYLES, MIXED_STYLE, PALETTE, PHASE_COLOURS, VERDICT_STYLES } from '../../../main/map/style';
 
 export function cityStylesheet(): StylesheetJson {
   const verdictRules = (Object.keys(VERDICT_STYLES) as (keyof typeof VERDICT_STYLES)[]).map((v) => ({
@@ -134,6 +134,17 @@ export function cityStylesheet(): StylesheetJson {
       style: { width: 1.2, 'line-color': PALETTE.highway, opacity: 0.35, 'curve-style': 'straight', 'target-arrow-shape': 'none', 'z-index': 5 },
     },
     ...verdictRules,
+    {
+      selector: 'edge.road.mixed',
+      style: {
+        'line-color': MIXED_STYLE.colour,
+        'line-style': MIXED_STYLE.pattern,
+        'line-dash-pattern': MIXED_STYLE.dash.split(' ').map(Number),
+        'target-arrow-color': MIXED_STYLE.colour,
+        'target-arrow-shape': MIXED_STYLE.targetMarker,
+        'source-arrow-color': MIXED_STYLE.colour,
+      },
+    },
     { selector: 'edge.road.e-observed', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'filled' } },
     { selector: 'edge.road.e-predicted', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'hollow', opacity: 0.75 } },
     { selector: 'edge.road.e-probed', style: { 'source-arrow-shape': 'diamond', 'source-arrow-fill': 'filled' } },

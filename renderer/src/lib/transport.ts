@@ -44,8 +44,22 @@ function electronTransport(bridge: PreloadBridge): Transport {
   };
 }
 
+/**
+ * Browser mode's token arrives in the URL fragment (`#token=…`, never sent to a server); it is kept
+ * in this tab's session storage (survives a reload) and removed from the address bar.
+ */
+function pageToken(): string {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('netcity-token', fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+    return fromHash;
+  }
+  return sessionStorage.getItem('netcity-token') ?? '';
+}
+
 function browserTransport(): Transport {
-  const token = document.querySelector<HTMLMetaElement>('meta[name="netcity-token"]')?.content ?? '';
+  const token = pageToken();
   const listeners = new Set<(e: ApiEvent) => void>();
   let socket: WebSocket | undefined;
   let retry = 500;

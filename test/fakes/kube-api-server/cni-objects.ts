@@ -31,7 +31,8 @@ export function flannelObjects(): SeedObject[] {
     ds('kube-flannel', 'kube-flannel-ds', [{ name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.26.1' }]),
     {
       resource: 'configmaps',
-      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-system' }, data: { 'net-conf.json': '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}' } },
+      // Since flannel 0.20 its ConfigMap sits in its own namespace, beside the DaemonSet.
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' }, data: { 'net-conf.json': '{"Network":"10.244.0.0/16","Backend":{"Type":"host-gw"}}' } },
     },
   ];
 }
