@@ -452,18 +452,25 @@ export class FakeRelay {
     const since = req.since ? { seconds: Number(req.since.seconds ?? 0), nanos: Number(req.since.nanos ?? 0) } : undefined;
     const until = req.until ? { seconds: Number(req.until.seconds ?? 0), nanos: Number(req.until.nanos ?? 0) } : undefined;
     const n = Number(req.number ?? 0);
-    // Relay merges the nodes' buffers by time; ties keep the order they arrived in.
-    const ring = this.events().sort(cmp);
-    let backlog: BufferedEvent[];
-    if (req.follow && !n && !since) backlog = [];
-    else {
-      const inRange = ring.filter((e) => (!since || cmp(e, since) >= 0) && (!until || cmp(e, until) <= 0));
-      if (!n) backlog = inRange;
-      else {
-        const matching = inRange.filter((e) => !e.resp.flow || this.passes(f, e.resp.flow));
-        // since takes precedence over first/last: from since on, the first N.
-        backlog = req.first || since ? takeFlows(matching, n, 'first') : takeFlows(matching, n, 'last');
+    let backlog: BufferedEvent[] = [];
+    if (!(req.follow && !n && !since)) {
+      // Per node, as Relay asks each node: a node's ring does not let a reader see the event
+      // written last until the next one comes, and a number means N from each node.
+      const groups = this.nodes.map((node) => this.events().filter((e) => nodeOf(e.resp) === node).slice(0, -1));
+      // Events of no known node (flows replayed from elsewhere, Relay's own node status) as one more group, all readable.
+      groups.push(this.events().filter((e) => !this.nodes.includes(nodeOf(e.resp))));
+      for (const group of groups) {
+        const mine = group.sort(cmp);
+        const inRange = mine.filter((e) => (!since || cmp(e, since) >= 0) && (!until || cmp(e, until) <= 0));
+        if (!n) backlog.push(...inRange);
+        else {
+          const matching = inRange.filter((e) => !e.resp.flow || this.passes(f, e.resp.flow));
+          // since takes precedence over first/last: from since on, the first N.
+          backlog.push(...(req.first || since ? takeFlows(matching, n, 'first') : takeFlows(matching, n, 'last')));
+        }
       }
+      // Relay merges the nodes' answers by time; ties keep the order they arrived in.
+      backlog.sort(cmp);
     }
     if (!this.serving()) {
       // No node to ask: Relay says so per node and ends the stream.
