@@ -410,10 +410,30 @@ export interface ApiEvent<E extends EventName = EventName> {
   data: ApiEvents[E];
 }
 
-/** How errors cross a transport: name and message kept, so the UI can show real messages. */
+/**
+ * How errors cross a transport: a code the UI can branch on (a cluster's 'unreachable', a
+ * snapshot's 'corrupt', 'invalid-argument', 'not-found', 'internal'...), the error's name, its
+ * message (which names the thing, the place and the next step) and plain details (the file, the
+ * HTTP status) where the error carries them.
+ */
 export interface WireError {
+  code: string;
   name: string;
   message: string;
+  details?: Record<string, string | number>;
+}
+
+const CODE_OF_NAME: Record<string, string> = { ValidationError: 'invalid-argument', NotFoundError: 'not-found', AbortError: 'aborted' };
+
+/** Any thrown value as a WireError; only strings and numbers of known fields travel as details. */
+export function errorToWire(err: unknown): WireError {
+  if (!(err instanceof Error)) return { code: 'internal', name: 'Error', message: String(err) };
+  const e = err as Error & { code?: unknown; path?: unknown; status?: unknown };
+  const code = typeof e.code === 'string' && /^[a-z][a-z0-9_-]*$/i.test(e.code) ? e.code : (CODE_OF_NAME[e.name] ?? 'internal');
+  const details: Record<string, string | number> = {};
+  if (typeof e.path === 'string') details.path = e.path;
+  if (typeof e.status === 'number') details.status = e.status;
+  return { code, name: e.name || 'Error', message: e.message, ...(Object.keys(details).length ? { details } : {}) };
 }
 
 export type WireResponse<T> = { result: T } | { error: WireError };

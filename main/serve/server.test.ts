@@ -52,9 +52,10 @@ describe('browser-mode server', () => {
     const body = (await ok.json()) as { result: { id: string }[] };
     expect(body.result.map((c) => c.id)).toEqual(['demo']);
     const bad = (await (await api('city.map', { cityId: 7 }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
-    expect(bad.error).toEqual({ name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' });
+    expect(bad.error).toEqual({ code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' });
     const missing = (await (await api('city.map', { cityId: 'nope' }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
     expect(missing.error.name).toBe('NotFoundError');
+    expect((missing.error as { code?: string }).code).toBe('not-found');
     expect(missing.error.message).toMatch(/city nope is not open \(open: demo\)/);
   });
 

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../api/backend.js';
-import type { WireResponse } from '../api/contract.js';
+import { errorToWire, type WireResponse } from '../api/contract.js';
 import { contentSecurityPolicy } from './csp.js';
 
 export interface ServeOptions {
@@ -63,11 +63,6 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
     if (k === name) return v.join('=');
   }
   return undefined;
-}
-
-export function errorToWire(err: unknown): { name: string; message: string } {
-  if (err instanceof Error) return { name: err.name || 'Error', message: err.message };
-  return { name: 'Error', message: String(err) };
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {

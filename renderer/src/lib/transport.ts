@@ -22,15 +22,21 @@ declare global {
   }
 }
 
+/** A backend error as the UI sees it: its code to branch on, its message to show. */
 export class ApiError extends Error {
-  constructor(name: string, message: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly code: string = 'internal',
+    readonly details: Record<string, string | number> = {},
+  ) {
     super(message);
     this.name = name;
   }
 }
 
 function unwrap<T>(res: WireResponse<T>): T {
-  if ('error' in res) throw new ApiError(res.error.name, res.error.message);
+  if ('error' in res) throw new ApiError(res.error.name, res.error.message, res.error.code, res.error.details);
   return res.result;
 }
 
