@@ -34,6 +34,8 @@ const bench: Bench = {
       return { ...r, policies: folder.policies, namespaces: folder.namespaces };
     };
 
+    const bare = await medianOf(5, () => measureNode(['-e', '0']));
+    report({ name: 'node -e 0 (Node alone, the floor under every figure here)', value: Math.round(bare.wallMs), unit: 'ms' });
     const help = await medianOf(5, () => measureNode([cli, '--help']));
     report({ name: 'netcity --help (whole process, median of 5)', value: Math.round(help.wallMs), unit: 'ms', goal: '< 150 ms', ok: help.wallMs < 150 });
     report({ name: 'netcity --help, CPU time', value: Math.round(help.cpuMs), unit: 'cpu-ms' });
@@ -46,6 +48,13 @@ const bench: Bench = {
       report({ name: `analyze ${pods.toLocaleString('en')} pods: wall, median of ${RUNS} (netpolicy ${netpolicyWallMs} ms; ${netcityWallMsAtFiling} ms at filing)`, value: Math.round(r.wallMs), unit: 'ms' });
       report({ name: `  ratio to netpolicy (${pods.toLocaleString('en')} pods)`, value: Math.round(ratio * 100) / 100, unit: 'x', goal: '<= 1.0', ok: ratio <= 1 });
       report({ name: `  CPU time / peak RSS (${pods.toLocaleString('en')} pods)`, value: Math.round(r.cpuMs), unit: `cpu-ms, ${Math.round(r.maxRssMb)} MB` });
+    }
+
+    // Parsing on a worker thread: the same 10,000-pod folder with the worker off and on.
+    for (const workers of ['0', '1']) {
+      const folder = manifestFolder({ pods: 10_000 });
+      const r = await medianOf(RUNS, () => measureNode([cli, 'analyze', folder.dir, '--format', 'json'], { NETCITY_PARSE_WORKERS: workers }));
+      report({ name: `analyze 10,000 pods, parse worker ${workers === '1' ? 'on' : 'off'}: wall / CPU`, value: Math.round(r.wallMs), unit: `ms, ${Math.round(r.cpuMs)} cpu-ms` });
     }
 
     console.log('  scale table: pods | namespaces | policies | wall | CPU | peak RSS | output');

@@ -11,6 +11,8 @@ export interface ChildRun {
   maxRssMb: number;
   code: number | null;
   stdoutBytes: number;
+  /** The first 64 kB of stdout. */
+  stdout: string;
   stderr: string;
 }
 
@@ -23,8 +25,12 @@ export async function measureNode(args: string[], env: Record<string, string> = 
     const t0 = performance.now();
     const child = spawn(process.execPath, ['--import', HOOK, ...args], { env: { ...process.env, ...env, NETCITY_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdoutBytes = 0;
+    let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdoutBytes += b.length));
+    child.stdout.on('data', (b: Buffer) => {
+      stdoutBytes += b.length;
+      if (stdout.length < 65_536) stdout += b.toString();
+    });
     child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -32,7 +38,7 @@ export async function measureNode(args: string[], env: Record<string, string> = 
     });
     const wallMs = performance.now() - t0;
     const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssMb: number; cpuMs: number };
-    return { wallMs, ...usage, code, stdoutBytes, stderr };
+    return { wallMs, ...usage, code, stdoutBytes, stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,15 @@
 /**
- * Reads and parses manifest files, on both cores when there is enough to read: one worker
- * thread (parse-worker.ts) takes every other file while this thread parses the rest. Results
+ * Reads and parses manifest files, on two cores when there is enough to read and a core to
+ * spare: one worker thread (parse-worker.ts) takes every other file while this thread parses the
+ * rest. On a busy machine (load average at or above the core count) the worker only adds its
+ * start-up and copying (measured: bench/analyze.bench.ts), so it is not used. Results
  * keep the files' order (a later definition wins, so order matters). Small inputs, and builds
  * without the compiled worker (the bundled app, tests from source), parse here.
  * NETCITY_PARSE_WORKERS=0 turns the worker off, =1 forces it (tests compare both).
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseManifestText, type ManifestError, type ManifestObject } from './parse.js';
@@ -41,7 +43,7 @@ async function useWorker(files: string[]): Promise<boolean> {
   const setting = process.env.NETCITY_PARSE_WORKERS;
   if (setting === '0' || files.length < 2 || !existsSync(WORKER_FILE)) return false;
   if (setting === '1') return true;
-  if (availableParallelism() < 2) return false;
+  if (availableParallelism() < 2 || loadavg()[0] >= availableParallelism() - 0.5) return false;
   let bytes = 0;
   for (const f of files) {
     bytes += await stat(f).then((s) => s.size, () => 0);
