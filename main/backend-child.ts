@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Backend } from './api/backend.js';
 import { openInitialCity } from './api/startup.js';
 import { appVersion } from './app-paths.js';
-import { errorToWire } from './serve/server.js';
+import { errorToWire } from './api/contract.js';
 
 async function run(): Promise<void> {
   if (!process.send) throw new Error('backend-child must be started with an IPC channel (by the Electron shell)');

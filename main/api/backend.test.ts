@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Backend } from './backend.js';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'hubble');
+const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'hubble');
 
 let dir: string;
 let b: Backend;

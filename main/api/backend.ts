@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { City, type MapOptions } from '../city/city.js';
+import { ExecTrust } from '../cluster/exec-plugins.js';
+import type { ListOptions } from '../cluster/kubeconfig.js';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import type { Snapshot } from '../model/types.js';
 import {
@@ -44,18 +46,35 @@ export class Backend {
   readonly tasks: TaskRegistry;
   selected?: string;
   settings: Settings;
+  /** Exec plugins the user allowed in the Connect dialog; no other plugin runs from the app. */
+  readonly execTrust: ExecTrust;
   private listeners = new Set<Listener>();
   private handlers: Handlers;
 
   constructor(readonly options: BackendOptions) {
     this.tasks = new TaskRegistry((p) => this.emit('task.progress', p));
     const configDir = options.configDir ?? join(homedir(), '.config', 'netcity');
-    this.settings = { maxRawFlows: 100_000, probeImage: 'nicolaka/netshoot:v0.13', snapshotDir: join(configDir, 'snapshots'), ...this.loadSettings(configDir) };
+    this.settings = {
+      maxRawFlows: 100_000,
+      probeImage: 'nicolaka/netshoot:v0.13',
+      snapshotDir: join(configDir, 'snapshots'),
+      execTimeoutSeconds: 60,
+      ...this.loadSettings(configDir),
+    };
+    this.execTrust = new ExecTrust(join(configDir, 'exec-plugins-allowed.json'));
     this.handlers = createHandlers(this);
   }
 
   get configDir(): string {
     return this.options.configDir ?? join(homedir(), '.config', 'netcity');
+  }
+
+  /** Where the app reads kubeconfig: exec plugins gated by the user's confirmation, with the time limit from Settings. */
+  kubeconfigSource(path?: string): ListOptions {
+    return {
+      path: path ?? this.options.kubeconfigPath,
+      exec: { allowed: (digest) => this.execTrust.has(digest), timeoutMs: this.settings.execTimeoutSeconds * 1000 },
+    };
   }
 
   /** Validates and runs one API call. Errors keep their name and message for the UI. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { METHODS, METHOD_NAMES, isMethod, parseArgs } from './contract.js';
+import { METHODS, METHOD_NAMES, errorToWire, isMethod, parseArgs } from './contract.js';
+import { ClusterError } from '../cluster/errors.js';
+import { SnapshotFileError } from '../store/errors.js';
 import { ValidationError } from './validate.js';
 
 describe('API contract validation', () => {
@@ -36,9 +38,40 @@ describe('API contract validation', () => {
     expect(METHOD_NAMES).toEqual(Object.keys(METHODS));
   });
 
-  it('does not let a record smuggle a prototype', () => {
-    const parsed = parseArgs('positions.set', JSON.parse('{"cityId":"demo","positions":{"__proto__":{"x":1,"y":2}}}'));
-    expect(Object.getPrototypeOf(parsed.positions)).toBe(null);
+  it('does not let a record or an object smuggle a prototype or an inherited name', () => {
+    expect(() => parseArgs('positions.set', JSON.parse('{"cityId":"demo","positions":{"__proto__":{"x":1,"y":2}}}'))).toThrow(/key "__proto__" is not allowed/);
+    expect(() => parseArgs('positions.set', JSON.parse('{"cityId":"demo","positions":{"constructor":{"x":1,"y":2}}}'))).toThrow(/key "constructor" is not allowed/);
+    expect(() => parseArgs('city.summary', JSON.parse('{"cityId":"demo","__proto__":{"x":1}}'))).toThrow(/unknown field "__proto__"/);
+    expect(() => parseArgs('city.summary', JSON.parse('{"cityId":"demo","toString":1}'))).toThrow(/unknown field "toString"/);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
+
+describe('errors on the wire', () => {
+  it('keep a code to branch on, the name, the message and plain details', () => {
+    expect(errorToWire(new ClusterError('unreachable', 'cannot reach https://10.0.0.1:6443: check the VPN', { status: 503 }))).toEqual({
+      code: 'unreachable',
+      name: 'ClusterError',
+      message: 'cannot reach https://10.0.0.1:6443: check the VPN',
+      details: { status: 503 },
+    });
+    expect(errorToWire(new SnapshotFileError('corrupt', '/tmp/a.netcity', '/tmp/a.netcity is damaged'))).toEqual({
+      code: 'corrupt',
+      name: 'SnapshotFileError',
+      message: '/tmp/a.netcity is damaged',
+      details: { path: '/tmp/a.netcity' },
+    });
+    expect(errorToWire(new ValidationError('city.map.cityId: expected a string'))).toMatchObject({ code: 'invalid-argument', name: 'ValidationError' });
+    expect(errorToWire(new Error('boom'))).toEqual({ code: 'internal', name: 'Error', message: 'boom' });
+    expect(errorToWire('plain')).toEqual({ code: 'internal', name: 'Error', message: 'plain' });
+  });
+
+  it('never carries a system errno or an object as a code or detail', () => {
+    const fsErr = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/root/x', secret: { token: 't' } });
+    const wire = errorToWire(fsErr);
+    expect(wire.code).toBe('EACCES');
+    expect(wire.details).toEqual({ path: '/root/x' });
+    expect(JSON.stringify(wire)).not.toContain('token');
+    expect(errorToWire(Object.assign(new Error('x'), { code: { nested: 1 } })).code).toBe('internal');
   });
 });

@@ -14,6 +14,7 @@ import type {
   ProbeResult,
   RoadBuilder,
 } from '../model/types.js';
+import { ROAD_BUILDER_NAMES } from '../model/types.js';
 import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
 
 const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
@@ -33,7 +34,7 @@ const flowFilters = optional(
     namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
     pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
     labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
-    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRANSLATED'] as const), { max: 6 })),
+    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const), { max: 7 })),
     protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
     ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
   }),
@@ -41,10 +42,14 @@ const flowFilters = optional(
 
 /** Argument schemas, one per method. */
 export const METHODS = {
-  'app.info': object({}),
   'contexts.list': object({ kubeconfigPath: optional(path) }),
   'cluster.connect': object({ context: string({ min: 1, max: 253 }), kubeconfigPath: optional(path), namespaces: optional(array(string({ min: 1, max: 253 }), { max: 500 })) }),
-  'cluster.disconnect': object({ cityId }),
+  /** The user allowed this context's exec plugin in the Connect dialog (digest as listed: file bytes + user + command). */
+  'cluster.allowExec': object({
+    context: string({ min: 1, max: 253 }),
+    kubeconfigPath: optional(path),
+    digest: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'an exec digest' }),
+  }),
   'cities.list': object({}),
   'demo.open': object({}),
   'city.select': object({ cityId }),
@@ -96,7 +101,8 @@ export const METHODS = {
   'snapshots.duplicate': object({ path }),
   'snapshots.diff': object({ a: cityId, b: cityId }),
   'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
-  'manifests.open': object({ paths: array(path, { max: 100 }) }),
+  /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
+  'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
   'export.render': object({
     cityId,
     format: oneOf(EXPORT_FORMATS),
@@ -112,6 +118,7 @@ export const METHODS = {
     maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
     probeImage: optional(string({ min: 1, max: 500 })),
     snapshotDir: optional(path),
+    execTimeoutSeconds: optional(number({ min: 1, max: 3600, int: true })),
   }),
 } satisfies Record<string, Schema<unknown>>;
 
@@ -121,14 +128,6 @@ export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
 
-export interface AppInfo {
-  version: string;
-  mode: 'electron' | 'browser';
-  demo: boolean;
-  /** Which optional capabilities this backend has (cluster, hubble, probes, store, export...). */
-  features: Record<string, boolean>;
-}
-
 export interface ContextSummary {
   name: string;
   cluster: string;
@@ -137,6 +136,10 @@ export interface ContextSummary {
   namespace?: string;
   auth: string;
   execCommand?: string;
+  /** What the user allows when they confirm the exec command (see cluster.allowExec). */
+  execDigest?: string;
+  /** The user already allowed this exact file + command. */
+  execAllowed?: boolean;
   installHint?: string;
   warnings: string[];
   current: boolean;
@@ -277,6 +280,8 @@ export interface Settings {
   maxRawFlows: number;
   probeImage: string;
   snapshotDir: string;
+  /** Exec credential plugins are stopped after this many seconds. */
+  execTimeoutSeconds: number;
 }
 
 export interface ImportResult {
@@ -287,10 +292,9 @@ export interface ImportResult {
 }
 
 export interface ApiResults {
-  'app.info': AppInfo;
   'contexts.list': { contexts: ContextSummary[]; error?: string; files: string[] };
   'cluster.connect': CitySummary;
-  'cluster.disconnect': { ok: true };
+  'cluster.allowExec': { ok: true };
   'cities.list': CitySummary[];
   'demo.open': CitySummary;
   'city.select': CitySummary;
@@ -354,10 +358,30 @@ export interface ApiEvent<E extends EventName = EventName> {
   data: ApiEvents[E];
 }
 
-/** How errors cross a transport: name and message kept, so the UI can show real messages. */
+/**
+ * How errors cross a transport: a code the UI can branch on (a cluster's 'unreachable', a
+ * snapshot's 'corrupt', 'invalid-argument', 'not-found', 'internal'...), the error's name, its
+ * message (which names the thing, the place and the next step) and plain details (the file, the
+ * HTTP status) where the error carries them.
+ */
 export interface WireError {
+  code: string;
   name: string;
   message: string;
+  details?: Record<string, string | number>;
+}
+
+const CODE_OF_NAME: Record<string, string> = { ValidationError: 'invalid-argument', NotFoundError: 'not-found', AbortError: 'aborted' };
+
+/** Any thrown value as a WireError; only strings and numbers of known fields travel as details. */
+export function errorToWire(err: unknown): WireError {
+  if (!(err instanceof Error)) return { code: 'internal', name: 'Error', message: String(err) };
+  const e = err as Error & { code?: unknown; path?: unknown; status?: unknown };
+  const code = typeof e.code === 'string' && /^[a-z][a-z0-9_-]*$/i.test(e.code) ? e.code : (CODE_OF_NAME[e.name] ?? 'internal');
+  const details: Record<string, string | number> = {};
+  if (typeof e.path === 'string') details.path = e.path;
+  if (typeof e.status === 'number') details.status = e.status;
+  return { code, name: e.name || 'Error', message: e.message, ...(Object.keys(details).length ? { details } : {}) };
 }
 
 export type WireResponse<T> = { result: T } | { error: WireError };

@@ -16,12 +16,18 @@ import { exportArea } from './areas/export.js';
 import { filesArea } from './areas/files.js';
 import { probesArea } from './areas/probes.js';
 import { whatIfPreview } from './areas/whatif.js';
+import { ValidationError } from './validate.js';
 
 /** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
 function withoutRoadKeys(map: MapModel): MapModel {
   const strip = (e: MapEdge): MapEdge => ({ ...e, roadKeys: [] });
   return { ...map, edges: map.edges.map(strip), districtRoads: map.districtRoads?.map(strip) };
 }
+
+/** Totals a city keeps from the UI (each call is capped by the contract; these cap the sum). */
+export const MAX_POSITIONS = 200_000;
+export const MAX_NOTES = 10_000;
+export const MAX_NOTES_CHARS = 10_000_000;
 
 export type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> };
 
@@ -32,18 +38,9 @@ export function createHandlers(b: Backend): Handlers {
   const probes = probesArea(b, (id) => cluster.target(id));
   const exporter = exportArea(b);
   return {
-    'app.info': async () => ({
-      version: b.options.version,
-      mode: b.options.mode,
-      demo: b.cities.has('demo'),
-      features: { cluster: true, hubble: true, probes: true, store: true, export: true },
-    }),
     'contexts.list': (a) => cluster.listContexts(a.kubeconfigPath),
     'cluster.connect': (a) => cluster.connect(a),
-    'cluster.disconnect': async (a) => {
-      await b.closeCity(a.cityId);
-      return { ok: true };
-    },
+    'cluster.allowExec': (a) => cluster.allowExec(a),
     'cities.list': async () => [...b.cities.keys()].map((id) => b.summary(id)),
     'demo.open': async () => {
       const city = b.openDemo();
@@ -85,12 +82,18 @@ export function createHandlers(b: Backend): Handlers {
     },
     'positions.set': async (a) => {
       const c = b.city(a.cityId);
+      const added = Object.keys(a.positions).filter((k) => !Object.hasOwn(c.snapshot.positions, k)).length;
+      if (Object.keys(c.snapshot.positions).length + added > MAX_POSITIONS)
+        throw new ValidationError(`positions.set: a city keeps at most ${MAX_POSITIONS} moved places, and this would go over`);
       Object.assign(c.snapshot.positions, a.positions);
       c.flowsChanged();
       return { ok: true };
     },
     'notes.add': async (a) => {
       const c = b.city(a.cityId);
+      const total = c.snapshot.notes.reduce((n, x) => n + x.text.length, 0);
+      if (c.snapshot.notes.length >= MAX_NOTES || total + a.text.length > MAX_NOTES_CHARS)
+        throw new ValidationError(`notes.add: a city keeps at most ${MAX_NOTES} notes and ${MAX_NOTES_CHARS} characters of notes, and this one would go over; write it in a shorter note`);
       c.snapshot.notes.push({ id: `note-${Date.now()}-${c.snapshot.notes.length}`, time: Date.now(), target: a.target, text: a.text });
       return { ok: true };
     },
@@ -111,7 +114,7 @@ export function createHandlers(b: Backend): Handlers {
     'snapshots.duplicate': (a) => files.duplicate(a.path),
     'snapshots.diff': (a) => files.diff(a.a, a.b),
     'flows.import': (a) => files.importFlows(a),
-    'manifests.open': (a) => files.openManifests(a.paths),
+    'manifests.open': (a) => files.openManifests(a.paths, a.roadBuilder),
     'export.render': (a) => exporter.render(a),
     'settings.get': async () => ({ ...b.settings }),
     'settings.set': async (a) => {

@@ -2,12 +2,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Backend } from './backend.js';
+import type { RoadBuilderName } from '../model/types.js';
 
 export interface StartupOptions {
   demo: boolean;
   paths: string[];
   cwd: string;
   log: (message: string) => void;
+  /** For a folder of manifests: the CNI the cluster runs (`--road-builder`). */
+  roadBuilder?: RoadBuilderName;
 }
 
 export async function openInitialCity(backend: Backend, opts: StartupOptions): Promise<void> {
@@ -23,7 +26,7 @@ export async function openInitialCity(backend: Backend, opts: StartupOptions): P
     const city =
       paths.length === 1 && statSync(paths[0]).isFile() && paths[0].endsWith('.netcity')
         ? await backend.call('snapshots.open', { path: paths[0] })
-        : await backend.call('manifests.open', { paths });
+        : await backend.call('manifests.open', { paths, ...(opts.roadBuilder ? { roadBuilder: opts.roadBuilder } : {}) });
     opts.log(`opened "${city.name}" (${city.counts.pods} pods, ${city.counts.policies} policies) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return;
   }

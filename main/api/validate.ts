@@ -83,6 +83,9 @@ export function optional<T>(schema: Schema<T>): Schema<T | undefined> & { option
   };
 }
 
+/** Names every plain object inherits (`__proto__`, `constructor`, `toString`…): never a key we accept. */
+const inherited = (k: string) => k in Object.prototype;
+
 export function record<T>(value: Schema<T>, opts: { maxKeys?: number } = {}): Schema<Record<string, T>> {
   const maxKeys = opts.maxKeys ?? 100_000;
   return {
@@ -91,6 +94,9 @@ export function record<T>(value: Schema<T>, opts: { maxKeys?: number } = {}): Sc
       const keys = Object.keys(v);
       if (keys.length > maxKeys) return fail(path, `has too many keys (${keys.length}, at most ${maxKeys})`);
       const out: Record<string, T> = Object.create(null);
+      for (const k of keys) {
+        if (inherited(k)) return fail(path, `key ${JSON.stringify(k)} is not allowed (a name every object inherits)`);
+      }
       for (const k of keys) out[k] = value.parse((v as Record<string, unknown>)[k], `${path}.${k}`);
       return out;
     },
@@ -110,7 +116,7 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
     parse(v, path) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(path, `expected an object, got ${describe(v)}`);
       const input = v as Record<string, unknown>;
-      for (const k of Object.keys(input)) if (!(k in shape)) return fail(path, `unknown field "${k}" (expected: ${Object.keys(shape).join(', ') || 'none'})`);
+      for (const k of Object.keys(input)) if (!Object.hasOwn(shape, k) || inherited(k)) return fail(path, `unknown field "${k}" (expected: ${Object.keys(shape).join(', ') || 'none'})`);
       const out: Record<string, unknown> = {};
       for (const [k, schema] of Object.entries(shape)) {
         const parsed = schema.parse(input[k], `${path}.${k}`);

@@ -41,7 +41,7 @@ export class City {
   private roadRuns = new Map<string, Promise<boolean>>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
-  /** Bumped on every change so the UI can tell stale answers from fresh ones. */
+  /** Bumped on every change so background work can tell a stale result from a fresh one. */
   revision = 0;
 
   constructor(opts: CityOptions) {

@@ -77,4 +77,3 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export const COMMAND_NAMES = (): string[] => Object.keys(COMMANDS);

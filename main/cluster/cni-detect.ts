@@ -7,7 +7,7 @@
  * policy kinds are enforced and which flow sources it offers.
  */
 import { parse as parseYaml } from 'yaml';
-import type { Finding, PolicyKind, PolicyObject, RoadBuilder, RoadBuilderName } from '../model/types.js';
+import { ROAD_BUILDER_NAMES, type Finding, type PolicyKind, type PolicyObject, type RoadBuilder, type RoadBuilderName } from '../model/types.js';
 
 type Obj = Record<string, any>;
 
@@ -46,7 +46,6 @@ const ENGINE_DISPLAY: Record<string, string> = {
   'azure-npm': 'Azure NPM',
   'k3s (kube-router)': "k3s's network policy controller",
 };
-export const ROAD_BUILDER_NAMES = Object.keys(DISPLAY) as RoadBuilderName[];
 
 /** "Flannel", "AWS VPC CNI + Cilium (chained)", "Azure CNI + Azure NPM". */
 export function roadBuilderLabel(rb: Pick<RoadBuilder, 'name' | 'details'> | RoadBuilderName): string {
@@ -657,14 +656,20 @@ export function detectDeclaredRoadBuilder(objects: Obj[]): RoadBuilder {
   return { ...rb, details: { ...rb.details, source: 'declared in manifests' }, evidence: rb.evidence.map((e) => `${e} (declared in manifests)`) };
 }
 
+/** A road builder's name from what a user types: "flannel", "Weave Net", "AWS VPC CNI"... */
+export function roadBuilderName(text: string): Exclude<RoadBuilderName, 'unknown'> | undefined {
+  const n = text.trim().toLowerCase();
+  const hit = ROAD_BUILDER_NAMES.find((x) => x === n || DISPLAY[x].toLowerCase() === n);
+  return hit === 'unknown' ? undefined : hit;
+}
+
 /**
  * A road builder named by the user (`--road-builder flannel`): its usual behaviour with default
  * settings, since no object says otherwise.
  */
 export function namedRoadBuilder(name: string): RoadBuilder {
-  const n = name.toLowerCase();
-  const known = ROAD_BUILDER_NAMES.find((x) => x === n || DISPLAY[x].toLowerCase() === n);
-  if (!known || known === 'unknown') throw new Error(`unknown road builder '${name}' (expected one of ${ROAD_BUILDER_NAMES.filter((x) => x !== 'unknown').join(', ')})`);
+  const known = roadBuilderName(name);
+  if (!known) throw new Error(`unknown road builder '${name}' (expected one of ${ROAD_BUILDER_NAMES.filter((x) => x !== 'unknown').join(', ')})`);
   const defaults: Record<Exclude<RoadBuilderName, 'unknown'>, Partial<RoadBuilder>> = {
     cilium: { policyKinds: CILIUM_KINDS, flowSources: ['hubble', 'probe'] },
     calico: { policyKinds: calicoKinds('3.30') },

@@ -13,7 +13,7 @@ import type {
   ServiceInfo,
   WorkloadInfo,
 } from '../model/types.js';
-import { containerPorts as portsOfPodSpec, controllerOf as controllerFromMetadata, protocolOf } from '../model/k8s-fields.js';
+import { containerPorts as portsOfPodSpec, protocolOf } from '../model/k8s-fields.js';
 
 type Obj = Record<string, any>;
 
@@ -35,12 +35,6 @@ export function toNode(o: Obj): NodeInfo {
     podCIDRs,
     ready: ready ? ready.status === 'True' : undefined,
   };
-}
-
-/** The controller owner reference of an object, if any. */
-/** The controlling owner of an API object. */
-export function controllerOf(o: Obj): OwnerRef | undefined {
-  return controllerFromMetadata(o?.metadata);
 }
 
 /**

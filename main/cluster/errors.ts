@@ -4,6 +4,7 @@ export type ClusterErrorCode =
   | 'kubeconfig'
   | 'context-not-found'
   | 'exec-plugin'
+  | 'exec-not-confirmed'
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'

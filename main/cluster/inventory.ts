@@ -5,7 +5,8 @@
  */
 import { namespaceId, nodeId, podId, policyKey, serviceId, workloadId } from '../model/ids.js';
 import type { NamespaceInfo, NodeInfo, OwnerRef, PodInfo, PolicyObject, ServiceInfo, WorkloadInfo } from '../model/types.js';
-import { controllerOf, toEndpointSlice, toNamespace, toNode, toPod, toPolicy, toService, toWorkload, topOwner, type SliceInfo } from './convert.js';
+import { toEndpointSlice, toNamespace, toNode, toPod, toPolicy, toService, toWorkload, topOwner, type SliceInfo } from './convert.js';
+import { controllerOf } from '../model/k8s-fields.js';
 import type { ChangeType, RawObject } from './informer.js';
 import { objectKey } from './informer.js';
 import { resourceSpec, type ResourceId } from './resources.js';
@@ -141,7 +142,7 @@ export class Inventory {
       this.pods.delete(key);
       this.podDirect.delete(key);
     } else {
-      const direct = controllerOf(obj);
+      const direct = controllerOf(obj.metadata);
       const ns = obj.metadata.namespace;
       this.podDirect.set(key, direct);
       if (direct) {
@@ -212,7 +213,7 @@ export class Inventory {
       if (del) this.rawControllers.delete(id);
       else this.rawControllers.set(id, obj);
     }
-    const owner = del ? undefined : controllerOf(obj);
+    const owner = del ? undefined : controllerOf(obj?.metadata);
     if (kind === 'ReplicaSet' || kind === 'Job') {
       const mk = `${ns}/${kind}/${name}`;
       if (del) this.midOwners.delete(mk);

@@ -101,14 +101,14 @@ describe('loadKubeconfig / listContexts', () => {
     const bin = path.join(dir, 'bin');
     mkdirSync(bin, { recursive: true });
     const plugin = path.join(bin, 'gke-gcloud-auth-plugin');
-    writeFileSync(plugin, '#!/bin/sh\necho {}\n');
+    writeFileSync(plugin, '#!/bin/sh\necho "{\\"status\\":{\\"token\\":\\"$PATH\\"}}"\n');
     chmodSync(plugin, 0o755);
     const gke = (await listContexts({ env, searchPath: bin })).find((c) => c.name === 'gke')!;
     expect(gke.installHint).toBeUndefined();
     const { kubeConfig } = await resolveContext('gke', { env, searchPath: bin });
-    const exec = kubeConfig.getCurrentUser()!.exec;
-    expect(exec.command).toBe(plugin);
-    expect(exec.env).toContainEqual({ name: 'PATH', value: bin });
+    const opts: { headers?: Record<string, string> } = {};
+    await kubeConfig.applyToHTTPSOptions(opts);
+    expect(opts.headers?.Authorization).toBe(`Bearer ${bin}`);
   });
 
   it('hides secret-looking plugin arguments in the command shown', () => {

@@ -10,7 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './errors.js';
 import { findExecutable, loginShellPath } from './login-path.js';
-import { installHintFor } from './exec-plugins.js';
+import { execDigest, ExecPluginAuth, installHintFor, type ExecLimits, type ExecSpec } from './exec-plugins.js';
 
 export type AuthKind = 'token' | 'client-cert' | 'exec' | 'auth-provider' | 'basic' | 'none';
 
@@ -24,6 +24,8 @@ export interface ContextInfo {
   auth: AuthKind;
   /** The command line an exec plugin context runs (shown before first use). Env values are not included. */
   execCommand?: string;
+  /** Identifies this file's bytes + user + plugin command: what the user confirms before it runs. */
+  execDigest?: string;
   /** How to install the exec plugin; set when its binary is not found. */
   installHint?: string;
   /** e.g. "insecure-skip-tls-verify", "proxy-url http://proxy:3128", "exec-plugin-missing gke-gcloud-auth-plugin", "token-expired 2026-..." */
@@ -52,6 +54,8 @@ export interface LoadedKubeconfig {
   contexts: Map<string, Entry>;
   clusters: Map<string, Entry>;
   users: Map<string, Entry>;
+  /** Each file's text as read (exec digests are taken over it). */
+  texts: Map<string, string>;
 }
 
 export function displayPath(file: string, home = os.homedir()): string {
@@ -83,7 +87,7 @@ function asObject(v: unknown): Raw | undefined {
 export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig {
   const files = kubeconfigFiles(source);
   const home = source.home ?? os.homedir();
-  const out: LoadedKubeconfig = { files: [], contexts: new Map(), clusters: new Map(), users: new Map() };
+  const out: LoadedKubeconfig = { files: [], contexts: new Map(), clusters: new Map(), users: new Map(), texts: new Map() };
   const explicit = Boolean(source.path);
   for (const file of files) {
     const shown = displayPath(file, home);
@@ -99,6 +103,10 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
       throw new ClusterError('kubeconfig', `kubeconfig ${shown}: cannot read (${(err as Error).message})`, { cause: err });
     }
     out.files.push(file);
+    out.texts.set(file, text);
+    // Never echo a binary file (or an invalid UTF-8 one) to the terminal or the UI.
+    if (text.includes('\0') || text.includes('\ufffd'))
+      throw new ClusterError('kubeconfig', `kubeconfig ${shown}: not a text file (binary or not UTF-8); point KUBECONFIG or --kubeconfig at a kubeconfig YAML file`);
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { prettyErrors: false, lineCounter });
     if (doc.errors.length > 0) {
@@ -107,7 +115,7 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
       const where = at.line ? ` at line ${at.line}, column ${at.col}` : '';
       throw new ClusterError(
         'kubeconfig',
-        `kubeconfig ${shown}: not valid YAML${where}: ${e.message.split('\n')[0]}; fix the file or point KUBECONFIG elsewhere`,
+        `kubeconfig ${shown}: not valid YAML${where}: ${printable(e.message.split('\n')[0])}; fix the file or point KUBECONFIG elsewhere`,
       );
     }
     const data = doc.toJS() as unknown;
@@ -153,6 +161,21 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
     throw new ClusterError('kubeconfig', `no kubeconfig found (looked at ${shown}); set KUBECONFIG or create ~/.kube/config`);
   }
   return out;
+}
+
+/** Control characters and the like replaced, so a message cannot drive the terminal. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, '?');
+}
+
+function execSpec(exec: Raw): ExecSpec {
+  return {
+    apiVersion: typeof exec.apiVersion === 'string' ? exec.apiVersion : undefined,
+    command: typeof exec.command === 'string' ? exec.command : '',
+    args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+    env: Array.isArray(exec.env) ? (exec.env as Raw[]).filter((e) => e && typeof e.name === 'string').map((e) => ({ name: String(e.name), value: String(e.value ?? '') })) : [],
+  };
 }
 
 function describeFiles(cfg: LoadedKubeconfig): string {
@@ -227,6 +250,8 @@ function describeContext(cfg: LoadedKubeconfig, ctx: Entry, searchPath: string, 
     const command = typeof exec.command === 'string' ? exec.command : '';
     const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
     info.execCommand = [command, ...redactArgs(args)].map(quoteArg).join(' ');
+    const userEntry = cfg.users.get(userName)!;
+    info.execDigest = execDigest(cfg.texts.get(userEntry.file) ?? '', userName, execSpec(exec));
     if (!command || !findExecutable(command, searchPath)) {
       warnings.push(`exec-plugin-missing ${command || '(no command)'}`);
       info.installHint = installHintFor(command, typeof exec.installHint === 'string' ? exec.installHint : undefined);
@@ -254,6 +279,12 @@ export interface ListOptions extends KubeconfigSource {
   /** PATH to look exec plugins up in; defaults to the login shell's PATH. */
   searchPath?: string;
   now?: number;
+  /**
+   * Exec plugins: time and output limits, and the gate. With `allowed`, a plugin runs only when
+   * allowed(digest) says so (the app: the user confirmed it in the Connect dialog); without it
+   * (the CLI, which the user typed) it runs.
+   */
+  exec?: ExecLimits & { allowed?: (digest: string) => boolean };
 }
 
 /** All contexts of the merged kubeconfig, with their auth kind and warnings (no credentials). */
@@ -304,6 +335,7 @@ export async function resolveContext(name: string | undefined, opts: ListOptions
   const userEntry = cfg.users.get(info.user);
   const user: Raw = structuredClone(userEntry?.body ?? {});
   const exec = asObject(user.exec);
+  let execAuth: ExecPluginAuth | undefined;
   if (exec) {
     const command = typeof exec.command === 'string' ? exec.command : '';
     const found = command ? findExecutable(command, searchPath) : undefined;
@@ -314,9 +346,17 @@ export async function resolveContext(name: string | undefined, opts: ListOptions
         `context '${ctxName}': the credential plugin '${command || '(none)'}' was not found on PATH.${hint}`,
       );
     }
-    exec.command = found;
-    const env = Array.isArray(exec.env) ? (exec.env as Raw[]).filter((e) => e && e.name !== 'PATH') : [];
-    exec.env = [...env, { name: 'PATH', value: searchPath }];
+    if (opts.exec?.allowed && !opts.exec.allowed(info.execDigest!))
+      throw new ClusterError(
+        'exec-not-confirmed',
+        `context '${ctxName}' gets its credentials by running \`${info.execCommand}\`; NetCity runs it only after you allow it in the Connect dialog (asked again when the kubeconfig changes)`,
+      );
+    const spec = execSpec(exec);
+    spec.command = found;
+    spec.env = [...spec.env.filter((e) => e.name !== 'PATH'), { name: 'PATH', value: searchPath }];
+    // client-node's own exec runner has no timeout and no output cap: ours replaces it.
+    delete user.exec;
+    execAuth = new ExecPluginAuth(info.user, spec, opts.exec);
   }
   // Read token files now so a bad path is reported against the kubeconfig, not deep in a request.
   const tokenFile = user.tokenFile ?? user['token-file'];
@@ -341,7 +381,8 @@ export async function resolveContext(name: string | undefined, opts: ListOptions
   try {
     kc.loadFromString(JSON.stringify(raw));
   } catch (err) {
-    throw new ClusterError('kubeconfig', `kubeconfig ${displayPath(ctx.file)}: context '${ctxName}': ${(err as Error).message}`);
+    throw new ClusterError('kubeconfig', `kubeconfig ${displayPath(ctx.file)}: context '${ctxName}': ${printable((err as Error).message)}`);
   }
+  if (execAuth) kc.addAuthenticator(execAuth);
   return { kubeConfig: kc, info };
 }

@@ -23,7 +23,7 @@ function sides(roads: RoadAggregate[]): Map<string, { road: RoadAggregate; side:
 
 /** Allowed-ness of a verdict set: a road "flips" when it goes between passing and dropped. */
 const passes = (v: Verdict[]): string => {
-  const ok = v.some((x) => x === 'FORWARDED' || x === 'REDIRECTED' || x === 'TRANSLATED' || x === 'AUDIT');
+  const ok = v.some((x) => x === 'FORWARDED' || x === 'REDIRECTED' || x === 'TRACED' || x === 'TRANSLATED' || x === 'AUDIT');
   const bad = v.some((x) => x === 'DROPPED' || x === 'ERROR');
   return ok && bad ? 'mixed' : ok ? 'pass' : bad ? 'drop' : 'unknown';
 };

@@ -42,7 +42,7 @@ export class BackendProcess {
       } else if (m.event) this.opts.onEvent(m.event);
     });
     child.on('exit', (code) => {
-      for (const resolve of this.pending.values()) resolve({ error: { name: 'BackendError', message: `NetCity's backend stopped (exit ${code}). ${this.stderr.trim().split('\n').slice(-3).join(' ')}` } });
+      for (const resolve of this.pending.values()) resolve({ error: { code: 'backend-stopped', name: 'BackendError', message: `NetCity's backend stopped (exit ${code}). ${this.stderr.trim().split('\n').slice(-3).join(' ')}` } });
       this.pending.clear();
       this.child = undefined;
       this.opts.onExit(code, this.stderr);
@@ -51,7 +51,7 @@ export class BackendProcess {
   }
 
   call(method: string, args: unknown): Promise<WireResponse<unknown>> {
-    if (!this.child?.connected) return Promise.resolve({ error: { name: 'BackendError', message: "NetCity's backend is not running; restarting it — try again in a moment." } });
+    if (!this.child?.connected) return Promise.resolve({ error: { code: 'backend-stopped', name: 'BackendError', message: "NetCity's backend is not running; restarting it — try again in a moment." } });
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);

@@ -91,9 +91,9 @@ async function createWindow(): Promise<void> {
     // Only our own top-level page may call the backend.
     const frame = event.senderFrame;
     if (!isTrustedSender(frame, !!frame && frame === event.sender.mainFrame)) {
-      return { error: { name: 'SecurityError', message: 'IPC call refused: not from the NetCity window' } };
+      return { error: { code: 'refused', name: 'SecurityError', message: 'IPC call refused: not from the NetCity window' } };
     }
-    if (typeof method !== 'string') return { error: { name: 'ValidationError', message: 'method must be a string' } };
+    if (typeof method !== 'string') return { error: { code: 'invalid-argument', name: 'ValidationError', message: 'method must be a string' } };
     return backend.call(method, args);
   });
   win.on('closed', () => {

@@ -3,7 +3,7 @@
  * their workload), protocol, destination port and verdict. Aggregates are always complete; raw
  * flows are only kept in a bounded ring so memory stays flat under a sustained capture.
  */
-import { roadKey } from '../model/ids.js';
+import { namespaceId, parsePeerId, roadKey, WORLD } from '../model/ids.js';
 import type { FlowRecord, FlowSource, L7Summary, PeerId, RoadAggregate } from '../model/types.js';
 import { TopCounter } from './top-counter.js';
 
@@ -14,9 +14,24 @@ export interface RoadAggregatorOptions {
   maxPaths?: number;
   /** DNS names tracked per road. Default 50. */
   maxDnsNames?: number;
+  /**
+   * Distinct roads kept (memory stays bounded on captures with endless peers, e.g. many world
+   * IPs). Beyond it, a flow of a road not yet seen is counted in its district pair's "other"
+   * road (namespace -> namespace, same protocol and verdict, no port). Default 100,000.
+   */
+  maxRoads?: number;
 }
 
 export const DEFAULT_MAX_RAW_FLOWS = 10_000;
+export const DEFAULT_MAX_ROADS = 100_000;
+
+/** The district a peer is drawn in: its namespace, the world for addresses and names, else itself. */
+export function districtOf(peer: PeerId): PeerId {
+  const p = parsePeerId(peer);
+  if (p.namespace) return namespaceId(p.namespace);
+  if (p.type === 'ip' || p.type === 'dns') return WORLD;
+  return peer;
+}
 
 const DNS_RCODES: Record<number, string> = {
   0: 'NOERROR',
@@ -92,8 +107,11 @@ export class RoadAggregator {
   private readonly maxRaw: number;
   private readonly maxPaths: number;
   private readonly maxDnsNames: number;
+  private readonly maxRoads: number;
+  private overflow = 0;
 
   constructor(opts: RoadAggregatorOptions = {}) {
+    this.maxRoads = Math.max(1, Math.floor(opts.maxRoads ?? DEFAULT_MAX_ROADS));
     this.maxRaw = Math.max(0, Math.floor(opts.maxRawFlows ?? DEFAULT_MAX_RAW_FLOWS));
     this.maxPaths = Math.max(1, opts.maxPaths ?? 20);
     this.maxDnsNames = Math.max(1, opts.maxDnsNames ?? 50);
@@ -107,6 +125,17 @@ export class RoadAggregator {
 
   get roadCount(): number {
     return this.roadsByKey.size;
+  }
+
+  /** Flows counted in a district pair's "other" road because the road cap was reached. */
+  get overflowFlows(): number {
+    return this.overflow;
+  }
+
+  /** What the road cap did, for the user; undefined while every road is kept apart. */
+  overflowNote(): string | undefined {
+    if (!this.overflow) return undefined;
+    return `${this.overflow} flow(s) of roads beyond the first ${this.maxRoads} are counted in one "other" road per pair of districts (same protocol and verdict, no port, peers folded to their namespace or the world)`;
   }
 
   add(flow: FlowRecord): void {
@@ -129,8 +158,17 @@ export class RoadAggregator {
       dst = flow.dst.workload ?? flow.dst.peer;
       port = flow.port;
     }
-    const key = roadKey(src, dst, flow.protocol, port, flow.verdict);
+    let key = roadKey(src, dst, flow.protocol, port, flow.verdict);
     let road = this.roadsByKey.get(key);
+    if (!road && this.roadsByKey.size >= this.maxRoads) {
+      // Bounded memory: a new road past the cap goes to its district pair's "other" road.
+      src = districtOf(src);
+      dst = districtOf(dst);
+      port = undefined;
+      key = roadKey(src, dst, flow.protocol, port, flow.verdict);
+      road = this.roadsByKey.get(key);
+      this.overflow++;
+    }
     if (!road) {
       road = {
         key,
@@ -234,6 +272,7 @@ export class RoadAggregator {
 
   clear(): void {
     this.roadsByKey.clear();
+    this.overflow = 0;
     this.ring.fill(undefined);
     this.ringNext = 0;
     this.ringSize = 0;

@@ -22,7 +22,10 @@ export interface CaptureFilter {
 export interface FlowQuery {
   /** Keep streaming new flows. */
   follow?: boolean;
-  /** The last N flows in Relay's buffer (or the first N with `first`). Incompatible with since/until. */
+  /**
+   * The last N flows in Relay's buffer (or the first N with `first`). With since, Hubble reads
+   * from that time on and stops after N (since takes precedence over first/last).
+   */
   last?: number;
   first?: boolean;
   /** Milliseconds since the epoch or a Date. */
@@ -85,9 +88,6 @@ export function flowFiltersOf(f: CaptureFilter | undefined): WireFlowFilter[] {
 }
 
 export function getFlowsRequestOf(q: FlowQuery): WireGetFlowsRequest {
-  if (q.last !== undefined && (q.since !== undefined || q.until !== undefined)) {
-    throw new Error('flow query: "last N" cannot be combined with since/until (Hubble rejects it); use one or the other');
-  }
   if (q.first && q.follow) throw new Error('flow query: "first N" cannot be combined with follow');
   const req: WireGetFlowsRequest = {};
   if (q.follow) req.follow = true;

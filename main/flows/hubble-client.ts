@@ -509,8 +509,10 @@ export class HubbleClient {
       if (!last) return baseReq;
       // Resume: from the last flow seen; "last N" becomes "since last, until the first request".
       const req: WireGetFlowsRequest = { ...baseReq, since: last };
-      delete req.number;
       delete req.first;
+      // "N since T" resumes with the flows still owed; "last N" (no since) has fetched its window.
+      if (baseReq.number && baseReq.since) req.number = String(Math.max(1, Number(baseReq.number) - flows));
+      else delete req.number;
       if (!follow && !req.until) req.until = { seconds: String(Math.floor(startedAt / 1000) + 1), nanos: 0 };
       return req;
     };
@@ -522,9 +524,11 @@ export class HubbleClient {
       }
       h.onState?.({ state: 'connecting', target: this.target, attempt });
       let outcome: StreamOutcome;
+      // Only flows reset the backoff: a Relay whose every node is gone still answers with
+      // node_status events, then ends the stream; that must not turn into a reconnect storm.
       let gotAny = false;
       const onMessage = (r: Obj) => {
-        gotAny = true;
+        if (r.flow) gotAny = true;
         try {
           onResponse(r);
         } catch (e) {

@@ -16,6 +16,7 @@ import {
   workloadId,
   WORLD,
 } from '../model/ids.js';
+import { DROP_REASON, TRACE_POINT, VERDICT } from './flow-decoder.js';
 import type { CaptureWarning, FlowEndpoint, FlowProtocol, FlowRecord, FlowSource, L7Info, PeerId, Verdict } from '../model/types.js';
 
 /** Resolves a pod to its workload peer from an inventory (a snapshot's pods and owners). */
@@ -35,35 +36,19 @@ export interface FlowMappingOptions {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
-const VERDICTS: Record<string, Verdict> = {
-  FORWARDED: 'FORWARDED',
-  DROPPED: 'DROPPED',
-  ERROR: 'ERROR',
-  AUDIT: 'AUDIT',
-  REDIRECTED: 'REDIRECTED',
-  TRANSLATED: 'TRANSLATED',
-  '1': 'FORWARDED',
-  '2': 'DROPPED',
-  '3': 'ERROR',
-  '4': 'AUDIT',
-  '5': 'REDIRECTED',
-  '7': 'TRANSLATED',
-};
+const VERDICTS: Record<string, Verdict> = {};
+for (const [i, name] of VERDICT.entries()) {
+  if (i === 0) continue;
+  VERDICTS[name] = name as Verdict;
+  VERDICTS[String(i)] = name as Verdict;
+}
 
-// The legacy numeric drop_reason, for captures from agents that predate drop_reason_desc.
-const DROP_REASONS: Record<number, string> = {
-  130: 'INVALID_SOURCE_MAC',
-  131: 'INVALID_DESTINATION_MAC',
-  132: 'INVALID_SOURCE_IP',
-  133: 'POLICY_DENIED',
-  134: 'INVALID_PACKET_DROPPED',
-  135: 'CT_TRUNCATED_OR_INVALID_HEADER',
-  139: 'UNSUPPORTED_L3_PROTOCOL',
-  151: 'STALE_OR_UNROUTABLE_IP',
-  158: 'SERVICE_BACKEND_NOT_FOUND',
-  181: 'POLICY_DENY',
-  189: 'AUTH_REQUIRED',
-};
+/** A drop reason by name, or by number (jsonpb of an unknown enum value, and the legacy numeric drop_reason). */
+function dropReasonName(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '' || v === 0 || v === '0' || v === 'DROP_REASON_UNKNOWN') return undefined;
+  if (typeof v === 'number' || /^\d+$/.test(String(v))) return DROP_REASON[Number(v)] ?? `DROP_${v}`;
+  return String(v);
+}
 
 /** Reserved identities by label, most specific first (the API server on a node also has reserved:host). */
 const RESERVED_ORDER: [string, PeerId | null][] = [
@@ -110,8 +95,9 @@ export function timestampMs(t: unknown): number | undefined {
   return undefined;
 }
 
+// A BoolValue wrapper present but empty is false (proto3 omits the zero value inside it).
 const boolValue = (v: unknown): boolean | undefined =>
-  typeof v === 'boolean' ? v : v && typeof v === 'object' && 'value' in (v as Obj) ? Boolean((v as Obj).value) : undefined;
+  typeof v === 'boolean' ? v : v && typeof v === 'object' ? Boolean((v as Obj).value) : undefined;
 
 // pod-template-hash and the pod suffix both use Kubernetes' "safe" alphabet (no vowels, no 0/1/3).
 const RS_POD = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
@@ -142,7 +128,25 @@ function reservedLabel(ep: Obj): string | undefined {
   return RESERVED_BY_IDENTITY[id];
 }
 
-function endpointOf(ep: Obj | undefined, ip: string | undefined, names: string[] | undefined, node: string | undefined, opts: FlowMappingOptions): FlowEndpoint {
+/**
+ * The node a reserved:health endpoint sits on: the observing node unless the trace point says
+ * the packet crosses to (destination) or came from (source) another node — that one's name is
+ * not in the flow, so it becomes the remote-node peer.
+ */
+function healthNode(side: 'src' | 'dst', point: unknown, node: string | undefined): PeerId | undefined {
+  const p = typeof point === 'number' ? TRACE_POINT[point] : point;
+  const remote = side === 'dst' ? p === 'TO_OVERLAY' || p === 'TO_NETWORK' || p === 'TO_CRYPTO' : p === 'FROM_OVERLAY' || p === 'FROM_NETWORK' || p === 'FROM_CRYPTO';
+  if (remote) return REMOTE_NODE;
+  return node ? nodeId(node) : undefined;
+}
+
+function endpointOf(
+  ep: Obj | undefined,
+  ip: string | undefined,
+  names: string[] | undefined,
+  health: PeerId | undefined,
+  opts: FlowMappingOptions,
+): FlowEndpoint {
   const e: Obj = ep ?? {};
   const out: FlowEndpoint = { peer: WORLD };
   if (ip) out.ip = ip;
@@ -166,8 +170,8 @@ function endpointOf(ep: Obj | undefined, ip: string | undefined, names: string[]
     out.peer = peerForReserved;
     return out;
   }
-  if (reserved === 'reserved:health' && node) {
-    out.peer = nodeId(node);
+  if (reserved === 'reserved:health' && health) {
+    out.peer = health;
     return out;
   }
   out.peer = ip ? ipId(ip) : WORLD;
@@ -278,17 +282,17 @@ export function flowRecordOf(f: Obj, opts: FlowMappingOptions = {}, fallbackTime
   const ip = (f.IP as Obj | undefined) ?? {};
   const { protocol, sport, dport } = protocolAndPorts(f.l4);
   const node: string | undefined = f.node_name || undefined;
-  const src = endpointOf(f.source, ip.source || undefined, f.source_names, node, opts);
-  const dst = endpointOf(f.destination, ip.destination || undefined, f.destination_names, node, opts);
+  const point = f.trace_observation_point;
+  const src = endpointOf(f.source, ip.source || undefined, f.source_names, healthNode('src', point, node), opts);
+  const dst = endpointOf(f.destination, ip.destination || undefined, f.destination_names, healthNode('dst', point, node), opts);
   if (sport !== undefined) src.port = sport;
   if (dport !== undefined) dst.port = dport;
   const verdict = VERDICTS[String(f.verdict ?? '')] ?? 'UNKNOWN';
   const rec: FlowRecord = { time, source: opts.source ?? 'hubble', src, dst, protocol, verdict };
   if (dport !== undefined) rec.port = dport;
   if (verdict === 'DROPPED' || verdict === 'ERROR') {
-    const desc = f.drop_reason_desc;
-    if (desc && desc !== 'DROP_REASON_UNKNOWN' && desc !== 0) rec.dropReason = String(desc);
-    else if (num(f.drop_reason)) rec.dropReason = DROP_REASONS[Number(f.drop_reason)] ?? `DROP_${f.drop_reason}`;
+    const reason = dropReasonName(f.drop_reason_desc) ?? dropReasonName(f.drop_reason);
+    if (reason) rec.dropReason = reason;
   }
   const svc = f.destination_service as Obj | undefined;
   if (svc && svc.name) rec.dstService = svc.namespace ? `${svc.namespace}/${svc.name}` : svc.name;

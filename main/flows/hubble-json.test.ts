@@ -94,9 +94,39 @@ describe('Hubble JSON lines -> FlowRecord', () => {
     expect(f.time).toBe(Date.parse('2026-01-02T03:04:05.123Z'));
   });
 
-  it('falls back to the legacy numeric drop reason', () => {
+  it('falls back to the legacy numeric drop reason, named from the v1.17.8 table', () => {
     const f = flowOf({ flow: { ...dropped.flow, drop_reason_desc: undefined, drop_reason: 181 } });
     expect(f.dropReason).toBe('POLICY_DENY');
+    expect(flowOf({ flow: { ...dropped.flow, drop_reason_desc: undefined, drop_reason: 198 } }).dropReason).toBe('DROP_RATE_LIMITED');
+    expect(flowOf({ flow: { ...dropped.flow, drop_reason_desc: undefined, drop_reason: 250 } }).dropReason).toBe('DROP_250');
+  });
+
+  it('names a numeric drop_reason_desc (jsonpb and gRPC of a value the sender had no name for)', () => {
+    expect(flowOf({ flow: { ...dropped.flow, drop_reason_desc: 133 } }).dropReason).toBe('POLICY_DENIED');
+    expect(flowOf({ flow: { ...dropped.flow, drop_reason_desc: '204' } }).dropReason).toBe('DROP_NO_EGRESS_IP');
+    for (const [n, name] of [[195, 'UNENCRYPTED_TRAFFIC'], [199, 'IGMP_HANDLED'], [200, 'IGMP_SUBSCRIBED'], [201, 'MULTICAST_HANDLED']] as const) {
+      expect(flowRecordOf({ ...dropped.flow, drop_reason_desc: n }) as FlowRecord).toMatchObject({ dropReason: name });
+    }
+  });
+
+  it('reads verdict TRACED, and an empty is_reply wrapper as false', () => {
+    expect(flowOf({ flow: { ...dropped.flow, verdict: 'TRACED' } }).verdict).toBe('TRACED');
+    expect(flowOf({ flow: { ...dropped.flow, verdict: 6 } }).verdict).toBe('TRACED');
+    // gRPC: BoolValue{value: false} has no field on the wire, so it decodes as {}.
+    const rec = flowRecordOf({ ...dropped.flow, time: { seconds: '1767323045', nanos: 0 }, reply: undefined, is_reply: {} }) as FlowRecord;
+    expect(rec.isReply).toBe(false);
+  });
+
+  it('places a health endpoint on the observing node, or on a remote node when the packet crosses nodes', () => {
+    const health = { identity: 4, labels: ['reserved:health'] };
+    const mk = (point: string | number, side: 'source' | 'destination') =>
+      flowOf({ time: '2026-01-01T00:00:00Z', verdict: 'FORWARDED', node_name: 'n1', trace_observation_point: point, source: { identity: 1 }, destination: { identity: 1 }, [side]: health })[side === 'source' ? 'src' : 'dst'].peer;
+    expect(mk('TO_ENDPOINT', 'destination')).toBe('node:n1');
+    expect(mk('TO_OVERLAY', 'destination')).toBe('remote-node');
+    expect(mk(4, 'destination')).toBe('remote-node');
+    expect(mk('TO_OVERLAY', 'source')).toBe('node:n1');
+    expect(mk('FROM_OVERLAY', 'source')).toBe('remote-node');
+    expect(mk('FROM_ENDPOINT', 'source')).toBe('node:n1');
   });
 
   it('prefers the resolver over guessing and keeps the pod when nothing is known', () => {

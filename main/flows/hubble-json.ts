@@ -7,7 +7,8 @@ import type { CaptureWarning, FlowRecord } from '../model/types.js';
 import { flowRecordOf, lostEventsWarning, nodeStatusWarnings, timestampMs, type FlowMappingOptions } from './hubble-flow.js';
 
 export type ParsedLine =
-  | { kind: 'flow'; flow: FlowRecord }
+  /** `untimed`: the flow had no time and was given `fallbackTime`. */
+  | { kind: 'flow'; flow: FlowRecord; untimed?: boolean }
   | { kind: 'warnings'; warnings: CaptureWarning[] }
   /** A valid event NetCity does not use (agent/debug events, a node connecting). */
   | { kind: 'ignored'; what: string }
@@ -16,18 +17,15 @@ export type ParsedLine =
 // Keys a bare Flow always has at least one of; a response never has them at top level.
 const FLOW_KEYS = ['verdict', 'IP', 'l4', 'source', 'destination', 'Type', 'event_type'];
 
-/** Interprets one already-parsed JSON value. */
-export function parseHubbleObject(obj: unknown, opts: FlowMappingOptions = {}): ParsedLine {
+/** Interprets one already-parsed JSON value; a flow without a time gets `fallbackTime` (when given). */
+export function parseHubbleObject(obj: unknown, opts: FlowMappingOptions = {}, fallbackTime?: number): ParsedLine {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
     return { kind: 'invalid', message: `expected a JSON object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}` };
   }
   const o = obj as Record<string, unknown>;
   const time = timestampMs(o.time);
   const node = typeof o.node_name === 'string' && o.node_name ? o.node_name : undefined;
-  if (o.flow !== undefined) {
-    const rec = flowRecordOf(o.flow as Record<string, unknown>, opts, time);
-    return typeof rec === 'string' ? { kind: 'invalid', message: rec } : { kind: 'flow', flow: rec };
-  }
+  if (o.flow !== undefined) return flowLine(o.flow as Record<string, unknown>, opts, time ?? fallbackTime, time === undefined);
   if (o.node_status !== undefined) {
     const ws = nodeStatusWarnings(o.node_status as Record<string, unknown>, time ?? Date.now());
     return ws.length ? { kind: 'warnings', warnings: ws } : { kind: 'ignored', what: 'node_status' };
@@ -38,16 +36,19 @@ export function parseHubbleObject(obj: unknown, opts: FlowMappingOptions = {}): 
   if (o.agent_event !== undefined || o.debug_event !== undefined) {
     return { kind: 'ignored', what: o.agent_event !== undefined ? 'agent_event' : 'debug_event' };
   }
-  if (FLOW_KEYS.some((k) => k in o)) {
-    const rec = flowRecordOf(o, opts);
-    return typeof rec === 'string' ? { kind: 'invalid', message: rec } : { kind: 'flow', flow: rec };
-  }
+  if (FLOW_KEYS.some((k) => k in o)) return flowLine(o, opts, fallbackTime, true);
   const keys = Object.keys(o).slice(0, 6).join(', ') || 'none';
   return { kind: 'invalid', message: `not a Hubble GetFlowsResponse or Flow (keys: ${keys})` };
 }
 
+function flowLine(f: Record<string, unknown>, opts: FlowMappingOptions, fallbackTime: number | undefined, fallbackIsGuess: boolean): ParsedLine {
+  const rec = flowRecordOf(f, opts, fallbackTime);
+  if (typeof rec === 'string') return { kind: 'invalid', message: rec };
+  return fallbackIsGuess && timestampMs(f.time) === undefined ? { kind: 'flow', flow: rec, untimed: true } : { kind: 'flow', flow: rec };
+}
+
 /** Parses one text line. Blank lines are "ignored". */
-export function parseHubbleLine(line: string, opts: FlowMappingOptions = {}): ParsedLine {
+export function parseHubbleLine(line: string, opts: FlowMappingOptions = {}, fallbackTime?: number): ParsedLine {
   const text = line.trim();
   if (!text) return { kind: 'ignored', what: 'blank line' };
   let obj: unknown;
@@ -56,5 +57,5 @@ export function parseHubbleLine(line: string, opts: FlowMappingOptions = {}): Pa
   } catch (e) {
     return { kind: 'invalid', message: `not valid JSON (${(e as Error).message})` };
   }
-  return parseHubbleObject(obj, opts);
+  return parseHubbleObject(obj, opts, fallbackTime);
 }

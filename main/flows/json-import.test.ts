@@ -86,6 +86,79 @@ describe('importHubbleFiles', () => {
     expect(r.flows).toBe(400);
   });
 
+  it('recognises gzip by its magic bytes, whatever the name, in files and streams', async () => {
+    const gz = gzipSync(tcpLines.join('\n') + '\n');
+    const path = join(dir, 'capture.json');
+    writeFileSync(path, gz);
+    expect((await importHubbleFile(path)).flows).toBe(400);
+    // A plain file named .gz is read as it is.
+    const plain = join(dir, 'plain.jsonl.gz');
+    writeFileSync(plain, tcpLines.slice(0, 5).join('\n') + '\n');
+    expect((await importHubbleFile(plain)).flows).toBe(5);
+    const chunks = [gz.subarray(0, 1), gz.subarray(1, 100), gz.subarray(100)];
+    expect((await importHubbleStream('dropped.bin', Readable.from(chunks))).flows).toBe(400);
+  });
+
+  it('keeps what a cut gzip file held and says where it stopped', async () => {
+    const gz = gzipSync(tcpLines.join('\n') + '\n');
+    const path = join(dir, 'cut.jsonl.gz');
+    writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const r = await importHubbleFile(path);
+    expect(r.flows).toBeGreaterThan(50);
+    expect(r.flows).toBeLessThan(400);
+    expect(r.invalid).toEqual([]);
+    expect(r.truncated).toEqual([{ file: path, line: r.flows + 1, message: expect.stringMatching(/gzip stream stopped after \d+ compressed byte\(s\) of \d+, in line \d+: the compressed data ends early; the \d+ line\(s\) before it are kept/) }]);
+    expect(r.aggregator.flowCount).toBe(r.flows);
+    // Corrupt in the middle: the same, with the reason.
+    const bad = Buffer.from(gz);
+    bad.fill(0x55, 200, 260);
+    writeFileSync(path, bad);
+    const r2 = await importHubbleFile(path);
+    expect(r2.truncated[0].message).toMatch(/compressed data is corrupt/);
+  });
+
+  it('accepts flows without a time, giving them the time of the flow before, and says so', async () => {
+    const path = join(dir, 'untimed.jsonl');
+    const first = JSON.parse(tcpLines[0]);
+    const untimed = JSON.parse(tcpLines[1]);
+    delete untimed.time;
+    delete untimed.flow.time;
+    const bare = { ...untimed.flow };
+    writeFileSync(path, [JSON.stringify(first), JSON.stringify(untimed), JSON.stringify(bare)].join('\n') + '\n');
+    const r = await importHubbleFile(path);
+    expect(r.flows).toBe(3);
+    expect(r.invalidCount).toBe(0);
+    expect(r.untimedFlows).toBe(2);
+    const raw = r.aggregator.rawFlows();
+    expect(raw[1].time).toBe(raw[0].time);
+    expect(r.notes).toEqual(['2 flow(s) had no time; each was given the time of the flow before it']);
+  });
+
+  it('caps the roads and counts the rest in one "other" road per district pair, and says so', async () => {
+    const path = join(dir, 'many-ips.jsonl');
+    const base = JSON.parse(tcpLines[0]);
+    const lines = Array.from({ length: 300 }, (_, i) => {
+      const l = structuredClone(base);
+      l.flow.destination = { identity: 16777217 + i, labels: [`cidr:203.0.0.0/16`] };
+      l.flow.destination_names = [];
+      l.flow.reply = false;
+      l.flow.IP.destination = `203.0.${i >> 8}.${i & 255}`;
+      l.flow.is_reply = false;
+      return JSON.stringify(l);
+    });
+    writeFileSync(path, lines.join('\n') + '\n');
+    const r = await importHubbleFile(path, { aggregator: new RoadAggregator({ maxRoads: 100 }) });
+    expect(r.flows).toBe(300);
+    const roads = r.aggregator.roads();
+    expect(roads.reduce((n, x) => n + x.count, 0)).toBe(300);
+    expect(roads.length).toBe(101);
+    const other = roads.find((x) => x.dst === 'world')!;
+    expect(other).toMatchObject({ count: 200, src: 'ns:bookinfo' });
+    expect(other.port).toBeUndefined();
+    expect(r.aggregator.overflowFlows).toBe(200);
+    expect(r.notes).toEqual([expect.stringMatching(/^200 flow\(s\) of roads beyond the first 100 are counted in one "other" road per pair of districts/)]);
+  });
+
   it('names a missing file and says what to do', async () => {
     await expect(importHubbleFile(join(dir, 'nope.jsonl'))).rejects.toThrow(/flows file .*nope\.jsonl: not found \(check the path/);
   });

@@ -1,12 +1,14 @@
 /**
  * Streaming import of Hubble JSON-lines files: never holds a whole file, reports invalid lines by
  * number (valid ones are kept), reports a truncated last line, gives progress and stops on abort
- * keeping what it already read. Flows go to a RoadAggregator (roads always complete, raw flows
- * bounded) and, in batches, to an optional sink such as a snapshot store writer.
+ * keeping what it already read. gzip is recognised by its magic bytes (any file name, streams
+ * too); a cut or corrupt gzip keeps what was read and says where it stopped. Flows go to a
+ * RoadAggregator (roads complete up to its road cap, raw flows bounded) and, in batches, to an
+ * optional sink such as a snapshot store writer.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { CaptureWarning, FlowRecord } from '../model/types.js';
 import { RoadAggregator } from './aggregate.js';
 import { parseHubbleLine } from './hubble-json.js';
@@ -53,8 +55,15 @@ export interface ImportResult {
   invalidCount: number;
   invalid: InvalidLine[];
   warnings: CaptureWarning[];
-  /** Set when a file's last line had no newline and did not parse: the file was cut short. */
+  /**
+   * Set when a file's last line had no newline and did not parse, or its gzip data ends early or
+   * is corrupt: the file was cut short; what came before is kept.
+   */
   truncated: InvalidLine[];
+  /** Things the user should know about the result (flows without a time, the road cap). */
+  notes: string[];
+  /** Flows that had no time and were given the time of the flow before them. */
+  untimedFlows: number;
   cancelled: boolean;
   firstTime?: number;
   lastTime?: number;
@@ -68,8 +77,11 @@ class ImportRun {
   private batch: FlowRecord[] = [];
   private lastProgress = 0;
   private warningsDropped = 0;
+  private readonly startedAt = Date.now();
+  private readonly mapping: FlowMappingOptions;
 
   constructor(readonly opts: ImportOptions) {
+    this.mapping = { ...opts, source: opts.source ?? 'import' };
     this.result = {
       files: [],
       lines: 0,
@@ -79,6 +91,8 @@ class ImportRun {
       invalid: [],
       warnings: [],
       truncated: [],
+      notes: [],
+      untimedFlows: 0,
       cancelled: false,
       aggregator: opts.aggregator ?? new RoadAggregator(),
     };
@@ -92,11 +106,13 @@ class ImportRun {
   private async handleLine(file: string, lineNo: number, text: string, isLastWithoutNewline: boolean): Promise<void> {
     const r = this.result;
     r.lines++;
-    const parsed = parseHubbleLine(text, { ...this.opts, source: this.opts.source ?? 'import' });
+    // A flow without a time (some exporters drop it) takes the time of the flow before it.
+    const parsed = parseHubbleLine(text, this.mapping, r.lastTime ?? this.startedAt);
     switch (parsed.kind) {
       case 'flow': {
         const f = parsed.flow;
         r.flows++;
+        if (parsed.untimed) r.untimedFlows++;
         r.aggregator.add(f);
         if (r.firstTime === undefined || f.time < r.firstTime) r.firstTime = f.time;
         if (r.lastTime === undefined || f.time > r.lastTime) r.lastTime = f.time;
@@ -146,7 +162,27 @@ class ImportRun {
     let lineNo = 0;
     let skippingLongLine = false;
     this.result.files.push(file);
-    for await (const raw of stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await chunks.next();
+      } catch (e) {
+        // zlib: the gzip data ends early (a cut download/copy) or is corrupt. Keep what was read.
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        if (!code.startsWith('Z_')) throw e;
+        const why = code === 'Z_BUF_ERROR' ? 'the compressed data ends early' : `the compressed data is corrupt (${(e as Error).message})`;
+        this.result.truncated.push({
+          file,
+          line: lineNo + 1,
+          message: `gzip stream stopped after ${bytes()} compressed byte(s)${totalBytes ? ` of ${totalBytes}` : ''}, in line ${lineNo + 1}: ${why}; the ${lineNo} line(s) before it are kept`,
+        });
+        this.result.invalidCount++;
+        rest = Buffer.alloc(0);
+        break;
+      }
+      if (next.done) break;
+      const raw = next.value;
       if (this.opts.signal?.aborted) {
         this.result.cancelled = true;
         break;
@@ -185,6 +221,10 @@ class ImportRun {
   }
 
   finish(): ImportResult {
+    const r = this.result;
+    if (r.untimedFlows) r.notes.push(`${r.untimedFlows} flow(s) had no time; each was given the time of the flow before it`);
+    const capped = r.aggregator.overflowNote();
+    if (capped) r.notes.push(capped);
     if (this.warningsDropped > 0) {
       this.result.warnings.push({
         time: this.result.lastTime ?? Date.now(),
@@ -197,7 +237,7 @@ class ImportRun {
   }
 }
 
-async function openFile(path: string): Promise<{ stream: Readable; bytes: () => number; size: number }> {
+async function openFile(path: string): Promise<{ file: Readable; stream: AsyncIterable<Buffer | string>; bytes: () => number; size: number }> {
   let size: number;
   try {
     const st = await fsp.stat(path);
@@ -211,9 +251,51 @@ async function openFile(path: string): Promise<{ stream: Readable; bytes: () => 
   }
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   const bytes = () => file.bytesRead;
-  const stream = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
-  if (stream !== file) file.on('error', (err) => stream.destroy(err));
-  return { stream, bytes, size };
+  return { file, stream: gunzipIfGzip(file), bytes, size };
+}
+
+const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** The bytes as they are, or gunzipped when they start with gzip's magic bytes (whatever the name says). */
+export function gunzipIfGzip(source: AsyncIterable<Buffer | string>): AsyncIterable<Buffer | string> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      // Enough bytes for the magic (chunks may be a single byte).
+      const head: Buffer[] = [];
+      let headLen = 0;
+      while (headLen < 2) {
+        const n = await it.next();
+        if (n.done) break;
+        const b = typeof n.value === 'string' ? Buffer.from(n.value) : n.value;
+        head.push(b);
+        headLen += b.length;
+      }
+      if (!headLen) return;
+      const rest = async function* () {
+        yield* head;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      };
+      if (!isGzip(Buffer.concat(head))) {
+        yield* rest();
+        return;
+      }
+      const gunzip = createGunzip();
+      const input = Readable.from(rest(), { objectMode: false });
+      input.on('error', (err) => gunzip.destroy(err));
+      input.pipe(gunzip);
+      try {
+        yield* gunzip;
+      } finally {
+        input.destroy();
+        gunzip.destroy();
+      }
+    },
+  };
 }
 
 /** Imports Hubble JSON-lines files (plain or .gz) one after the other. */
@@ -224,13 +306,13 @@ export async function importHubbleFiles(paths: string[], opts: ImportOptions = {
       run.result.cancelled = true;
       break;
     }
-    const { stream, bytes, size } = await openFile(path);
+    const { file, stream, bytes, size } = await openFile(path);
     try {
       await run.readStream(path, stream, bytes, size);
     } catch (e) {
       throw new Error(`flows file ${path}: read failed: ${(e as Error).message}`);
     } finally {
-      stream.destroy();
+      file.destroy();
     }
     if (run.result.cancelled) break;
   }
@@ -249,6 +331,6 @@ export async function importHubbleStream(name: string, stream: AsyncIterable<Buf
       yield c;
     }
   }
-  await run.readStream(name, counting(), () => n);
+  await run.readStream(name, gunzipIfGzip(counting()), () => n);
   return run.finish();
 }

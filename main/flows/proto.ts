@@ -40,9 +40,3 @@ export function loadObserverProto(): { def: protoLoader.PackageDefinition; grpcO
   }
   return cached;
 }
-
-/** The Observer service definition (for the client constructor and for test servers). */
-export function observerService(): grpc.ServiceClientConstructor {
-  const { grpcObj } = loadObserverProto();
-  return (grpcObj.observer as grpc.GrpcObject).Observer as grpc.ServiceClientConstructor;
-}

@@ -35,6 +35,11 @@ export interface ManifestSet {
   policySources: Record<string, ManifestLocation>;
   /** Files read, in order. */
   files: string[];
+  /**
+   * The objects that tell which CNI the folder installs (DaemonSets, Deployments, ConfigMaps, CRDs,
+   * Nodes, tigera operator and Helm resources), as read: the road builder detector's input.
+   */
+  cniObjects: Record<string, unknown>[];
 }
 
 export interface ConvertOptions {
@@ -53,6 +58,10 @@ const IGNORED_KINDS = new Set([
   'ReferenceGrant', 'CiliumIdentity', 'CiliumEndpoint', 'CiliumNode', 'CiliumLoadBalancerIPPool', 'CiliumCIDRGroup', 'IPPool',
   'FelixConfiguration', 'BGPConfiguration', 'BGPPeer', 'Tier', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint', 'KubeControllersConfiguration',
 ]);
+/** Read for the road builder only (see cniObjects). */
+const CNI_INPUT_KINDS = new Set(['DaemonSet', 'Deployment', 'ConfigMap', 'CustomResourceDefinition', 'Node']);
+/** Operator and Helm resources: nothing to analyse as traffic, but they name the CNI (Installation, HelmChartConfig...). */
+const CNI_INPUT_GROUPS = new Set(['operator.tigera.io', 'helm.cattle.io', 'helm.toolkit.fluxcd.io']);
 
 function policyKindOf(apiVersion: string, kind: string): PolicyKind | undefined {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
@@ -105,6 +114,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
   const policySources: Record<string, ManifestLocation> = {};
   const seen = new Map<string, ManifestLocation>();
   const usedNs = new Set<string>();
+  const cniObjects: Obj[] = [];
 
   for (const m of objects) {
     const o = m.obj;
@@ -127,6 +137,10 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
       errors.push({ ...at, kind, name, message: `metadata.ownerReferences[${badRef}].${field} is missing: the API server would refuse this object; add the owner's ${field} and run again` });
       continue;
     }
+    if (CNI_INPUT_GROUPS.has(apiVersion.slice(0, Math.max(0, apiVersion.indexOf('/'))))) {
+      cniObjects.push(o);
+      continue;
+    }
     const pk = policyKindOf(apiVersion, kind);
     const clusterScoped = kind === 'Namespace' || kind === 'Node' || (pk !== undefined && CLUSTER_SCOPED.has(pk));
     const ns = clusterScoped ? undefined : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNs;
@@ -136,6 +150,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
     if (prev) warnings.push({ ...at, kind, name, message: `also defined in ${prev.file} document ${prev.document}; this later one is used` });
     seen.set(id, at);
     const spec = obj(o.spec);
+    if (CNI_INPUT_KINDS.has(kind)) cniObjects.push(o);
 
     if (pk) {
       const manifest = structuredClone(o) as Obj;
@@ -311,5 +326,6 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
     warnings,
     policySources,
     files,
+    cniObjects,
   };
 }

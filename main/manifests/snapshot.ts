@@ -1,23 +1,21 @@
 /** A Snapshot made from manifests, for `netcity snapshot --manifests` and the offline app. */
-import { POLICY_KINDS, type Snapshot } from '../model/types.js';
+import type { RoadBuilder, Snapshot } from '../model/types.js';
+import { detectDeclaredRoadBuilder } from '../cluster/cni-detect.js';
 import type { ManifestSet } from './convert.js';
 import { formatManifestError } from './parse.js';
 
-export function manifestsToSnapshot(set: ManifestSet, name: string, now: number = Date.now()): Snapshot {
+/**
+ * The road builder is the one the folder declares (its CNI DaemonSets, operator or Helm
+ * resources), unless the caller names one (`--road-builder`); 'unknown' when neither.
+ */
+export function manifestsToSnapshot(set: ManifestSet, name: string, now: number = Date.now(), roadBuilder: RoadBuilder = detectDeclaredRoadBuilder(set.cniObjects)): Snapshot {
   return {
     model: 1,
     id: `manifests-${now.toString(36)}`,
     name,
     createdAt: now,
     cluster: { name, source: 'manifests' },
-    roadBuilder: {
-      name: 'unknown',
-      enforcesNetworkPolicy: 'unknown',
-      policyKinds: [...POLICY_KINDS],
-      flowSources: [],
-      details: {},
-      evidence: ['read from manifests: no cluster to detect the CNI from'],
-    },
+    roadBuilder,
     window: {},
     namespaces: set.namespaces,
     nodes: set.nodes,

@@ -2,7 +2,7 @@
  * The map model: a snapshot laid out as a city and encoded for drawing. Pure data, produced in
  * main by ./build.ts and consumed alike by the Cytoscape viewer and the exporters (SVG, DOT...).
  */
-import type { FlowProtocol, PeerId, Severity } from '../model/types.js';
+import type { FlowProtocol, PeerId } from '../model/types.js';
 
 export type MapNodeKind = 'district' | 'block' | 'house' | 'highway' | 'outskirt';
 
@@ -78,13 +78,6 @@ export interface LegendEntry {
   label: string;
   /** Which style token draws it (see ./style.ts). */
   style: string;
-}
-
-export interface MapFinding {
-  id: string;
-  severity: Severity;
-  title: string;
-  target?: string;
 }
 
 export interface MapModel {

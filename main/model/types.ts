@@ -20,19 +20,21 @@ export interface ClusterInfo {
   source: SnapshotSource;
 }
 
-export type RoadBuilderName =
-  | 'cilium'
-  | 'calico'
-  | 'canal'
-  | 'flannel'
-  | 'weave'
-  | 'antrea'
-  | 'kube-router'
-  | 'ovn-kubernetes'
-  | 'aws-vpc-cni'
-  | 'azure-cni'
-  | 'gke-dataplane-v2'
-  | 'unknown';
+export const ROAD_BUILDER_NAMES = [
+  'cilium',
+  'calico',
+  'canal',
+  'flannel',
+  'weave',
+  'antrea',
+  'kube-router',
+  'ovn-kubernetes',
+  'aws-vpc-cni',
+  'azure-cni',
+  'gke-dataplane-v2',
+  'unknown',
+] as const;
+export type RoadBuilderName = (typeof ROAD_BUILDER_NAMES)[number];
 
 /** The CNI plugin, drawn as the "road builder" badge in the header. */
 export interface RoadBuilder {
@@ -176,7 +178,7 @@ export interface PolicyObject {
   manifest: Record<string, unknown>;
 }
 
-export type Verdict = 'FORWARDED' | 'DROPPED' | 'AUDIT' | 'REDIRECTED' | 'ERROR' | 'TRANSLATED' | 'UNKNOWN';
+export type Verdict = 'FORWARDED' | 'DROPPED' | 'AUDIT' | 'REDIRECTED' | 'ERROR' | 'TRACED' | 'TRANSLATED' | 'UNKNOWN';
 
 export type FlowSource = 'hubble' | 'probe' | 'import' | 'demo';
 

@@ -25,6 +25,11 @@ export interface Decision {
   l7?: boolean;
   summary: string;
   steps: ExplanationStep[];
+  /**
+   * Allowed only because the road builder does not enforce the policies that would decide it:
+   * the verdict as written and those policies (policy keys); steps and summary are as written.
+   */
+  unenforced?: { verdict: DecisionVerdict; policies: string[]; by: string };
 }
 
 export interface Fences {

@@ -3,7 +3,8 @@
  * for the API server's address); ask verdicts with explanations, allowed ports, fences, the
  * connectivity matrix, and what a change of policies would do.
  */
-import type { PeerId, PodInfo, PolicyObject, Protocol, ServiceInfo, ServicePort } from '../model/types.js';
+import type { PeerId, PodInfo, PolicyKind, PolicyObject, Protocol, ServiceInfo, ServicePort } from '../model/types.js';
+import { unenforcedEngine } from './enforcement.js';
 import { parsePeerId, podId, policyKey, serviceId } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
@@ -71,8 +72,26 @@ function pairs(core: PolicyEngineCore, src: PeerId, dst: PeerId): [ResolvedPeer,
   return out;
 }
 
-export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
-  const core = new PolicyEngineCore(input);
+export interface EngineOptions {
+  /**
+   * The policy kinds the road builder enforces (all when absent): the others have no effect on
+   * verdicts, ports and the matrix, and are recorded as "not enforced" where they would have decided.
+   */
+  enforcedKinds?: readonly PolicyKind[];
+  /** Named in texts: "allowed — policy not enforced by Flannel". */
+  roadBuilder?: string;
+}
+
+export function createPolicyEngine(input: PolicyEngineInput, opts: EngineOptions = {}): PolicyEngine {
+  const enforced = opts.enforcedKinds && new Set(opts.enforcedKinds);
+  const ignored = enforced ? input.policies.filter((p) => !enforced.has(p.kind)) : [];
+  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input));
+  const written = new PolicyEngineCore(input);
+  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter((p) => enforced.has(p.kind)) });
+  return unenforcedEngine(engineOver(written), engineOver(applied), written.cidrs, new Set(ignored.map((p) => policyKey(p.kind, p.name, p.namespace))), opts.roadBuilder ?? 'the road builder');
+}
+
+function engineOver(core: PolicyEngineCore): PolicyEngine {
   const podClassOf = (pod: PeerId) => {
     const r = core.resolve(pod);
     if (r.length !== 1 || !r[0].pod) throw new Error(`'${pod}' is not a pod (use pod:<ns>/<name>)`);

@@ -50,31 +50,38 @@ export function* formatMatrixChunks(r: AnalyzeResult, format: AnalyzeFormat, exp
   const conns = sorted(r, name);
   const unknownText = (c: AnalyzeConnection) => (c.unknown ? portsText(c.unknown) : '');
   const why = (c: AnalyzeConnection) => explanations?.get(`${c.src}|${c.dst}`) ?? [];
+  // Ports open only because the road builder does not enforce their policies (--road-builder).
+  const unenforcedText = (c: AnalyzeConnection) => (c.unenforced ? portsText(c.unenforced) : '');
+  const anyUnenforced = conns.some((c) => c.unenforced);
+  const marker = (c: AnalyzeConnection) => (c.unenforced ? ` (unenforced: ${unenforcedText(c)})` : '');
   switch (format) {
     case 'txt': {
       for (const c of conns) {
         const allowed = portsText(c.allowed);
         const u = unknownText(c);
-        yield `${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}\n`;
+        yield `${name(c.src)} => ${name(c.dst)} : ${allowed || (u ? 'nothing certain' : 'nothing allowed')}${u ? ` (unknown: ${u})` : ''}${marker(c)}\n`;
         for (const w of why(c)) yield `    ${w}\n`;
       }
       return;
     }
     case 'csv': {
-      const head = ['src', 'dst', ...PROTOCOLS, ...PROTOCOLS.map((p) => `unknown ${p}`), ...(explanations ? ['explanation'] : [])];
+      const head = ['src', 'dst', ...PROTOCOLS, ...PROTOCOLS.map((p) => `unknown ${p}`), ...(anyUnenforced ? PROTOCOLS.map((p) => `unenforced ${p}`) : []), ...(explanations ? ['explanation'] : [])];
       yield head.map(csvCell).join(',') + '\r\n';
       for (const c of conns)
-        yield [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(explanations ? [why(c).join(' | ')] : [])]
+        yield [name(c.src), name(c.dst), ...PROTOCOLS.map((p) => c.allowed[p]), ...PROTOCOLS.map((p) => c.unknown?.[p] ?? ''), ...(anyUnenforced ? PROTOCOLS.map((p) => c.unenforced?.[p] ?? '') : []), ...(explanations ? [why(c).join(' | ')] : [])]
           .map(csvCell)
           .join(',') + '\r\n';
       return;
     }
     case 'md': {
       const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-      const lines = [`| Source | Destination | Allowed | Unknown |${explanations ? ' Why |' : ''}`, `|---|---|---|---|${explanations ? '---|' : ''}`];
+      const lines = [
+        `| Source | Destination | Allowed | Unknown |${anyUnenforced ? ' Unenforced |' : ''}${explanations ? ' Why |' : ''}`,
+        `|---|---|---|---|${anyUnenforced ? '---|' : ''}${explanations ? '---|' : ''}`,
+      ];
       for (const c of conns)
         lines.push(
-          `| ${cell(name(c.src))} | ${cell(name(c.dst))} | ${cell(portsText(c.allowed))} | ${cell(unknownText(c))} |${explanations ? ` ${cell(why(c).join('<br>'))} |` : ''}`,
+          `| ${cell(name(c.src))} | ${cell(name(c.dst))} | ${cell(portsText(c.allowed))} | ${cell(unknownText(c))} |${anyUnenforced ? ` ${cell(unenforcedText(c))} |` : ''}${explanations ? ` ${cell(why(c).join('<br>'))} |` : ''}`,
         );
       for (const l of lines) yield `${l}\n`;
       return;
@@ -97,7 +104,7 @@ export function* formatMatrixChunks(r: AnalyzeResult, format: AnalyzeFormat, exp
       }
       for (const c of conns) {
         const u = unknownText(c);
-        lines.push(`  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString((portsText(c.allowed) || (u ? '' : 'nothing allowed')) + (u ? ` (unknown: ${u})` : ''))}${portsText(c.allowed) ? '' : ', style=dotted'}];`);
+        lines.push(`  ${dotString(c.src)} -> ${dotString(c.dst)} [label=${dotString((portsText(c.allowed) || (u ? '' : 'nothing allowed')) + (u ? ` (unknown: ${u})` : '') + marker(c))}${portsText(c.allowed) ? '' : ', style=dotted'}];`);
       }
       lines.push('}');
       for (const l of lines) yield `${l}\n`;
@@ -114,7 +121,7 @@ export function* formatMatrixChunks(r: AnalyzeResult, format: AnalyzeFormat, exp
       const used = new Set(conns.flatMap((c) => [c.src, c.dst]));
       for (const p of r.peers) if (used.has(p.id)) lines.push(`  ${idOf(p.id)}[${mermaidText(name(p.id))}]`);
       for (const c of conns) {
-        const label = portsText(c.allowed) || (unknownText(c) ? `unknown: ${unknownText(c)}` : 'nothing allowed');
+        const label = (portsText(c.allowed) || (unknownText(c) ? `unknown: ${unknownText(c)}` : 'nothing allowed')) + marker(c);
         lines.push(`  ${idOf(c.src)} ${portsText(c.allowed) ? '-->' : '-.->'}|${mermaidText(label)}| ${idOf(c.dst)}`);
       }
       for (const l of lines) yield `${l}\n`;

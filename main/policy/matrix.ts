@@ -41,6 +41,8 @@ export interface AnalyzeConnection {
   allowed: PortLists;
   /** Ports whose verdict depends on things a static check cannot know (toFQDNs, unknown addresses). */
   unknown?: PortLists;
+  /** Allowed ports that the policies as written deny: the road builder does not enforce them. */
+  unenforced?: PortLists;
 }
 
 export interface AnalyzeResult {

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { AddressIndex } from './address-index.js';
 import { ConntrackFlowMapper, conntrackLineKey, flowFromConntrack } from './conntrack-flows.js';
 import { parseConntrack, parseConntrackLine, type ConntrackEntry } from './conntrack-parse.js';
-import { inventory } from './testdata/inventory.js';
+import { inventory } from '../../test/fixtures/conntrack/inventory.js';
 import type { FlowRecord } from '../model/types.js';
 
-const sample = (name: string) => parseConntrack(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')).entries;
+const sample = (name: string) => parseConntrack(readFileSync(new URL(`../../test/fixtures/conntrack/${name}`, import.meta.url), 'utf8')).entries;
 const index = new AddressIndex(inventory);
 const flowOf = (e: ConntrackEntry) => flowFromConntrack(e, index, 'node-1', 1000);
 const line = (text: string): ConntrackEntry => {

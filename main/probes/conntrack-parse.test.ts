@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizeIPv6, parseConntrack, parseConntrackLine, type ConntrackEntry } from './conntrack-parse.js';
 
-const sample = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
+const sample = (name: string): string => readFileSync(new URL(`../../test/fixtures/conntrack/${name}`, import.meta.url), 'utf8');
 const entry = (line: string): ConntrackEntry => {
   const r = parseConntrackLine(line);
   if (r === null || 'error' in r) throw new Error(`not an entry: ${JSON.stringify(r)}`);

@@ -3,8 +3,8 @@ import { cleanupLeftovers } from './cleanup.js';
 import { planEnforcement, runEnforcement, type EnforcementOptions } from './enforcement.js';
 import { describePlan, ProbeRefusedError } from './plan.js';
 import { ProbeNotConfirmedError, runConfirmedPlan } from './run.js';
-import { FakeProbeCluster, openNetwork } from './testing/fake-probe-cluster.js';
-import { enforcingNetwork, flaky } from './testing/enforcing-network.js';
+import { FakeProbeCluster, openNetwork } from '../../test/fakes/probes/fake-probe-cluster.js';
+import { enforcingNetwork, flaky } from '../../test/fakes/probes/enforcing-network.js';
 
 const fast: EnforcementOptions = { settleMs: 300, pollMs: 5, waitSeconds: 1, confirmations: 2, podReadyTimeoutMs: 2000 };
 const answers = (r: { capabilities: { capability: string; answer: string }[] }) => Object.fromEntries(r.capabilities.map((c) => [c.capability, c.answer]));

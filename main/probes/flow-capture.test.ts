@@ -6,11 +6,11 @@ import { flowProbeDaemonSet } from './manifests.js';
 import { describePlan, ProbeRefusedError } from './plan.js';
 import { ConntrackFlowMapper } from './conntrack-flows.js';
 import { SampleReader } from './sample-reader.js';
-import { FakeProbeCluster, type LogSource } from './testing/fake-probe-cluster.js';
-import { inventory } from './testdata/inventory.js';
+import { FakeProbeCluster, type LogSource } from '../../test/fakes/probes/fake-probe-cluster.js';
+import { inventory } from '../../test/fixtures/conntrack/inventory.js';
 import { sleep } from './probe-cluster.js';
 
-const table = readFileSync(new URL('./testdata/conntrack-extended.txt', import.meta.url), 'utf8');
+const table = readFileSync(new URL('../../test/fixtures/conntrack/conntrack-extended.txt', import.meta.url), 'utf8');
 const sampleText = (node: string, epoch: number, body = table) => `@@netcity-sample begin ${epoch} ${node}\n${body}@@netcity-sample end\n`;
 
 /** Splits text into uneven chunks, as a network stream would. */

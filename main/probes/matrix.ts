@@ -4,7 +4,7 @@
  * known before running; checks run with bounded concurrency, report progress, and stop on cancel
  * (partial results are kept and marked).
  */
-import { parsePeerId, podId, workloadId } from '../model/ids.js';
+import { podId, workloadId, workloadOfPod as workloadOf } from '../model/ids.js';
 import type { PodInfo, ProbeResult, Protocol, Snapshot, WorkloadInfo } from '../model/types.js';
 import { debugPermissions, DebugSession, plannedDebugContainers, type CheckRequest, type DebugOptions } from './debug-session.js';
 import { newRunId } from './labels.js';
@@ -31,7 +31,6 @@ export interface PlannedCheck {
   port: number;
 }
 
-const workloadOf = (p: PodInfo): string => workloadId(p.namespace, p.owner?.kind ?? 'Pod', p.owner?.name ?? p.name);
 
 /**
  * One running pod per workload in scope, chosen deterministically (first by name). Pods on the
@@ -176,12 +175,4 @@ export async function runMatrix(
     opts,
   );
   return { runId: plan.runId, results, total: checks.length, ...(stopped ? { stopped } : {}) };
-}
-
-/** The workload peer a probe endpoint belongs to, for folding results onto roads. */
-export function workloadOfPeer(inv: Pick<Snapshot, 'pods'>, peer: string): string | undefined {
-  const p = parsePeerId(peer);
-  if (p.type !== 'pod') return undefined;
-  const pod = inv.pods.find((x) => x.namespace === p.namespace && x.name === p.name);
-  return pod ? workloadOf(pod) : undefined;
 }

@@ -3,9 +3,9 @@ import type { PodInfo } from '../model/types.js';
 import { estimateMatrix, matrixChecks, planMatrix, representatives, runMatrix } from './matrix.js';
 import { describePlan, EPHEMERAL_WARNING, ProbeRefusedError } from './plan.js';
 import { parsePathTarget, planPath, runPath } from './path-check.js';
-import { FakeProbeCluster, openNetwork } from './testing/fake-probe-cluster.js';
-import { flaky } from './testing/enforcing-network.js';
-import { fakeFromPods } from './testing/inventory-fake.js';
+import { FakeProbeCluster, openNetwork } from '../../test/fakes/probes/fake-probe-cluster.js';
+import { flaky } from '../../test/fakes/probes/enforcing-network.js';
+import { fakeFromPods } from '../../test/fakes/probes/inventory-fake.js';
 
 const pod = (namespace: string, name: string, ip: string, owner: string | undefined, ports: PodInfo['ports'] = [], extra: Partial<PodInfo> = {}): PodInfo => ({
   namespace,

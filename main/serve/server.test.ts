@@ -52,9 +52,10 @@ describe('browser-mode server', () => {
     const body = (await ok.json()) as { result: { id: string }[] };
     expect(body.result.map((c) => c.id)).toEqual(['demo']);
     const bad = (await (await api('city.map', { cityId: 7 }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
-    expect(bad.error).toEqual({ name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' });
+    expect(bad.error).toEqual({ code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' });
     const missing = (await (await api('city.map', { cityId: 'nope' }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
     expect(missing.error.name).toBe('NotFoundError');
+    expect((missing.error as { code?: string }).code).toBe('not-found');
     expect(missing.error.message).toMatch(/city nope is not open \(open: demo\)/);
   });
 
@@ -73,19 +74,22 @@ describe('browser-mode server', () => {
     expect(cross.status).toBe(403);
   });
 
-  it('sets a same-site cookie from the URL token, then serves the page with a strict CSP', async () => {
+  it('moves the token to the fragment, sets a port-bound asset cookie, then serves the page with a strict CSP', async () => {
     const first = await fetch(server.url, { redirect: 'manual' });
     expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe(`/#token=${server.token}`);
     const cookie = first.headers.get('set-cookie')!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie.split(';')[0]).toMatch(new RegExp(`^netcity_assets_${server.port}=`));
+    expect(cookie).not.toContain(server.token);
     const page = await fetch(`${base()}/`, { headers: { cookie: cookie.split(';')[0] } });
     expect(page.status).toBe(200);
     const csp = page.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(await page.text()).toContain(`<meta name="netcity-token" content="${server.token}">`);
+    expect(await page.text()).not.toContain(server.token);
     const asset = await fetch(`${base()}/assets/app.js`, { headers: { cookie: cookie.split(';')[0] } });
     expect(asset.status).toBe(200);
     const escape = await fetch(`${base()}/..%2f..%2fpackage.json`, { headers: { cookie: cookie.split(';')[0] } });

@@ -1,9 +1,13 @@
 /**
  * Browser mode: the API contract over HTTP (POST /api/<method>) and a WebSocket for push events,
- * bound to 127.0.0.1 only, with a random per-run token required on every request and socket.
- * The token reaches the page through the URL printed at start; the page is then served with a
- * same-site HttpOnly cookie for its assets and the token in a <meta> for API calls (a header a
- * cross-site page cannot send). Host and Origin are checked against DNS rebinding.
+ * bound to 127.0.0.1 only, with a random per-run token required on every API request (a header)
+ * and socket (its protocol). The token reaches the page through the URL printed at start, which
+ * redirects to `/#token=…`: the fragment never reaches a server, and the page keeps the token in
+ * its session storage. Cookies are not scoped to a port (any server on 127.0.0.1 the browser
+ * visits receives them), so the cookie carries a second random value, named after this port,
+ * that unlocks the static assets only — never the API, the socket or the token.
+ * Host and Origin are checked against DNS rebinding. Every socket and stream has an error
+ * handler: a malformed or oversized frame closes that socket, never the server.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../api/backend.js';
-import type { WireResponse } from '../api/contract.js';
+import { errorToWire, type WireResponse } from '../api/contract.js';
 import { contentSecurityPolicy } from './csp.js';
 
 export interface ServeOptions {
@@ -42,7 +46,6 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-const COOKIE = 'netcity_token';
 export const TOKEN_HEADER = 'x-netcity-token';
 export const WS_PROTOCOL_PREFIX = 'netcity-token.';
 
@@ -53,28 +56,28 @@ function sameToken(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie ?? '';
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
+    if (k === name) return v.join('=');
   }
   return undefined;
 }
 
-export function errorToWire(err: unknown): { name: string; message: string } {
-  if (err instanceof Error) return { name: err.name || 'Error', message: err.message };
-  return { name: 'Error', message: String(err) };
-}
-
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
+  /** The asset cookie's value: unrelated to the token, useless for the API. */
+  const assetKey = randomBytes(24).toString('base64url');
   const maxBody = opts.maxBody ?? 256 * 1024 * 1024;
   const indexPath = join(opts.rendererDir, 'index.html');
   if (!existsSync(indexPath)) throw new Error(`renderer not built: ${indexPath} is missing (run \`npm run build\` first)`);
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const origin = () => `http://127.0.0.1:${port}`;
+  const cookieName = () => `netcity_assets_${port}`;
+  const assetCookie = () => `${cookieName()}=${assetKey}; HttpOnly; SameSite=Strict; Path=/`;
+  const hasAssetCookie = (req: IncomingMessage) => sameToken(cookieValue(req, cookieName()), assetKey);
 
   const securityHeaders = (res: ServerResponse) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -88,17 +91,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     res.end(message);
   };
 
-  const serveIndex = (res: ServerResponse, setCookie: boolean) => {
-    const html = readFileSync(indexPath, 'utf8').replace('<head>', `<head>\n    <meta name="netcity-token" content="${token}">`);
+  const serveIndex = (res: ServerResponse) => {
     securityHeaders(res);
-    const headers: Record<string, string> = {
+    res.writeHead(200, {
       'content-type': MIME['.html'],
       'cache-control': 'no-store',
       'content-security-policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
-    };
-    if (setCookie) headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    res.writeHead(200, headers);
-    res.end(html);
+    });
+    res.end(readFileSync(indexPath, 'utf8'));
   };
 
   const serveStatic = (res: ServerResponse, pathname: string) => {
@@ -107,9 +107,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!file.startsWith(opts.rendererDir + sep) || !existsSync(file) || !statSync(file).isFile()) return deny(res, 404, 'not found');
     securityHeaders(res);
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-    createReadStream(file).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   };
 
+  const tooLarge = `request body over ${maxBody} bytes: import large files by path instead (File › Import flows › choose the file)`;
+  class BodyTooLarge extends Error {}
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -117,8 +121,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       req.on('data', (c: Buffer) => {
         size += c.length;
         if (size > maxBody) {
-          reject(new Error(`request body over ${maxBody} bytes: import large files by path instead`));
-          req.destroy();
+          // Stop buffering; the rest is read and dropped so the client gets the answer, not a reset.
+          chunks.length = 0;
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new BodyTooLarge(tooLarge));
           return;
         }
         chunks.push(c);
@@ -126,8 +133,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.on('error', reject);
     });
+  const answerTooLarge = (req: IncomingMessage, res: ServerResponse) => {
+    securityHeaders(res);
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+    res.end(tooLarge, () => req.socket.destroySoon?.());
+  };
 
   const server = createServer(async (req, res) => {
+    req.on('error', () => req.destroy());
+    res.on('error', () => res.destroy());
     try {
       if (!allowedHosts().has(req.headers.host ?? '')) return deny(res, 421, 'wrong host: open the URL printed by `netcity serve`');
       const url = new URL(req.url ?? '/', origin());
@@ -137,12 +151,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const o = req.headers.origin;
         if (o && o !== origin() && o !== `http://localhost:${port}`) return deny(res, 403, 'cross-origin request refused');
         const method = url.pathname.slice('/api/'.length);
+        if (Number(req.headers['content-length'] ?? 0) > maxBody) return answerTooLarge(req, res);
         let response: WireResponse<unknown>;
         try {
           const body = await readBody(req);
           const args = body ? JSON.parse(body) : {};
           response = { result: await opts.backend.call(method as never, args) };
         } catch (err) {
+          if (err instanceof BodyTooLarge) return answerTooLarge(req, res);
           response = { error: errorToWire(err) };
         }
         securityHeaders(res);
@@ -156,18 +172,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // The page's own options (e.g. ?renderer=canvas) survive the token redirect.
         if (queryToken !== null) {
           if (!sameToken(queryToken, token)) return deny(res, 401, 'wrong token: open the URL printed by `netcity serve`');
-          // Drop the token from the address bar (and history) once the cookie is set.
-          res.setHeader('set-cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+          // The token moves from the query (sent to servers, kept in logs) to the fragment (never
+          // sent); the page stores it and clears the address bar.
+          res.setHeader('set-cookie', assetCookie());
           url.searchParams.delete('token');
           const rest = url.searchParams.toString();
-          res.writeHead(303, { location: rest ? `/?${rest}` : '/' });
+          res.writeHead(303, { location: `${rest ? `/?${rest}` : '/'}#token=${token}` });
           res.end();
           return;
         }
-        if (!sameToken(cookieToken(req), token)) return deny(res, 401, 'missing token: open the URL printed by `netcity serve`');
-        return serveIndex(res, false);
+        if (!hasAssetCookie(req)) return deny(res, 401, 'missing token: open the URL printed by `netcity serve`');
+        return serveIndex(res);
       }
-      if (!sameToken(cookieToken(req), token)) return deny(res, 401, 'missing token');
+      if (!hasAssetCookie(req)) return deny(res, 401, 'missing token: open the URL printed by `netcity serve`');
       return serveStatic(res, url.pathname);
     } catch (err) {
       deny(res, 500, errorToWire(err).message);
@@ -183,7 +200,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
   });
   const sockets = new Set<WebSocket>();
+  wss.on('error', () => undefined);
+  // A malformed request line or header: answer 400 and close that connection only.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('connection', (socket) => socket.on('error', () => socket.destroy()));
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
     const offered = protocols.find((p) => p.startsWith(WS_PROTOCOL_PREFIX))?.slice(WS_PROTOCOL_PREFIX.length);
     const o = req.headers.origin;
@@ -200,6 +225,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      // A malformed frame or one over maxPayload: ws closes the socket (1002/1009) and reports here.
+      ws.on('error', () => ws.terminate());
       ws.on('close', () => sockets.delete(ws));
     });
   });

@@ -139,7 +139,7 @@ export class SnapshotLibrary {
   /** Renames the snapshot (its name inside and its file name); returns the new file name. */
   rename(file: string, newName: string): string {
     const from = this.pathOf(file);
-    const { db } = openChecked(from, { readonly: false, check: 'none', doing: 'renaming' });
+    const { db } = openChecked(from, { readonly: false, check: 'full', doing: 'renaming' });
     try {
       db.prepare('UPDATE snapshot SET name = ? WHERE one = 1').run(newName);
     } catch (err) {

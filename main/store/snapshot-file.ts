@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { aggregateFlows } from '../flows/aggregate.js';
 import type { FlowRecord, RoadAggregate, Snapshot } from '../model/types.js';
 import { SnapshotFileError, explainStoreError } from './errors.js';
-import { checkHeader, isWritable, openChecked, type IntegrityCheck } from './file-check.js';
+import { checkHeader, openChecked, type IntegrityCheck } from './file-check.js';
 import { readFlows, readHeader, readInventory, readLabelSets, readPeers, readRoads } from './rows-read.js';
 import { FlowInserter, writeInventory, writeReview, writeRoads } from './rows-write.js';
 import { SCHEMA_VERSION, migrate } from './schema.js';
@@ -160,19 +160,24 @@ export function saveSnapshot(path: string, snap: Snapshot, opts: SaveOptions = {
   }
 }
 
-/** Copies a file to a temp folder, for migrating a file we may not write in place. */
-function migratedCopy(path: string): string {
-  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'netcity-migrate-'));
+/** Copies a file (and its -wal) to a temp folder: read-only commands migrate or recover the copy, never the file. */
+function workingCopy(path: string): string {
+  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'netcity-open-'));
   const copy = nodePath.join(dir, nodePath.basename(path));
   fs.copyFileSync(path, copy);
-  for (const ext of ['-wal']) if (fs.existsSync(path + ext)) fs.copyFileSync(path + ext, copy + ext);
-  const db = new Database(copy);
+  if (fs.existsSync(`${path}-wal`)) fs.copyFileSync(`${path}-wal`, `${copy}-wal`);
+  return copy;
+}
+
+/** Brings a checked working copy to the current schema, as a plain rollback-journal file. */
+function migrateCopy(copy: string): void {
+  const db = new Database(copy, { fileMustExist: true });
   try {
     migrate(db);
+    db.pragma('journal_mode = DELETE');
   } finally {
     db.close();
   }
-  return copy;
 }
 
 export interface SnapshotFileInfo {
@@ -208,34 +213,36 @@ export class SnapshotFile {
   ) {}
 
   /**
-   * Opens and checks a snapshot file. Older schemas are migrated forward: in place when the file
-   * is writable, else in a temp copy (read-only media still open).
+   * Opens and checks a snapshot file, read-only: the file itself is never changed. An older
+   * schema is migrated in a temp copy; so is a WAL-mode file with no -wal/-shm beside it (a
+   * read-only open would leave them there).
    */
   static open(path: string, opts: { check?: IntegrityCheck } = {}): SnapshotFile {
     const check = opts.check ?? 'quick';
-    const first = openChecked(path, { readonly: true, check });
-    if (first.schemaVersion === SCHEMA_VERSION) return new SnapshotFile(path, first.db, first.schemaVersion);
-    first.db.close();
-    if (isWritable(path) && isWritable(nodePath.dirname(path))) {
-      try {
-        const rw = new Database(path, { fileMustExist: true });
-        try {
-          migrate(rw);
-        } finally {
-          rw.close();
-        }
-      } catch (err) {
-        throw explainStoreError(err, path, 'migrating');
-      }
-      return new SnapshotFile(path, openChecked(path, { readonly: true, check: 'none' }).db, first.schemaVersion);
+    const header = checkHeader(path);
+    const companions = fs.existsSync(`${path}-wal`) || fs.existsSync(`${path}-shm`);
+    let first: ReturnType<typeof openChecked> | undefined;
+    if (!header.wal || companions) {
+      first = openChecked(path, { readonly: true, check });
+      if (first.schemaVersion === SCHEMA_VERSION) return new SnapshotFile(path, first.db, first.schemaVersion);
+      first.db.close();
     }
     let copy: string;
     try {
-      copy = migratedCopy(path);
+      copy = workingCopy(path);
     } catch (err) {
-      throw explainStoreError(err, path, 'migrating a copy of');
+      throw explainStoreError(err, path, 'copying');
     }
-    return new SnapshotFile(path, openChecked(copy, { readonly: true, check: 'none' }).db, first.schemaVersion, copy);
+    try {
+      const checked = openChecked(copy, { readonly: true, check: first ? 'none' : check });
+      checked.db.close();
+      migrateCopy(copy);
+      return new SnapshotFile(path, openChecked(copy, { readonly: true, check: 'none' }).db, first?.schemaVersion ?? checked.schemaVersion, copy);
+    } catch (err) {
+      fs.rmSync(nodePath.dirname(copy), { recursive: true, force: true });
+      const e = explainStoreError(err, path, 'opening');
+      throw new SnapshotFileError(e.code, path, e.message.split(copy).join(path));
+    }
   }
 
   info(): SnapshotFileInfo {

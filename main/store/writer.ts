@@ -91,7 +91,7 @@ export class SnapshotWriter {
 
   /** Continues writing an existing snapshot file (checked first; older schemas are migrated). */
   static append(path: string, opts: WriterOptions = {}): SnapshotWriter {
-    const { db } = openChecked(path, { readonly: false, check: 'quick', doing: 'appending to' });
+    const { db } = openChecked(path, { readonly: false, check: 'full', doing: 'appending to' });
     try {
       migrate(db);
       return new SnapshotWriter(path, db, opts);

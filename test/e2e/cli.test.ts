@@ -4,7 +4,7 @@
  * is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,17 @@ describe('npm start without a usable Electron', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/desktop app cannot start: .*binary .* missing.*npm run serve/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the shipped build', () => {
+  it('holds no test or benchmark code (out/cli, out/main, out/preload, out/renderer)', () => {
+    const shipped = ['cli', 'main', 'preload', 'renderer'].map((d) => join(ROOT, 'out', d));
+    const files = shipped.flatMap((d) => readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)));
+    expect(files.length).toBeGreaterThan(10);
+    const rel = files.map((f) => f.slice(join(ROOT, 'out').length + 1));
+    expect(rel.filter((f) => /(^|\/)(test|bench)\//.test(f) || /\.test\.js$/.test(f))).toEqual([]);
+    const mentions = files.filter((f) => /\.(c?js)$/.test(f) && /FakeProbeCluster|KubeApiServer|fake-relay|test\/fakes\//.test(readFileSync(f, 'utf8')));
+    expect(mentions.map((f) => f.slice(ROOT.length + 1))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  * flows, probes, positions and notes of the city survive every update. Credentials stay here.
  */
 import { ClusterConnection, type ClusterChange, type ConnectionStatus } from '../../cluster/connection.js';
+import { ClusterError } from '../../cluster/errors.js';
 import { kubeconfigFiles, listContexts } from '../../cluster/kubeconfig.js';
 import type { Snapshot } from '../../model/types.js';
 import type { Backend } from '../backend.js';
@@ -51,15 +52,24 @@ export function clusterArea(b: Backend) {
       return connections.get(cityId);
     },
     async listContexts(path?: string): Promise<ResultOf<'contexts.list'>> {
-      const source = { path: path ?? b.options.kubeconfigPath };
+      const source = b.kubeconfigSource(path);
       let files: string[] = [];
       try {
         files = kubeconfigFiles(source);
         const contexts = await listContexts(source);
-        return { contexts: contexts.map(({ file: _file, ...c }) => c), files };
+        return { contexts: contexts.map(({ file: _file, ...c }) => (c.execDigest ? { ...c, execAllowed: b.execTrust.has(c.execDigest) } : c)), files };
       } catch (err) {
         return { contexts: [], files, error: (err as Error).message };
       }
+    },
+    /** Records the user's confirmation of an exec plugin, if the file and command are still the ones shown. */
+    async allowExec(a: ArgsOf<'cluster.allowExec'>): Promise<{ ok: true }> {
+      const ctx = (await listContexts(b.kubeconfigSource(a.kubeconfigPath))).find((c) => c.name === a.context);
+      if (!ctx?.execDigest) throw new ClusterError('context-not-found', `context '${a.context}' runs no exec plugin in this kubeconfig; reload the list`);
+      if (ctx.execDigest !== a.digest)
+        throw new ClusterError('exec-not-confirmed', `the kubeconfig of context '${a.context}' changed since it was shown; reload the list and check the command again`);
+      b.execTrust.add(a.digest);
+      return { ok: true };
     },
     async connect(a: ArgsOf<'cluster.connect'>): Promise<CitySummary> {
       const id = `live:${a.context}`;
@@ -70,7 +80,7 @@ export function clusterArea(b: Backend) {
       const conn = new ClusterConnection();
       const { taskId, done } = b.tasks.start(`Connecting to ${a.context}`, async (task) => {
         task.signal.addEventListener('abort', () => conn.close(), { once: true });
-        await conn.connect(a.context, { namespaces: a.namespaces, kubeconfig: { path: a.kubeconfigPath ?? b.options.kubeconfigPath }, signal: task.signal });
+        await conn.connect(a.context, { namespaces: a.namespaces, kubeconfig: b.kubeconfigSource(a.kubeconfigPath), signal: task.signal });
       }, { awaited: true });
       void taskId;
       try {

@@ -4,7 +4,8 @@ import { diffSnapshots, formatDiffText } from '../../diff/index.js';
 import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
 import { buildMapModel } from '../../map/build.js';
-import type { FlowRecord } from '../../model/types.js';
+import type { FlowRecord, RoadBuilderName } from '../../model/types.js';
+import { namedRoadBuilder } from '../../cluster/cni-detect.js';
 import { emptySnapshot, unknownRoadBuilder } from '../../model/empty.js';
 import { openSnapshot, roadsInWindow, saveSnapshot, SnapshotFile } from '../../store/index.js';
 import { SnapshotLibrary } from '../../store/library.js';
@@ -127,17 +128,17 @@ export function filesArea(b: Backend) {
       city.update(mergeFlows(snap, flows, aggregator, result.warnings, max), { policiesChanged: false });
       b.cityChanged(city.id, 'import', { added: result.flows });
       const invalid = [...result.invalid, ...result.truncated].map((l) => ({ line: l.line, error: l.message }));
-      const warnings = result.warnings.slice(0, 20).map((w) => w.message);
+      const warnings = [...result.notes, ...result.warnings.slice(0, 20).map((w) => w.message)];
       if (result.invalidCount > invalid.length) warnings.push(`${result.invalidCount - invalid.length} more invalid lines not listed`);
       if (result.cancelled) warnings.push('Import cancelled: the flows read before the cancel were kept.');
       return { cityId: city.id, flows: result.flows, invalidLines: invalid, warnings };
     },
-    async openManifests(paths: string[]): Promise<CitySummary> {
+    async openManifests(paths: string[], roadBuilder?: RoadBuilderName): Promise<CitySummary> {
       const set = await loadManifests(paths.map((p) => resolve(p)));
       if (set.pods.length === 0 && set.policies.length === 0 && set.errors.length)
         throw new Error(`no usable manifests in ${paths.join(', ')}:\n${set.errors.slice(0, 5).map(formatManifestError).join('\n')}`);
       const name = paths.length === 1 ? basename(paths[0]) : `${paths.length} manifest paths`;
-      const snap = manifestsToSnapshot(set, name);
+      const snap = manifestsToSnapshot(set, name, Date.now(), roadBuilder ? namedRoadBuilder(roadBuilder) : undefined);
       const city = b.addCity('manifests', snap);
       if (set.errors.length)
         setTimeout(() => b.emit('notice', { level: 'warning', message: `${set.errors.length} manifest documents could not be used; first: ${formatManifestError(set.errors[0])}` }), 0);

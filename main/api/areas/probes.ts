@@ -45,7 +45,7 @@ export function probesArea(b: Backend, kubeconfigOf: (cityId: string) => { conte
   const clusterFor = async (city: City) => {
     const target = kubeconfigOf(city.id);
     if (!target) throw new Error(`${city.snapshot.name} is not a live cluster: probes run in a cluster you are connected to (Connect first)`);
-    const { kubeConfig } = await resolveContext(target.context, target.kubeconfigPath ? { path: target.kubeconfigPath } : {});
+    const { kubeConfig } = await resolveContext(target.context, b.kubeconfigSource(target.kubeconfigPath));
     return { cluster: new KubeProbeCluster(kubeConfig, target.context) as ProbeCluster, context: target.context };
   };
 

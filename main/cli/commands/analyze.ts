@@ -7,11 +7,13 @@ import type { PodInfo, Protocol } from '../../model/types.js';
 import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations } from '../../policy/matrix-format.js';
 import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
+import { detectDeclaredRoadBuilder, enforcedPolicyKinds, namedRoadBuilder, roadBuilderLabel } from '../../cluster/cni-detect.js';
+import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
 
 const usage = `
 Usage: netcity analyze <files or folders...> [--format txt|json|csv|md|dot|mermaid]
                        [--level workload|pod] [--focus ns/name] [--explain] [--namespace NS]
-                       [--no-ip-ranges]
+                       [--no-ip-ranges] [--road-builder NAME]
 
 Reads Kubernetes manifests as \`kubectl apply -f <path> -R\` would (YAML or JSON, several documents
 per file, List kinds, folders recursively) and prints which workloads (or pods) and external IP
@@ -28,6 +30,11 @@ Options:
                    with --focus, also why the focused peer's other pairs get nothing
   --namespace NS   namespace for objects that have none (default: default)
   --no-ip-ranges   leave external IP ranges out
+  --road-builder N the CNI the cluster runs (flannel, calico, cilium, weave, canal, antrea,
+                   kube-router, aws-vpc-cni, azure-cni, ...); without it, the one the manifests
+                   declare. Policy kinds it does not enforce have no effect: such connections are
+                   allowed and marked "unenforced" (a field per connection in json). With no
+                   known road builder every policy is taken as enforced (a caveat on stderr).
 
 Exit codes: 0 all input understood; 1 some input was bad (reported on stderr, the rest analysed);
 2 usage error.
@@ -113,6 +120,7 @@ const analyze: Command = {
           explain: { type: 'boolean', default: false },
           namespace: { type: 'string', short: 'n', default: 'default' },
           'no-ip-ranges': { type: 'boolean', default: false },
+          'road-builder': { type: 'string' },
         },
       });
     } catch (e) {
@@ -125,6 +133,7 @@ const analyze: Command = {
     const level = values.level;
     if (level !== 'workload' && level !== 'pod') throw new UsageError(`--level: expected workload or pod, got "${level}"`);
     if (values.focus !== undefined && !/^[^/]+\/[^/]+$/.test(values.focus)) throw new UsageError(`--focus: expected ns/name, got "${values.focus}"`);
+    const named = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
 
     const set = await loadManifests(
       positionals.map((p) => path.resolve(io.cwd, p)),
@@ -139,7 +148,13 @@ const analyze: Command = {
     for (const w of set.warnings) io.err(`warning: ${formatManifestError({ ...w, file: rel(w.file) })}\n`);
 
     io.progress?.(`evaluating ${set.policies.length.toLocaleString('en-US')} policies over ${set.pods.length.toLocaleString('en-US')} pods`);
-    const engine = createPolicyEngine({ namespaces: set.namespaces, pods: set.pods, nodes: set.nodes, policies: set.policies, services: set.services });
+    const rb = named ? namedRoadBuilder(named) : detectDeclaredRoadBuilder(set.cniObjects);
+    if (rb.enforcesNetworkPolicy !== 'unknown') io.err(`road builder: ${describeRoadBuilder(rb)}\n`);
+    else if (set.policies.length) io.err('note: CNI unknown: verdicts assume every policy is enforced (name the road builder with --road-builder NAME)\n');
+    const engine = createPolicyEngine(
+      { namespaces: set.namespaces, pods: set.pods, nodes: set.nodes, policies: set.policies, services: set.services },
+      { enforcedKinds: enforcedPolicyKinds(rb), roadBuilder: roadBuilderLabel(rb) },
+    );
     for (const w of engine.warnings) {
       const at = set.policySources[w.policy];
       io.err(`error: ${at ? `${formatLocation({ ...at, file: rel(at.file) })} (${w.policy}): ` : `${w.policy}: `}${w.message}\n`);

@@ -126,6 +126,7 @@ const importFlows: Command = {
     const unlisted = result.invalidCount - result.truncated.length - listed;
     if (unlisted > 0) io.err(`... and ${fmt(unlisted)} more invalid line(s)\n`);
     for (const t of result.truncated) io.err(`${t.file}:${t.line}: ${t.message}\n`);
+    for (const n of result.notes) io.err(`note: ${n}\n`);
     for (const w of result.warnings.slice(0, 10)) io.err(`warning: ${w.message}\n`);
     if (result.warnings.length > 10) io.err(`... and ${result.warnings.length - 10} more capture warning(s), saved in the snapshot\n`);
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, type CliIO } from '../command.js';
 import { createProbeCommand, parseDurationMs, type ProbeDeps } from './probe.js';
-import { FakeProbeCluster } from '../../probes/testing/fake-probe-cluster.js';
-import { enforcingNetwork } from '../../probes/testing/enforcing-network.js';
-import { fakeFromPods } from '../../probes/testing/inventory-fake.js';
+import { FakeProbeCluster } from '../../../test/fakes/probes/fake-probe-cluster.js';
+import { enforcingNetwork } from '../../../test/fakes/probes/enforcing-network.js';
+import { fakeFromPods } from '../../../test/fakes/probes/inventory-fake.js';
 import type { PodInfo } from '../../model/types.js';
 
 const io = (signal = new AbortController().signal) => {

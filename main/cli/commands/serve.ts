@@ -5,9 +5,11 @@ import { appVersion, rendererDir } from '../../app-paths.js';
 import { startServer } from '../../serve/server.js';
 import { UsageError, type Command } from '../command.js';
 import { openInitialCity } from '../../api/startup.js';
+import { roadBuilderOption } from './road-builder-option.js';
 
 const usage = `
 Usage: netcity serve [file.netcity | folder-or-manifest... | --demo] [--port N] [--kubeconfig FILE]
+                     [--road-builder NAME]
 
 Starts NetCity in browser mode on http://127.0.0.1 only and prints the URL to open (it carries a
 random access token for this run). With no argument it opens the demo city when no kubeconfig is
@@ -18,6 +20,9 @@ Options:
   --port N           listen on port N (default: a free port)
   --kubeconfig FILE  use this kubeconfig instead of KUBECONFIG / ~/.kube/config
   --config-dir DIR   settings and snapshot library (default ~/.config/netcity)
+  --road-builder NAME for manifests: the CNI the cluster runs when the folder does not hold it
+                     (flannel, calico, cilium, weave, canal, antrea, kube-router, aws-vpc-cni, ...);
+                     its policy enforcement decides the predicted verdicts
 `;
 
 const serve: Command = {
@@ -32,15 +37,17 @@ const serve: Command = {
         port: { type: 'string' },
         kubeconfig: { type: 'string' },
         'config-dir': { type: 'string' },
+        'road-builder': { type: 'string' },
       },
     });
+    const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
     }
     const backend = new Backend({ mode: 'browser', version: appVersion(), configDir: values['config-dir'], kubeconfigPath: values.kubeconfig });
-    await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, log: (m) => io.err(`${m}\n`) });
+    await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, ...(roadBuilder ? { roadBuilder } : {}), log: (m) => io.err(`${m}\n`) });
     const server = await startServer({ backend, rendererDir: rendererDir(), port });
     io.out(`NetCity is running. Open this URL in your browser (it carries this run's token):\n\n  ${server.url}\n\nPress Ctrl-C to stop.\n`);
     await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));

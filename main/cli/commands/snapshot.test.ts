@@ -65,6 +65,26 @@ stringData: {password: hunter2hunter2}
     expect(fs.readFileSync(file).toString('latin1')).not.toContain('hunter2');
   });
 
+  it('--manifests: the road builder the folder declares, or the one named with --road-builder', async () => {
+    const m = path.join(dir, 'k8s');
+    fs.mkdirSync(m);
+    fs.copyFileSync(path.join(__dirname, '../../../test/fixtures/cni/calico-v3.29-operator.yaml'), path.join(m, 'calico.yaml'));
+    fs.writeFileSync(path.join(m, 'policy.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\nspec: {podSelector: {}}\n');
+    expect(await snapshot.run(['--manifests', 'k8s', '--out', 'a.netcity'], io)).toBe(0);
+    const a = openSnapshot(path.join(dir, 'a.netcity')).roadBuilder;
+    expect(a).toMatchObject({ name: 'calico', mode: 'overlay (vxlan, cross-subnet)', enforcesNetworkPolicy: true, details: { source: 'declared in manifests' } });
+    expect(err.join('')).toContain('road builder: Calico, overlay (vxlan, cross-subnet), enforces policies (declared in manifests)');
+    expect(err.join('')).not.toMatch(/unknown kind/); // Installation and APIServer are read, not rejected
+
+    expect(await snapshot.run(['--manifests', 'k8s/policy.yaml', '--road-builder', 'Flannel', '--out', 'b.netcity'], io)).toBe(0);
+    expect(openSnapshot(path.join(dir, 'b.netcity')).roadBuilder).toMatchObject({ name: 'flannel', enforcesNetworkPolicy: false, policyKinds: [], details: { source: 'named with --road-builder' } });
+
+    expect(await snapshot.run(['--manifests', 'k8s/policy.yaml', '--out', 'c.netcity'], io)).toBe(0);
+    expect(openSnapshot(path.join(dir, 'c.netcity')).roadBuilder).toMatchObject({ name: 'unknown', enforcesNetworkPolicy: 'unknown' });
+    await expect(snapshot.run(['--manifests', 'k8s', '--road-builder', 'bogus', '--out', 'd.netcity'], io)).rejects.toThrow(/--road-builder: expected one of cilium, calico/);
+    await expect(snapshot.run(['--demo', '--road-builder', 'flannel', '--out', 'd.netcity'], io)).rejects.toThrow(/only applies to --manifests/);
+  });
+
   it('--manifests with nothing usable fails with the loader errors', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'kind: [unclosed');
     await expect(snapshot.run(['--manifests', 'bad.yaml', '--out', 'x.netcity'], io)).rejects.toThrow(/no usable Kubernetes objects in bad\.yaml/);

@@ -4,14 +4,15 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Snapshot } from '../../model/types.js';
+import type { RoadBuilderName, Snapshot } from '../../model/types.js';
+import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
 import { SNAPSHOT_EXTENSION, saveSnapshot } from '../../store/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 
 const usage = `
 Usage:
   netcity snapshot --demo --out FILE.netcity
-  netcity snapshot --manifests PATH... --out FILE.netcity [--name NAME] [--namespace DEFAULT_NS]
+  netcity snapshot --manifests PATH... --out FILE.netcity [--name NAME] [--namespace DEFAULT_NS] [--road-builder NAME]
   netcity snapshot --context CONTEXT [--namespace NS]... [--flows 60s] [--kubeconfig FILE] --out FILE.netcity
 
 Saves a snapshot: one .netcity file holding the inventory, every policy (original manifests),
@@ -32,6 +33,9 @@ Options:
   --flows DURATION    live: capture flows for this long (e.g. 30s, 2m) from Hubble Relay, reached by a
                       port-forward to the hubble-relay Service (or --hubble-address HOST:PORT)
   --kubeconfig FILE   live: use this kubeconfig instead of KUBECONFIG / ~/.kube/config
+  --road-builder NAME manifests: the CNI the cluster runs (flannel, calico, cilium, weave, canal,
+                      antrea, kube-router, aws-vpc-cni, azure-cni...) when the folder does not hold it;
+                      without it the CNI the manifests declare is used, else "unknown"
 `;
 
 /** "60s", "2m", "1h", "500ms", "45" (seconds) -> seconds. */
@@ -92,8 +96,9 @@ async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: 
   return r.snapshot;
 }
 
-async function fromManifests(paths: string[], cwd: string, name: string | undefined, defaultNamespace: string | undefined, io: CliIO): Promise<Snapshot> {
+async function fromManifests(paths: string[], cwd: string, name: string | undefined, defaultNamespace: string | undefined, roadBuilder: RoadBuilderName | undefined, io: CliIO): Promise<Snapshot> {
   const { loadManifests, manifestsToSnapshot, formatManifestError } = await import('../../manifests/index.js');
+  const { namedRoadBuilder } = await import('../../cluster/cni-detect.js');
   const set = await loadManifests(
     paths.map((p) => path.resolve(cwd, p)),
     { signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total), ...(defaultNamespace ? { defaultNamespace } : {}) },
@@ -102,7 +107,9 @@ async function fromManifests(paths: string[], cwd: string, name: string | undefi
   for (const e of set.errors) io.err(`error: ${formatManifestError(e)}\n`);
   const objects = set.namespaces.length + set.workloads.length + set.pods.length + set.services.length + set.policies.length;
   if (objects === 0) throw new Error(`no usable Kubernetes objects in ${paths.join(', ')}${set.errors.length ? ` (${set.errors.length} errors above)` : ''}`);
-  return manifestsToSnapshot(set, name ?? path.basename(path.resolve(cwd, paths[0])));
+  const snap = manifestsToSnapshot(set, name ?? path.basename(path.resolve(cwd, paths[0])), Date.now(), roadBuilder ? namedRoadBuilder(roadBuilder) : undefined);
+  io.err(`road builder: ${describeRoadBuilder(snap.roadBuilder)}\n`);
+  return snap;
 }
 
 const snapshot: Command = {
@@ -122,8 +129,11 @@ const snapshot: Command = {
         kubeconfig: { type: 'string' },
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
+        'road-builder': { type: 'string' },
       },
     });
+    const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
+    if (roadBuilder && !values.manifests) throw new UsageError('--road-builder only applies to --manifests (a live cluster shows its own)');
     const sources = [values.demo, values.manifests, values.context !== undefined].filter(Boolean).length;
     if (sources !== 1) throw new UsageError('pick exactly one source: --demo, --manifests PATH... or --context CONTEXT');
     if (!values.out) throw new UsageError('--out FILE.netcity is required');
@@ -140,7 +150,7 @@ const snapshot: Command = {
     } else if (values.manifests) {
       const ns = values.namespace;
       if (ns && ns.length > 1) throw new UsageError('--namespace: give one default namespace for manifests');
-      snap = await fromManifests(positionals, io.cwd, values.name, ns?.[0], io);
+      snap = await fromManifests(positionals, io.cwd, values.name, ns?.[0], roadBuilder, io);
     } else {
       const flowsSeconds = values.flows !== undefined ? parseDuration(values.flows) : undefined;
       const capture = await loadLiveCapture();

@@ -3,7 +3,7 @@
  * with no kubeconfig (or with --demo): every feature has something to show, including a default
  * deny, allow rules, an AdminNetworkPolicy, an L7 Cilium rule, dropped flows, the world and DNS.
  */
-import { WORLD, dnsId, ipId, podId } from '../ids.js';
+import { WORLD, dnsId } from '../ids.js';
 import type {
   FlowEndpoint,
   FlowRecord,
@@ -336,13 +336,3 @@ export function demoSnapshot(): Snapshot {
   };
   return snapshot;
 }
-
-/** Peer ids of the demo's well-known places, for tests. */
-export const DEMO_PEERS = {
-  frontendPod: (snap: Snapshot) => {
-    const p = snap.pods.find((x) => x.owner?.name === 'frontend');
-    return p ? podId(p.namespace, p.name) : '';
-  },
-  stripe: dnsId('api.stripe.com'),
-  stripeIp: ipId('52.14.79.10'),
-};

@@ -22,15 +22,21 @@ declare global {
   }
 }
 
+/** A backend error as the UI sees it: its code to branch on, its message to show. */
 export class ApiError extends Error {
-  constructor(name: string, message: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly code: string = 'internal',
+    readonly details: Record<string, string | number> = {},
+  ) {
     super(message);
     this.name = name;
   }
 }
 
 function unwrap<T>(res: WireResponse<T>): T {
-  if ('error' in res) throw new ApiError(res.error.name, res.error.message);
+  if ('error' in res) throw new ApiError(res.error.name, res.error.message, res.error.code, res.error.details);
   return res.result;
 }
 
@@ -44,8 +50,22 @@ function electronTransport(bridge: PreloadBridge): Transport {
   };
 }
 
+/**
+ * Browser mode's token arrives in the URL fragment (`#token=…`, never sent to a server); it is kept
+ * in this tab's session storage (survives a reload) and removed from the address bar.
+ */
+function pageToken(): string {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('netcity-token', fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+    return fromHash;
+  }
+  return sessionStorage.getItem('netcity-token') ?? '';
+}
+
 function browserTransport(): Transport {
-  const token = document.querySelector<HTMLMetaElement>('meta[name="netcity-token"]')?.content ?? '';
+  const token = pageToken();
   const listeners = new Set<(e: ApiEvent) => void>();
   let socket: WebSocket | undefined;
   let retry = 500;

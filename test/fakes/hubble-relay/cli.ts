@@ -2,7 +2,7 @@
  * Runs the fake relay as its own process (benches use it so the server does not share the
  * client's event loop). Prints one JSON line {"port": n} once listening; stops on SIGTERM or
  * when stdin closes.
- *   node out/cli/test/fakes/hubble-relay/cli.js [--prefill N] [--rate N] [--buffer N] [--replay FILE]
+ *   node out/dev/test/fakes/hubble-relay/cli.js [--prefill N] [--rate N] [--buffer N] [--replay FILE]
  */
 import { parseArgs } from 'node:util';
 import { FakeRelay, readJsonFlows } from './fake-relay.js';

@@ -8,7 +8,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
-import { tsOfMs, type FakeRelay } from './fake-relay.js';
+import { eventTypeOf, summaryOf, tsOfMs, type FakeRelay } from './fake-relay.js';
 
 const NAMESPACES = ['shop', 'payments', 'search', 'auth', 'ops'];
 const APPS = ['web', 'cart', 'checkout', 'db', 'cache', 'api', 'worker', 'queue'];
@@ -63,8 +63,11 @@ export function syntheticFlowBody(k: number): Obj {
     f.l4 = { UDP: { source_port: 40000 + (k % 1000), destination_port: 53 } };
     f.Type = 'L7';
     f.destination = endpoint('kube-system', 'coredns', 0);
+    f.destination_service = { name: 'kube-dns', namespace: 'kube-system' };
     f.l7 = { type: 'REQUEST', dns: { query: `${b}.${ns}.svc.cluster.local.`, qtypes: ['A'] } };
   }
+  f.event_type = eventTypeOf(f);
+  f.Summary = summaryOf(f);
   return f;
 }
 

@@ -14,12 +14,12 @@ import { KubeProbeCluster } from '../../../main/probes/kube-probe-cluster.js';
 import { parsePathTarget, planPath, runPath } from '../../../main/probes/path-check.js';
 import { ProbeRefusedError } from '../../../main/probes/plan.js';
 import { probeTargetOf, RESULT_MARKER } from '../../../main/probes/probe-command.js';
-import { inventory } from '../../../main/probes/testdata/inventory.js';
+import { inventory } from '../../fixtures/conntrack/inventory.js';
 import { startKubeApiServer, writeTestKubeconfig, type KubeApiServer } from '../../fakes/kube-api-server/index.js';
 import type { ExecContext } from '../../fakes/kube-api-server/index.js';
 
 const demo = demoSnapshot();
-const table = readFileSync(new URL('../../../main/probes/testdata/conntrack-extended.txt', import.meta.url), 'utf8');
+const table = readFileSync(new URL('../../fixtures/conntrack/conntrack-extended.txt', import.meta.url), 'utf8');
 let api: KubeApiServer;
 let kubeconfig: string;
 let network: 'enforcing' | 'open' = 'open';

@@ -30,7 +30,7 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
   }, 240_000);
 
   afterAll(async () => {
-    if (city) await backend.call('cluster.disconnect', { cityId: city.id }).catch(() => undefined);
+    if (city) await backend.call('city.close', { cityId: city.id }).catch(() => undefined);
     await env?.kc
       .makeApiClient(k8s.CoreV1Api)
       .deleteNamespacedPod({ namespace: TEST_NS, name: 'api-live-watch', gracePeriodSeconds: 0 })
@@ -164,12 +164,12 @@ describe.skipIf(skip)('API backend on a live cluster', () => {
       const map = await backend.call('city.map', { cityId: partial.id });
       expect(map.counts.districts).toBe(1);
     } finally {
-      await backend.call('cluster.disconnect', { cityId: partial.id });
+      await backend.call('city.close', { cityId: partial.id });
     }
   });
 
   it('disconnects and forgets the live city', async () => {
-    await backend.call('cluster.disconnect', { cityId: city.id });
+    await backend.call('city.close', { cityId: city.id });
     const cities = await backend.call('cities.list', {});
     expect(cities.some((c: CitySummary) => c.id === city.id)).toBe(false);
     city = undefined as unknown as CitySummary;

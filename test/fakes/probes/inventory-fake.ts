@@ -1,5 +1,5 @@
 /** Puts a snapshot's pods into a FakeProbeCluster (same names, IPs and ports). */
-import type { PodInfo } from '../../model/types.js';
+import type { PodInfo } from '../../../main/model/types.js';
 import { FakeProbeCluster, type FakeOptions } from './fake-probe-cluster.js';
 
 export function fakeFromPods(pods: PodInfo[], opts: FakeOptions = {}): FakeProbeCluster {

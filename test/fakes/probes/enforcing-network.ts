@@ -3,7 +3,7 @@
  * NetworkPolicy semantics for the probes' own policies (podSelector matchLabels, namespaceSelector
  * matchLabels, numeric and named ports, ingress and egress isolation). Test double, not an engine.
  */
-import type { Protocol } from '../../model/types.js';
+import type { Protocol } from '../../../main/model/types.js';
 import { listens, type FakePod, type FakeProbeCluster, type Reachability } from './fake-probe-cluster.js';
 
 type Sel = { matchLabels?: Record<string, string> } | undefined;

@@ -5,8 +5,8 @@
  * enforcing CNI, a non-enforcing one, flaky timeouts). Exec output is the text real nc prints, so
  * the probes' parser is exercised too.
  */
-import type { ProbeOutcome, Protocol } from '../../model/types.js';
-import { probeTargetOf, RESULT_MARKER, UDP_PAYLOAD } from '../probe-command.js';
+import type { ProbeOutcome, Protocol } from '../../../main/model/types.js';
+import { probeTargetOf, RESULT_MARKER, UDP_PAYLOAD } from '../../../main/probes/probe-command.js';
 import {
   ProbeClusterError,
   sleep,
@@ -18,7 +18,7 @@ import {
   type ObjectRef,
   type PodView,
   type ProbeCluster,
-} from '../probe-cluster.js';
+} from '../../../main/probes/probe-cluster.js';
 
 export interface FakePort {
   name?: string;

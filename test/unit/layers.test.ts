@@ -1,0 +1,46 @@
+/** The import-boundary lint rule: each layer imports its own and the ones below it, never one above. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The part of ESLint's Node API used here (eslint 9.9 ships no type declarations). */
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+interface ESLintApi {
+  ESLint: new (opts: { cwd: string }) => { lintText(code: string, opts: { filePath: string }): Promise<{ messages: LintMessage[] }[]> };
+}
+
+const ROOT = join(__dirname, '..', '..');
+const { ESLint } = (await import('eslint' as string)) as ESLintApi;
+const eslint = new ESLint({ cwd: ROOT });
+
+async function boundaryErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layer boundaries (eslint no-restricted-imports)', () => {
+  it.each([
+    ['main/policy/x.ts', "import { City } from '../city/city.js';", 'Pure core'],
+    ['main/map/x.ts', "import { saveSnapshot } from '../store/index.js';", 'Pure core'],
+    ['main/model/scenario/x.ts', "import type { CityKind } from '../../api/contract.js';", 'Pure core'],
+    ['main/store/x.ts', "import { main } from '../cli/cli.js';", 'Source'],
+    ['main/flows/x.ts', "import { City } from '../city/city.js';", 'Source'],
+    ['main/city/x.ts', "import { startServer } from '../serve/server.js';", 'Application'],
+    ['renderer/src/lib/x.ts', "import { loadManifests } from '../../../main/manifests/index.js';", undefined],
+    ['renderer/src/lib/x.ts', "import { saveSnapshot } from '../../../main/store/index.js';", 'Renderer'],
+  ])('%s: %s', async (file, code, layer) => {
+    const errors = await boundaryErrors(file, `${code}\nexport const used = 1;\n`);
+    if (layer) expect(errors.join('\n')).toContain(`${layer} code must not import from a layer above it`);
+    else expect(errors).toEqual([]);
+  });
+
+  it('lets each layer import its own and the ones below it', async () => {
+    expect(await boundaryErrors('main/policy/x.ts', "import { podId } from '../model/ids.js';\nimport { csvCell } from '../export/csv.js';")).toEqual([]);
+    expect(await boundaryErrors('main/model/scenario/x.ts', "import { RoadAggregator } from '../../flows/aggregate.js';")).toEqual([]);
+    expect(await boundaryErrors('main/store/x.ts', "import { podId } from '../model/ids.js';")).toEqual([]);
+    expect(await boundaryErrors('main/city/x.ts', "import { saveSnapshot } from '../store/index.js';")).toEqual([]);
+    expect(await boundaryErrors('main/cli/x.ts', "import { City } from '../city/city.js';")).toEqual([]);
+  });
+});
