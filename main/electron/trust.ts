@@ -38,9 +38,11 @@ export function isAppNavigation(url: string): boolean {
   return url.startsWith(`${APP_ORIGIN}/`);
 }
 
+/** What openExternal may open: https, with no credentials in the URL (user:pw@ would hand them to the site). */
 export function isExternalHttps(url: string): boolean {
   try {
-    return new URL(url).protocol === 'https:';
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.username === '' && u.password === '';
   } catch {
     return false;
   }

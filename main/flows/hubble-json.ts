@@ -20,7 +20,7 @@ const FLOW_KEYS = ['verdict', 'IP', 'l4', 'source', 'destination', 'Type', 'even
 /** Interprets one already-parsed JSON value; a flow without a time gets `fallbackTime` (when given). */
 export function parseHubbleObject(obj: unknown, opts: FlowMappingOptions = {}, fallbackTime?: number): ParsedLine {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-    return { kind: 'invalid', message: `expected a JSON object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)?.slice(0, 40)}` };
+    return { kind: 'invalid', message: `expected a JSON object, got ${Array.isArray(obj) ? 'an array' : obj === null ? 'null' : `a ${typeof obj}`}` };
   }
   const o = obj as Record<string, unknown>;
   const time = timestampMs(o.time);
@@ -55,7 +55,9 @@ export function parseHubbleLine(line: string, opts: FlowMappingOptions = {}, fal
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    return { kind: 'invalid', message: `not valid JSON (${(e as Error).message})` };
+    // V8's message quotes the line's start: never echo a file's contents (it may be any file).
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    return { kind: 'invalid', message: `not valid JSON${at ? ` (at character ${Number(at) + 1})` : ''}` };
   }
   return parseHubbleObject(obj, opts, fallbackTime);
 }

@@ -53,6 +53,14 @@ export function parsePeerId(id: PeerId): ParsedPeer {
   }
 }
 
+/** A peer id as people read it: "shop/cart (Deployment)" for wl:shop/Deployment/cart, "shop/cart-0" for a pod, the address for ip:. */
+export function peerDisplayName(id: PeerId): string {
+  const p = parsePeerId(id);
+  if (p.type === 'reserved') return id;
+  const name = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
+  return p.type === 'workload' ? `${name} (${p.kind})` : name;
+}
+
 /** The block a pod belongs to: its top controller, or the pod itself as a bare `Pod` workload. */
 export const workloadOfPod = (p: Pick<PodInfo, 'namespace' | 'name' | 'owner'>): PeerId =>
   workloadId(p.namespace, p.owner?.kind ?? 'Pod', p.owner?.name ?? p.name);

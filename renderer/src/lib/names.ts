@@ -1,15 +1,9 @@
-/** Peer ids as people read them: "shop/cart (Deployment)" for wl:shop/Deployment/cart. */
-export function peerName(id: string): string {
-  if (id.startsWith('wl:')) {
-    const [ns, kind, ...name] = id.slice(3).split('/');
-    return `${ns}/${name.join('/')} (${kind})`;
-  }
-  if (id.startsWith('pod:') || id.startsWith('svc:') || id.startsWith('ns:') || id.startsWith('node:') || id.startsWith('ip:') || id.startsWith('dns:'))
-    return id.slice(id.indexOf(':') + 1);
-  return id;
-}
+/** Peer ids as people read them; the parsing is model/ids.ts's, the one place ids are built and read. */
+import { peerDisplayName } from '../../../main/model/ids';
+
+export const peerName = peerDisplayName;
 
 /** "wl:a/Deployment/x → wl:b/StatefulSet/y TCP 80" with readable names. */
 export function roadName(text: string): string {
-  return text.replace(/\b(wl|pod|svc|ns|node|ip|dns):[^\s→]+/g, (m) => peerName(m));
+  return text.replace(/\b(wl|pod|svc|ns|node|ip|dns):[^\s→]+/g, (m) => peerDisplayName(m));
 }
