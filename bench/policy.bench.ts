@@ -1,6 +1,7 @@
 /**
  * Policy engine figures on a synthetic city of 10,000 pods in 500 namespaces with 2,000 policies:
- * building the engine, the full workload matrix, one explanation, and the heap it all takes.
+ * building the engine, the full workload matrix, one explanation, and the heap it all takes; then
+ * the scale table: 1k, 10k, 50k and 100k pods, engine + matrix + every connection streamed.
  */
 import type { Bench } from './harness.js';
 import { heapMb, timeMs } from './harness.js';
@@ -82,6 +83,37 @@ const bench: Bench = {
     });
     report({ name: `fences of all ${pods.length} pods, fresh engine`, value: Math.round(fences.ms), unit: 'ms' });
     report({ name: 'process RSS', value: Math.round(process.memoryUsage().rss / 1024 / 1024), unit: 'MB', goal: '< 1024 MB', ok: process.memoryUsage().rss < 1024 ** 3 });
+
+    // Scale: the generated cluster at 1k to 100k pods (20 pods and 4 policies per namespace), the
+    // whole analyze path without the text: engine, matrix, every connection streamed. CPU time is
+    // reported beside wall time: the machine's other load hides in the wall time.
+    for (const pods of [1_000, 10_000, 50_000, 100_000]) {
+      gc();
+      const rss0 = process.memoryUsage().rss;
+      const ns = pods / 20;
+      const cityInv = generateInventory({ seed: 11, namespaces: ns, pods, policies: ns * 4, flows: 0 });
+      const k = `${pods / 1000}k pods`;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const e = createPolicyEngine({ namespaces: cityInv.namespaces, pods: cityInv.pods, nodes: cityInv.nodes, policies: cityInv.policies, services: cityInv.services });
+      const m = e.connectivity({ includeIpRanges: true });
+      const tm = performance.now() - t0;
+      const cm = process.cpuUsage(c0);
+      let connections = 0;
+      m.forEachConnection(() => connections++);
+      const ta = performance.now() - t0;
+      const ca = process.cpuUsage(c0);
+      const cpuMatrix = (cm.user + cm.system) / 1000;
+      const cpuAll = (ca.user + ca.system) / 1000;
+      const rss = process.memoryUsage().rss / 1024 / 1024;
+      const goal = pods === 10_000 ? 1000 : pods === 100_000 ? 15_000 : undefined;
+      report({ name: `${k} (${ns} ns, ${ns * 4} policies): engine + matrix, CPU`, value: Math.round(cpuMatrix), unit: 'ms', ...(pods === 10_000 ? { goal: '< 1000 ms', ok: cpuMatrix < 1000 } : {}) });
+      report({ name: `${k}: engine + matrix, wall`, value: Math.round(tm), unit: 'ms' });
+      report({ name: `${k}: + every connection streamed, CPU`, value: Math.round(cpuAll), unit: 'ms', ...(goal && pods !== 10_000 ? { goal: `< ${goal} ms`, ok: cpuAll < goal } : {}) });
+      report({ name: `${k}: + every connection streamed, wall`, value: Math.round(ta), unit: 'ms' });
+      report({ name: `${k}: peers / connections`, value: m.peers.length, unit: `peers, ${connections.toLocaleString('en-US')} connections` });
+      report({ name: `${k}: process RSS (was ${Math.round(rss0 / 1024 / 1024)} MB before)`, value: Math.round(rss), unit: 'MB', goal: '< 2048 MB', ok: rss < 2048 });
+    }
   },
 };
 

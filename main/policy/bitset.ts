@@ -12,7 +12,10 @@ export class Bitset {
   }
   /** Sets [from, to). */
   setRange(from: number, to: number): void {
-    for (let i = from; i < to; i++) this.set(i);
+    let i = from;
+    for (; i < to && i & 31; i++) this.set(i);
+    for (; i + 32 <= to; i += 32) this.words[i >>> 5] = 0xffffffff;
+    for (; i < to; i++) this.set(i);
   }
   orWith(o: Bitset): void {
     for (let i = 0; i < this.words.length; i++) this.words[i] |= o.words[i];

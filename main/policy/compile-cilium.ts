@@ -97,7 +97,7 @@ function compileSpec(ctx: CompileContext, p: PolicyObject, spec: Obj, prefix: st
   }
   const epSel = compileSelector(spec.endpointSelector ?? {}, `${prefix}endpointSelector`, stripSource);
   epSel.errors.forEach(warn);
-  cp.subjects = u.select(namespaced ? ns : null, epSel.empty ? null : (c) => epSel.match(ciliumLabels(c)));
+  cp.subjects = u.selectOnce(['cilium', namespaced ? ns : null, epSel.empty ? null : spec.endpointSelector], namespaced ? ns : null, epSel.empty ? null : (c) => epSel.match(ciliumLabels(c)));
 
   const dd = isObj(spec.enableDefaultDeny) ? spec.enableDefaultDeny : {};
   for (const dir of ['ingress', 'egress'] as Direction[]) {
@@ -145,7 +145,8 @@ function compileRule(
       s.errors.forEach(warn);
       // A namespaced policy's endpoint selectors stay in its namespace unless they name one or select by namespace labels.
       const scoped = namespaced && !keys.includes(NS_KEY) && !keys.some((k) => k.startsWith(NS_LABEL_PREFIX));
-      peers.push({ classes: u.select(scoped ? ns : null, s.empty ? null : (c) => s.match(ciliumLabels(c))), other: () => 'no' });
+      const key = ['cilium', scoped ? ns : null, s.empty ? null : sel];
+      peers.push({ classes: u.selectOnce(key, scoped ? ns : null, s.empty ? null : (c) => s.match(ciliumLabels(c))), other: () => 'no' });
     });
   }
   const ents = r[`${pre}Entities`];

@@ -31,7 +31,7 @@ export function compileNetworkPolicy(ctx: CompileContext, p: PolicyObject): Comp
   const spec = isObj(p.manifest.spec) ? p.manifest.spec : {};
   const podSel = compileSelector(spec.podSelector, 'spec.podSelector');
   podSel.errors.forEach(warn);
-  cp.subjects = u.select(ns, podSel.empty ? null : (c) => podSel.match(c.labels));
+  cp.subjects = u.selectOnce(['netpol', ns, podSel.empty ? null : spec.podSelector], ns, podSel.empty ? null : (c) => podSel.match(c.labels));
 
   // policyTypes inferred when omitted: Ingress always, Egress when egress rules are present.
   let types: string[];
@@ -93,7 +93,8 @@ function peersOf(ctx: CompileContext, key: string, ns: string, where: string, ra
     pod.errors.forEach(warn);
     nsSel?.errors.forEach(warn);
     // podSelector alone: own namespace; with namespaceSelector: pods in the selected namespaces (AND).
-    const classes = u.select(nsSel ? (_n, l) => nsSel.match(l) : ns, pod.empty ? null : (c) => pod.match(c.labels));
+    const selKey = ['netpol', nsSel ? e.namespaceSelector : ns, pod.empty ? null : e.podSelector];
+    const classes = u.selectOnce(selKey, nsSel ? (_n, l) => nsSel.match(l) : ns, pod.empty ? null : (c) => pod.match(c.labels));
     peers.push({ classes, other: () => 'no' });
   });
   return peers.length ? orPeers(u, peers) : NO_PEER;

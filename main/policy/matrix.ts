@@ -1,7 +1,10 @@
 /**
- * The connectivity matrix between workloads (or pods) and external IP ranges. Verdicts are
- * computed per pod class and per distinct set of matching rules, then spread over the peers, so
- * thousands of pods cost about as much as their distinct label sets.
+ * The connectivity matrix between workloads (or pods) and external IP ranges, computed on
+ * equivalence classes: pods with the same namespace, labels and named ports are one pod class;
+ * classes no rule peer tells apart are one part; a class's plan per direction is one verdict row
+ * over those parts; classes with the same rows and parts are one equivalence class of the
+ * matrix, and a workload is usually one of them. Rows of the matrix are spread from there one
+ * source at a time, so nothing grows with the square of the peers.
  */
 import type { PeerId, PodInfo } from '../model/types.js';
 import { ipId, podId } from '../model/ids.js';
@@ -10,7 +13,8 @@ import { workloadOfPod } from './engine.js';
 import { evalDirection, type DirPlan } from './evaluate.js';
 import type { PodClass } from './universe.js';
 import { cutAddressSpace, formatIp, formatRange, type Cidr } from './ip.js';
-import type { Endpoint } from './ir.js';
+import type { Bitset } from './bitset.js';
+import type { Endpoint, PeerMatcher, Tri } from './ir.js';
 import { ALL_PORTS, NONE_ID, NO_PORTS, intersect, PortSetTable, subtract, toPortLists, union, type PortLists, type PortSet } from './ports.js';
 
 export interface MatrixOptions {
@@ -81,6 +85,117 @@ class ResultTable {
   }
 }
 
+/**
+ * A partition of the pod classes: classes in one part are told apart by nothing that matters
+ * here. `of[class]` is the part, `rep[part]` a class standing for it.
+ */
+interface Partition {
+  of: Int32Array;
+  rep: Int32Array;
+  size: number;
+}
+
+function partition(n: number, sets: Iterable<Bitset>, extraKey?: Int32Array): Partition {
+  const of = new Int32Array(n);
+  let next = 1;
+  for (const bits of sets) {
+    const remap = new Map<number, number>();
+    bits.forEach((c) => {
+      const g = of[c];
+      let ng = remap.get(g);
+      if (ng === undefined) remap.set(g, (ng = next++));
+      of[c] = ng;
+    });
+  }
+  const dense = new Map<number, number>();
+  const rep: number[] = [];
+  for (let c = 0; c < n; c++) {
+    const k = extraKey ? of[c] * 65536 + extraKey[c] : of[c];
+    let p = dense.get(k);
+    if (p === undefined) {
+      dense.set(k, (p = rep.length));
+      rep.push(c);
+    }
+    of[c] = p;
+  }
+  return { of, rep: Int32Array.from(rep), size: rep.length };
+}
+
+/** Verdicts of one plan over the parts of a partition: `res[idx[part]]` is a result id. */
+interface Row {
+  uid: number;
+  idx: Uint8Array | Uint16Array | Int32Array;
+  res: Int32Array;
+  plan: DirPlan | null;
+  /** The class whose named ports resolve the plan's ports (ingress rows). */
+  dst: PodClass | null;
+  /** The same plan's verdicts toward (or from) each IP range. */
+  ranges?: Row;
+}
+
+/**
+ * Turns part -> group numbers (groups < bound) into a compact row, evaluating one part per
+ * group. Canonical: rows with the same verdict per part are equal arrays, whatever their plans.
+ */
+function compactRow(uid: number, groupOf: Int32Array, bound: number, evalPart: (part: number) => number, plan: DirPlan | null, dst: PodClass | null): Row {
+  const local = new Int32Array(bound).fill(-1);
+  const byResult = new Map<number, number>();
+  const res: number[] = [];
+  const tmp = new Int32Array(groupOf.length);
+  for (let p = 0; p < groupOf.length; p++) {
+    const g = groupOf[p];
+    let l = local[g];
+    if (l < 0) {
+      const r = evalPart(p);
+      l = byResult.get(r) ?? -1;
+      if (l < 0) {
+        byResult.set(r, (l = res.length));
+        res.push(r);
+      }
+      local[g] = l;
+    }
+    tmp[p] = l;
+  }
+  const idx = res.length <= 256 ? Uint8Array.from(tmp) : res.length <= 65536 ? Uint16Array.from(tmp) : tmp;
+  return { uid, idx, res: Int32Array.from(res), plan, dst };
+}
+
+function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One Row object per distinct content (verdicts toward pods and toward ranges). */
+class RowInterner {
+  private readonly byHash = new Map<number, Row[]>();
+  intern(row: Row): Row {
+    let h = 0x811c9dc5;
+    const mix = (a: ArrayLike<number>) => {
+      for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i], 0x01000193);
+      h = Math.imul(h ^ a.length, 0x01000193);
+    };
+    mix(row.res);
+    mix(row.idx);
+    mix(row.ranges!.res);
+    mix(row.ranges!.idx);
+    let list = this.byHash.get(h);
+    if (!list) this.byHash.set(h, (list = []));
+    for (const r of list)
+      if (sameArray(r.res, row.res) && sameArray(r.idx, row.idx) && sameArray(r.ranges!.res, row.ranges!.res) && sameArray(r.ranges!.idx, row.ranges!.idx)) return r;
+    list.push(row);
+    return row;
+  }
+}
+
+/** How one rule peer answers for each IP range: mostly one value, with the exceptions listed. */
+interface RangeVector {
+  constant: boolean;
+  at: Int32Array;
+  val: Uint8Array;
+}
+const TRI: Record<Tri, number> = { no: 0, yes: 1, unknown: 2 };
+
 export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions = {}): ConnectivityMatrix {
   const { u } = core;
   core.indexSelecting();
@@ -89,9 +204,8 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   const table = new ResultTable();
   const OPEN = table.id(ALL_PORTS, NO_PORTS);
   const CLOSED = table.id(NO_PORTS, NO_PORTS);
-  const openRow = new Int32Array(n).fill(OPEN);
 
-  // Named ports of a class as a small id: egress verdicts with named-port rules depend on it.
+  // Named ports of a class as a small id: verdicts of rules with named ports depend on it.
   const portsKeyId = new Int32Array(n);
   {
     const ids = new Map<string, number>();
@@ -103,97 +217,253 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     });
   }
 
-  /**
-   * Verdicts of one plan against every pod class: classes are split by which rules match them
-   * (partition refinement over the rules' bitsets), then one evaluation per part.
-   */
-  const computeRow = (plan: DirPlan, fixedDst: PodClass | null): Int32Array => {
-    const groupOf = new Int32Array(n);
+  // Peer classes: pod classes no rule peer tells apart (as the other end of a connection), and,
+  // as a destination, with the same named ports.
+  const peerSets = new Set<Bitset>();
+  for (const c of core.compiled)
+    for (const dir of ['ingress', 'egress'] as const) for (const r of [...c.rules[dir], ...c.denyRules[dir]]) if (r.peer.classes) peerSets.add(r.peer.classes);
+  const asSrc = partition(n, peerSets);
+  const asDst = partition(n, peerSets, portsKeyId);
+  // Which parts a rule peer's classes cover (it covers whole parts: the partition refines it).
+  const projections = [new Map<Bitset, Int32Array>(), new Map<Bitset, Int32Array>()];
+  const seen = new Int32Array(Math.max(asSrc.size, asDst.size)).fill(-1);
+  let epoch = 0;
+  const project = (bits: Bitset, onto: Partition, which: 0 | 1): Int32Array => {
+    let p = projections[which].get(bits);
+    if (!p) {
+      const parts: number[] = [];
+      epoch++;
+      bits.forEach((c) => {
+        const part = onto.of[c];
+        if (seen[part] !== epoch) {
+          seen[part] = epoch;
+          parts.push(part);
+        }
+      });
+      projections[which].set(bits, (p = Int32Array.from(parts)));
+    }
+    return p;
+  };
+
+  // IP ranges: verdicts depend on the row's plan only (the range is not a pod). Ranges are split
+  // by how the plan's address rules answer for them, then evaluated once per part.
+  const ranges = opts.includeIpRanges !== false ? cutAddressSpace([...core.cidrs, ...(opts.extraCidrs ?? [])]) : [];
+  const R = ranges.length;
+  const rangeEps: Endpoint[] = ranges.map((r) => ({ t: 'ext', ip: { v6: r.v6, value: r.start }, text: formatRange(r) }));
+  const vectors = new Map<PeerMatcher, RangeVector>();
+  const vectorOf = (peer: PeerMatcher): RangeVector => {
+    let v = vectors.get(peer);
+    if (!v) {
+      const vals = new Uint8Array(R);
+      const count = [0, 0, 0];
+      for (let r = 0; r < R; r++) count[(vals[r] = TRI[peer.other(rangeEps[r])])]++;
+      const common = count[0] >= count[1] && count[0] >= count[2] ? 0 : count[1] >= count[2] ? 1 : 2;
+      const at: number[] = [];
+      for (let r = 0; r < R; r++) if (vals[r] !== common) at.push(r);
+      v = { constant: at.length === 0, at: Int32Array.from(at), val: Uint8Array.from(at.map((r) => vals[r])) };
+      vectors.set(peer, v);
+    }
+    return v;
+  };
+  const OPEN_RANGES: Row = { uid: -1, idx: new Uint8Array(R), res: Int32Array.of(OPEN), plan: null, dst: null };
+  const rangeRowOf = (row: Row): Row => {
+    if (!row.plan) return OPEN_RANGES;
+    {
+      const plan = row.plan;
+      const groupOf = new Int32Array(R);
+      let next = 1;
+      for (const r of plan.all) {
+        const v = vectorOf(r.peer);
+        if (v.constant) continue;
+        const remap = new Map<number, number>();
+        for (let j = 0; j < v.at.length; j++) {
+          const p = v.at[j];
+          const k = groupOf[p] * 3 + v.val[j];
+          let ng = remap.get(k);
+          if (ng === undefined) remap.set(k, (ng = next++));
+          groupOf[p] = ng;
+        }
+      }
+      return compactRow(-1, groupOf, next, (p) => {
+        const res = evalDirection(plan, rangeEps[p], row.dst, ALL_PORTS, false);
+        return table.id(res.allowed, res.unknown);
+      }, plan, row.dst);
+    }
+  };
+
+  let rowUids = 0;
+  const openRow = (size: number): Row => ({ uid: rowUids++, idx: new Uint8Array(size), res: Int32Array.of(OPEN), plan: null, dst: null });
+  const OPEN_BY_SRC = openRow(asSrc.size);
+  const OPEN_BY_DST = openRow(asDst.size);
+  OPEN_BY_SRC.ranges = OPEN_BY_DST.ranges = OPEN_RANGES;
+  const interners = [new RowInterner(), new RowInterner()];
+  interners[0].intern(OPEN_BY_SRC);
+  interners[1].intern(OPEN_BY_DST);
+  /** Rows of equal content are one row: classes of different plans that decide alike merge. */
+  const finish = (row: Row, which: 0 | 1): Row => {
+    row.ranges = rangeRowOf(row);
+    return interners[which].intern(row);
+  };
+
+  /** A plan's verdicts over the parts of `onto`: parts split by which of its rules match them, one evaluation per group. */
+  const planRow = (plan: DirPlan, fixedDst: PodClass | null, onto: Partition, which: 0 | 1): Row => {
+    const groupOf = new Int32Array(onto.size);
     let groups = 1;
     for (const r of plan.all) {
       if (!r.peer.classes) continue;
       const remap = new Map<number, number>();
-      r.peer.classes.forEach((c) => {
-        const g = groupOf[c];
+      for (const part of project(r.peer.classes, onto, which)) {
+        const g = groupOf[part];
         let ng = remap.get(g);
         if (ng === undefined) remap.set(g, (ng = groups++));
-        groupOf[c] = ng;
-      });
-    }
-    if (!fixedDst && plan.namedPorts) {
-      // Egress toward named ports: the destination's declared ports split the parts further.
-      const remap = new Map<number, number>();
-      for (let c = 0; c < n; c++) {
-        const k = groupOf[c] * 65536 + portsKeyId[c];
-        let ng = remap.get(k);
-        if (ng === undefined) remap.set(k, (ng = remap.size));
-        groupOf[c] = ng;
+        groupOf[part] = ng;
       }
-      groups = remap.size;
     }
-    const result = new Int32Array(groups).fill(-1);
-    const row = new Int32Array(n);
-    for (let c = 0; c < n; c++) {
-      const g = groupOf[c];
-      let id = result[g];
-      if (id < 0) {
-        const cls = u.classes[c];
-        const res = evalDirection(plan, { t: 'pod', cls }, fixedDst ?? cls, ALL_PORTS, false);
-        result[g] = id = table.id(res.allowed, res.unknown);
-      }
-      row[c] = id;
-    }
-    return row;
+    return compactRow(rowUids++, groupOf, groups, (part) => {
+      const cls = u.classes[onto.rep[part]];
+      const res = evalDirection(plan, { t: 'pod', cls }, fixedDst ?? cls, ALL_PORTS, false);
+      return table.id(res.allowed, res.unknown);
+    }, plan, fixedDst);
   };
 
-  // Rows are shared by classes with the same plan (and, for ingress with named ports, the same ports).
-  const ingressRows: Int32Array[] = new Array(n);
-  const egressRows: (Int32Array | undefined)[] = new Array(n);
-  const rowCache = new Map<number, Int32Array>();
-  for (let d = 0; d < n; d++) {
-    const plan = core.plan(u.classes[d], 'ingress');
-    if (plan.open) {
-      ingressRows[d] = openRow;
-      continue;
-    }
-    const key = plan.id * 65536 + (plan.namedPorts ? portsKeyId[d] : 0);
-    let row = rowCache.get(key);
-    if (!row) rowCache.set(key, (row = computeRow(plan, u.classes[d])));
-    ingressRows[d] = row;
-  }
-  const egressRowOf = (s: number): Int32Array => {
-    let row = egressRows[s];
-    if (row) return row;
-    const plan = core.plan(u.classes[s], 'egress');
-    if (plan.open) row = openRow;
+  // Per class: its egress row (over destination parts) and ingress row (over source parts);
+  // classes with equal plans (and, for ingress with named ports, equal ports) share rows.
+  const rowCache = new Map<number, Row>();
+  const egressRow: Row[] = new Array(n);
+  const ingressRow: Row[] = new Array(n);
+  for (let c = 0; c < n; c++) {
+    const cls = u.classes[c];
+    const e = core.plan(cls, 'egress');
+    if (e.open) egressRow[c] = OPEN_BY_DST;
     else {
-      const key = plan.id * 65536;
-      row = rowCache.get(key);
-      if (!row) rowCache.set(key, (row = computeRow(plan, null)));
+      const key = e.id * 2;
+      let row = rowCache.get(key);
+      if (!row) rowCache.set(key, (row = finish(planRow(e, null, asDst, 1), 1)));
+      egressRow[c] = row;
     }
-    egressRows[s] = row;
-    return row;
+    const i = core.plan(cls, 'ingress');
+    if (i.open) ingressRow[c] = OPEN_BY_SRC;
+    else {
+      const key = (i.id * 65536 + (i.namedPorts ? portsKeyId[c] : 0)) * 2 + 1;
+      let row = rowCache.get(key);
+      if (!row) rowCache.set(key, (row = finish(planRow(i, cls, asSrc, 0), 0)));
+      ingressRow[c] = row;
+    }
+  }
+
+  // Equivalence classes of the matrix: as a source, a class is its egress row and its source
+  // part; as a destination, its ingress row and its destination part. Pods no selector, port or
+  // address tells apart share both.
+  const srcKeyOf = new Int32Array(n);
+  const dstKeyOf = new Int32Array(n);
+  const srcRows: Row[] = [];
+  const srcPart: number[] = [];
+  const dstRows: Row[] = [];
+  const dstPart: number[] = [];
+  {
+    const sk = new Map<number, number>();
+    const dk = new Map<number, number>();
+    for (let c = 0; c < n; c++) {
+      const a = egressRow[c].uid * asSrc.size + asSrc.of[c];
+      let s = sk.get(a);
+      if (s === undefined) {
+        sk.set(a, (s = srcRows.length));
+        srcRows.push(egressRow[c]);
+        srcPart.push(asSrc.of[c]);
+      }
+      srcKeyOf[c] = s;
+      const b = ingressRow[c].uid * asDst.size + asDst.of[c];
+      let d = dk.get(b);
+      if (d === undefined) {
+        dk.set(b, (d = dstRows.length));
+        dstRows.push(ingressRow[c]);
+        dstPart.push(asDst.of[c]);
+      }
+      dstKeyOf[c] = d;
+    }
+  }
+  const D = dstRows.length;
+  const dstPartArr = Int32Array.from(dstPart);
+  const toRange = (s: number, r: number): number => {
+    const rr = srcRows[s].ranges!;
+    return rr.res[rr.idx[r]];
+  };
+  const fromRange = (r: number, d: number): number => {
+    const rr = dstRows[d].ranges!;
+    return rr.res[rr.idx[r]];
   };
 
+  // Combining an egress and an ingress result: a dense cache sized to the results met (up to
+  // 2,048 of them), a map beyond.
+  let DENSE = 0;
+  let dense = new Int32Array(0);
   const pairCache = new Map<number, number>();
+  const combineSlow = (e: number, i: number): number => {
+    const ea = table.ports.sets[table.allowed[e]];
+    const eu = table.ports.sets[table.unknown[e]];
+    const ia = table.ports.sets[table.allowed[i]];
+    const iu = table.ports.sets[table.unknown[i]];
+    const a = intersect(ea, ia);
+    return table.id(a, subtract(intersect(union(ea, eu), union(ia, iu)), a));
+  };
   const combine = (e: number, i: number): number => {
     if (e === OPEN || i === CLOSED) return i;
     if (i === OPEN || e === CLOSED) return e;
+    if ((e >= DENSE || i >= DENSE) && DENSE < 2048) {
+      DENSE = Math.min(2048, Math.max(64, DENSE * 2, 2 ** Math.ceil(Math.log2(Math.max(e, i) + 1))));
+      dense = new Int32Array(DENSE * DENSE).fill(-1);
+    }
+    if (e < DENSE && i < DENSE) {
+      const k = e * DENSE + i;
+      let id = dense[k];
+      if (id < 0) dense[k] = id = combineSlow(e, i);
+      return id;
+    }
     const k = e * 1_000_003 + i;
     let id = pairCache.get(k);
+    if (id === undefined) pairCache.set(k, (id = combineSlow(e, i)));
+    return id;
+  };
+
+  const unionCache = new Map<number, number>();
+  const unionId = (a: number, b: number): number => {
+    if (a === b || b === CLOSED) return a;
+    if (a === CLOSED) return b;
+    const k = a < b ? a * 1_000_003 + b : b * 1_000_003 + a;
+    let id = unionCache.get(k);
     if (id === undefined) {
-      const ea = table.ports.sets[table.allowed[e]];
-      const eu = table.ports.sets[table.unknown[e]];
-      const ia = table.ports.sets[table.allowed[i]];
-      const iu = table.ports.sets[table.unknown[i]];
-      const a = intersect(ea, ia);
-      const un = subtract(intersect(union(ea, eu), union(ia, iu)), a);
-      id = table.id(a, un);
-      pairCache.set(k, id);
+      const al = union(table.ports.sets[table.allowed[a]], table.ports.sets[table.allowed[b]]);
+      const un = subtract(union(table.ports.sets[table.unknown[a]], table.ports.sets[table.unknown[b]]), al);
+      id = table.id(al, un);
+      unionCache.set(k, id);
     }
     return id;
   };
-  const cell = (s: number, d: number): number => combine(egressRowOf(s)[d], ingressRows[d][s]);
+
+  // One source equivalence class against every destination one; kept while memory allows.
+  const columns = new Map<number, Int32Array>();
+  let columnCells = 0;
+  const COLUMN_BUDGET = 1 << 25;
+  const columnOf = (s: number): Int32Array => {
+    let col = columns.get(s);
+    if (col) return col;
+    col = new Int32Array(D);
+    const eRow = srcRows[s];
+    const eIdx = eRow.idx;
+    const eRes = eRow.res;
+    const part = srcPart[s];
+    for (let k = 0; k < D; k++) {
+      const ir = dstRows[k];
+      col[k] = combine(eRes[eIdx[dstPartArr[k]]], ir.res[ir.idx[part]]);
+    }
+    if (columnCells + D > COLUMN_BUDGET) {
+      columns.clear();
+      columnCells = 0;
+    }
+    columns.set(s, col);
+    columnCells += D;
+    return col;
+  };
 
   // Groups: workloads (or pods) and, when asked, the IP ranges policies can tell apart.
   const groups: Group[] = [];
@@ -218,78 +488,7 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   }
   groups.sort((a, b) => (a.peer.id < b.peer.id ? -1 : 1));
   const podGroups = groups.length;
-  // Behaviour classes: pod classes that no subject, rule peer or named port tells apart behave
-  // identically in every row and column, so a workload's pods usually reduce to one of them.
-  const behaviour = new Int32Array(n);
-  {
-    let next = 1;
-    const refine = (bits: { forEach: (fn: (i: number) => void) => void } | null | undefined) => {
-      if (!bits) return;
-      const remap = new Map<number, number>();
-      bits.forEach((c) => {
-        const g = behaviour[c];
-        let ng = remap.get(g);
-        if (ng === undefined) remap.set(g, (ng = next++));
-        behaviour[c] = ng;
-      });
-    };
-    for (const c of core.compiled) {
-      refine(c.subjects);
-      for (const dir of ['ingress', 'egress'] as const)
-        for (const r of [...c.rules[dir], ...c.denyRules[dir]]) {
-          refine(r.peer.classes);
-          refine(r.subjectFilter);
-        }
-    }
-    const ids = new Map<number, number>();
-    for (let c = 0; c < n; c++) {
-      const k = behaviour[c] * 65536 + portsKeyId[c];
-      let id = ids.get(k);
-      if (id === undefined) ids.set(k, (id = c)); // the first class stands for its behaviour class
-      behaviour[c] = id;
-    }
-  }
 
-  const unionCache = new Map<number, number>();
-  const unionId = (a: number, b: number): number => {
-    if (a === b || b === CLOSED) return a;
-    if (a === CLOSED) return b;
-    const k = a < b ? a * 1_000_003 + b : b * 1_000_003 + a;
-    let id = unionCache.get(k);
-    if (id === undefined) {
-      const al = union(table.ports.sets[table.allowed[a]], table.ports.sets[table.allowed[b]]);
-      const un = subtract(union(table.ports.sets[table.unknown[a]], table.ports.sets[table.unknown[b]]), al);
-      id = table.id(al, un);
-      unionCache.set(k, id);
-    }
-    return id;
-  };
-
-  // IP ranges: verdicts depend on the plan only (the range is not a pod), cached by plan.
-  const ranges = opts.includeIpRanges !== false ? cutAddressSpace([...core.cidrs, ...(opts.extraCidrs ?? [])]) : [];
-  const rangeEps: Endpoint[] = ranges.map((r) => ({ t: 'ext', ip: { v6: r.v6, value: r.start }, text: formatRange(r) }));
-  // Per plan (and named ports for ingress): the verdict toward / from every range, computed once.
-  const rangeRows = new Map<number, Int32Array>();
-  const rangeRow = (plan: DirPlan, dst: PodClass | null, key: number): Int32Array => {
-    let row = rangeRows.get(key);
-    if (!row) {
-      row = new Int32Array(rangeEps.length);
-      for (let r = 0; r < rangeEps.length; r++) {
-        const res = evalDirection(plan, rangeEps[r], dst, ALL_PORTS, false);
-        row[r] = table.id(res.allowed, res.unknown);
-      }
-      rangeRows.set(key, row);
-    }
-    return row;
-  };
-  const toRange = (c: number, r: number): number => {
-    const plan = core.plan(u.classes[c], 'egress');
-    return plan.open ? OPEN : rangeRow(plan, null, plan.id * 65536)[r];
-  };
-  const fromRange = (r: number, c: number): number => {
-    const plan = core.plan(u.classes[c], 'ingress');
-    return plan.open ? OPEN : rangeRow(plan, u.classes[c], plan.id * 65536 + (plan.namedPorts ? portsKeyId[c] : 0))[r];
-  };
   ranges.forEach((r, i) => {
     const text = formatRange(r);
     groups.push({ peer: { id: ipId(text), type: 'ipRange', start: formatIp(r.v6, r.start), end: formatIp(r.v6, r.end) }, classes: [], nodeEps: [], ext: rangeEps[i] });
@@ -305,16 +504,18 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     if (focusIdx.size === 0) throw new Error(`--focus ${opts.focus}: no such ${level} (give ns/name)`);
   }
 
-  // Per group: its distinct behaviour classes (pods), or a range index, or "evaluate directly".
+  // Per group: its equivalence classes as a source and as a destination, or a range index, or
+  // "evaluate directly" (host-network pods).
   const G = groups.length;
-  const reps: number[][] = groups.map((g) => [...new Set(g.classes.map((c) => behaviour[c]))]);
-  const single = new Int32Array(G).fill(-1);
+  const srcReps: number[][] = groups.map((g) => [...new Set(g.classes.map((c) => srcKeyOf[c]))]);
+  const dstReps: number[][] = groups.map((g) => [...new Set(g.classes.map((c) => dstKeyOf[c]))]);
+  const dstSingle = new Int32Array(G).fill(-1);
   const rangeOf = new Int32Array(G).fill(-1);
   const direct = new Uint8Array(G);
   groups.forEach((g, i) => {
     if (i >= podGroups) rangeOf[i] = i - podGroups;
     else if (g.nodeEps.length) direct[i] = 1;
-    else if (reps[i].length === 1) single[i] = reps[i][0];
+    else if (dstReps[i].length === 1) dstSingle[i] = dstReps[i][0];
   });
 
   // Pairs with host-network pods depend on nodes (a pod's own node always reaches it; Cilium's
@@ -358,27 +559,79 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     return id;
   };
 
-  const pairId = (si: number, di: number): number => {
+  /** Result id of one ordered pair of groups. */
+  const pairId = (si: number, di: number, cols: Int32Array[] | null): number => {
     const rs = rangeOf[si];
     const rd = rangeOf[di];
     if (rs >= 0 && rd >= 0) return CLOSED; // outside the cluster on both ends: not ours to judge
     if (direct[si] || direct[di]) return directPair(groups[si], groups[di]);
+    let id = CLOSED;
     if (rd >= 0) {
-      let id = CLOSED;
-      for (const c of reps[si]) id = unionId(id, toRange(c, rd));
+      for (const s of srcReps[si]) id = unionId(id, toRange(s, rd));
       return id;
     }
     if (rs >= 0) {
-      let id = CLOSED;
-      for (const c of reps[di]) id = unionId(id, fromRange(rs, c));
+      for (const d of dstReps[di]) id = unionId(id, fromRange(rs, d));
       return id;
     }
-    const a = single[si];
-    const b = single[di];
-    if (a >= 0 && b >= 0) return cell(a, b);
-    let id = CLOSED;
-    for (const s of reps[si]) for (const d of reps[di]) id = unionId(id, cell(s, d));
+    for (const col of cols ?? srcReps[si].map(columnOf)) for (const d of dstReps[di]) id = unionId(id, col[d]);
     return id;
+  };
+
+  // Sources of the same equivalence classes have the same row but for the two diagonal cells:
+  // the last few rows are kept by their classes and copied (neighbours in name order often are).
+  const recent: { sig: string; si: number; row: Int32Array }[] = [];
+  const sigOf = (si: number): string | null => (direct[si] || rangeOf[si] >= 0 ? null : srcReps[si].join(','));
+
+  /** Every result id of one source group's row (-1: left out), computed on demand. */
+  const fillRow = (si: number, row: Int32Array): void => {
+    if (focusIdx && !focusIdx.has(si)) {
+      row.fill(-1);
+      for (const di of focusIdx) if (di !== si) row[di] = pairId(si, di, null);
+      return;
+    }
+    const sig = sigOf(si);
+    const hit = sig === null ? undefined : recent.find((r) => r.sig === sig);
+    if (hit) {
+      row.set(hit.row);
+      row[hit.si] = pairId(si, hit.si, null);
+      row[si] = -1;
+      return;
+    }
+    computeRow(si, row);
+    if (sig === null) return;
+    const keep = recent.length >= 4 ? recent.shift()! : { sig, si, row: new Int32Array(G) };
+    keep.sig = sig;
+    keep.si = si;
+    keep.row.set(row);
+    recent.push(keep);
+  };
+
+  const computeRow = (si: number, row: Int32Array): void => {
+    row.fill(-1);
+    const rs = rangeOf[si];
+    let cols: Int32Array[] | null = null;
+    if (rs >= 0) {
+      // From a range: its verdict toward each destination equivalence class, once.
+      const col = new Int32Array(D);
+      for (let k = 0; k < D; k++) col[k] = fromRange(rs, k);
+      cols = [col];
+    } else if (!direct[si]) cols = srcReps[si].map(columnOf);
+    const col = cols?.length === 1 ? cols[0] : null;
+    const s0 = srcReps[si].length === 1 ? srcReps[si][0] : -1;
+    for (let di = 0; di < G; di++) {
+      if (di === si) continue;
+      const d = dstSingle[di];
+      const rd = rangeOf[di];
+      // The common cases, inlined: one equivalence class on each side, or toward a range.
+      if (col && d >= 0) row[di] = col[d];
+      else if (rd >= 0 && s0 >= 0 && !direct[si]) row[di] = toRange(s0, rd);
+      else if (rs >= 0 && rd < 0 && !direct[di]) {
+        let id = CLOSED;
+        for (const k of dstReps[di]) id = unionId(id, col![k]);
+        row[di] = id;
+      } else row[di] = pairId(si, di, rs >= 0 ? null : cols);
+    }
   };
 
   // One shared allowed/unknown pair of port lists per result: connections only point at them.
@@ -393,33 +646,7 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     }
     return t;
   };
-
-  // Every ordered pair's result id, computed without allocating: -1 for pairs left out.
-  const cells = new Int32Array(G * G).fill(-1);
-  for (let si = 0; si < G; si++) {
-    const a = single[si];
-    const eRow = a >= 0 ? egressRowOf(a) : null;
-    const base = si * G;
-    for (let di = 0; di < G; di++) {
-      if (si === di) continue;
-      if (focusIdx && !focusIdx.has(si) && !focusIdx.has(di)) continue;
-      const b = single[di];
-      let id: number;
-      if (eRow && b >= 0) {
-        // The common case, inlined: one behaviour class on each side.
-        const e = eRow[b];
-        const i = ingressRows[b][a];
-        id = e === OPEN || i === CLOSED ? i : i === OPEN || e === CLOSED ? e : combine(e, i);
-      } else id = pairId(si, di);
-      cells[base + di] = id;
-    }
-  }
-  const peers = groups.map((g) => g.peer);
-  return new ConnectivityMatrix(peers, cells, (id) => {
-    let t = templates[id];
-    if (t === undefined) t = template(id);
-    return t;
-  }, focusIdx);
+  return new ConnectivityMatrix(groups.map((g) => g.peer), fillRow, template, focusIdx);
 }
 
 export interface PairPorts {
@@ -428,73 +655,99 @@ export interface PairPorts {
 }
 
 /**
- * The matrix in compact form: result ids per ordered pair of peers. `pair()` answers one cell;
- * `toResult()` builds the JSON-ready form (port-list objects are shared between connections:
- * treat them as read-only).
+ * The matrix in compact form: result ids per ordered pair of peers, computed a source row at a
+ * time (nothing of size peers² is ever held). `pair()` answers one cell; `connections()` streams
+ * them; `toResult()` builds the JSON-ready form (port-list objects are shared between
+ * connections: treat them as read-only).
  */
 export class ConnectivityMatrix {
   private readonly index: Map<PeerId, number>;
+  private readonly rows: { si: number; row: Int32Array }[] = [];
   constructor(
     readonly peers: AnalyzePeer[],
-    private readonly cells: Int32Array,
+    private readonly fill: (si: number, row: Int32Array) => void,
     private readonly ports: (id: number) => PairPorts | null,
     private readonly focus: Set<number> | null,
   ) {
     this.index = new Map(peers.map((p, i) => [p.id, i]));
   }
 
-  /** Ports from one peer to another (null: nothing allowed, nothing unknown, or not computed). */
+  /** Result ids of one source's row (-1: left out); the last two rows asked are kept. */
+  row(si: number): Int32Array {
+    const hit = this.rows.find((r) => r.si === si);
+    if (hit) return hit.row;
+    const reuse = this.rows.length >= 2 ? this.rows.shift()!.row : new Int32Array(this.peers.length);
+    this.fill(si, reuse);
+    this.rows.push({ si, row: reuse });
+    return reuse;
+  }
+
   /** Ports for a raw result id (see cellId). */
   portsOf(id: number): PairPorts | null {
     return id < 0 ? null : this.ports(id);
   }
 
+  /** Ports from one peer to another (null: nothing allowed, nothing unknown, or not computed). */
   pair(src: PeerId, dst: PeerId): PairPorts | null {
     const s = this.index.get(src);
     const d = this.index.get(dst);
     if (s === undefined || d === undefined) return null;
-    const id = this.cells[s * this.peers.length + d];
-    return id < 0 ? null : this.ports(id);
+    return this.portsOf(this.row(s)[d]);
   }
 
   /** Raw result id of a pair by peer positions (-1: not computed). Equal ids, equal ports. */
   cellId(s: number, d: number): number {
-    return this.cells[s * this.peers.length + d];
+    return this.row(s)[d];
   }
 
   /** Ports of a pair by peer positions (null: nothing, or not computed). */
   at(s: number, d: number): PairPorts | null {
-    const id = this.cells[s * this.peers.length + d];
-    return id < 0 ? null : this.ports(id);
+    return this.portsOf(this.row(s)[d]);
+  }
+
+  /**
+   * Every connection (pairs with something allowed or unknown), sources then destinations in
+   * `order` (peer positions; default: peers order), one row in memory at a time.
+   */
+  *connections(order?: readonly number[]): Generator<AnalyzeConnection, void, undefined> {
+    const G = this.peers.length;
+    const seq = order ?? Array.from({ length: G }, (_, i) => i);
+    for (const s of seq) {
+      const row = this.row(s);
+      const src = this.peers[s].id;
+      for (const d of seq) {
+        const id = row[d];
+        if (id < 0) continue;
+        const t = this.ports(id);
+        if (!t) continue;
+        yield t.unknown ? { src, dst: this.peers[d].id, allowed: t.allowed, unknown: t.unknown } : { src, dst: this.peers[d].id, allowed: t.allowed };
+      }
+    }
   }
 
   forEachConnection(fn: (src: AnalyzePeer, dst: AnalyzePeer, ports: PairPorts) => void): void {
     const G = this.peers.length;
-    for (let s = 0; s < G; s++)
+    for (let s = 0; s < G; s++) {
+      const row = this.row(s);
       for (let d = 0; d < G; d++) {
-        const id = this.cells[s * G + d];
+        const id = row[d];
         if (id < 0) continue;
         const t = this.ports(id);
         if (t) fn(this.peers[s], this.peers[d], t);
       }
+    }
+  }
+
+  /** Peers a result lists: all, or with a focus those in a connection and the focused ones. */
+  private listedPeers(connections: readonly AnalyzeConnection[]): AnalyzePeer[] {
+    if (!this.focus) return this.peers;
+    const used = new Set(connections.flatMap((c) => [c.src, c.dst]));
+    return this.peers.filter((p, i) => used.has(p.id) || this.focus!.has(i));
   }
 
   toResult(): AnalyzeResult {
-    const connections: AnalyzeConnection[] = [];
-    const G = this.peers.length;
-    for (let s = 0; s < G; s++) {
-      const src = this.peers[s].id;
-      for (let d = 0; d < G; d++) {
-        const id = this.cells[s * G + d];
-        if (id < 0) continue;
-        const t = this.ports(id);
-        if (!t) continue;
-        connections.push(t.unknown ? { src, dst: this.peers[d].id, allowed: t.allowed, unknown: t.unknown } : { src, dst: this.peers[d].id, allowed: t.allowed });
-      }
-    }
-    const used = this.focus ? new Set(connections.flatMap((c) => [c.src, c.dst])) : null;
-    const peers = this.peers.filter((p, i) => !used || used.has(p.id) || this.focus!.has(i));
-    return { peers, connections };
+    const connections = [...this.connections()];
+    return { peers: this.listedPeers(connections), connections };
   }
 }
 

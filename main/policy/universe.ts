@@ -128,8 +128,27 @@ export class Universe {
     return bits;
   }
 
+  private allCache?: Bitset;
+  /** Every class (shared: never change a bitset the universe hands out). */
   all(): Bitset {
-    return this.select(null, null);
+    return (this.allCache ??= this.select(null, null));
+  }
+
+  private readonly selections = new Map<string, Bitset>();
+  /**
+   * select() remembered by a key that stands for both tests (e.g. the selectors' JSON): policies
+   * repeat selectors, and each fresh selection tests every class.
+   */
+  selectOnce(what: unknown[], nsTest: Parameters<Universe['select']>[0], podTest: Parameters<Universe['select']>[1]): Bitset {
+    let key: string;
+    try {
+      key = JSON.stringify(what, (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
+    } catch {
+      return this.select(nsTest, podTest); // not JSON (a manifest read by other means): not remembered
+    }
+    let bits = this.selections.get(key);
+    if (!bits) this.selections.set(key, (bits = this.select(nsTest, podTest)));
+    return bits;
   }
 
   none(): Bitset {

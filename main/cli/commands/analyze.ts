@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatLocation, formatManifestError, loadManifests } from '../../manifests/index.js';
 import { createPolicyEngine, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
 import type { PodInfo, Protocol } from '../../model/types.js';
-import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations } from '../../policy/matrix-format.js';
+import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations, type MatrixSource } from '../../policy/matrix-format.js';
 import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 import { detectDeclaredRoadBuilder, enforcedPolicyKinds, namedRoadBuilder, roadBuilderLabel } from '../../cluster/cni-detect.js';
@@ -40,18 +40,26 @@ Exit codes: 0 all input understood; 1 some input was bad (reported on stderr, th
 2 usage error.
 `;
 
-/** Container ports the pods behind a peer declare. */
-function declaredPorts(pods: PodInfo[], peerId: string): { protocol: Protocol; port: number }[] {
-  const p = pods.find((x) => (peerId.startsWith('pod:') ? `pod:${x.namespace}/${x.name}` === peerId : workloadOfPod(x) === peerId));
-  return (p?.ports ?? []).map((c) => ({ protocol: c.protocol, port: c.containerPort }));
+type Declared = (peerId: string) => { protocol: Protocol; port: number }[];
+
+/** Container ports the pods behind a peer declare (the first pod of a workload), indexed once. */
+function declaredPorts(pods: PodInfo[]): Declared {
+  const first = new Map<string, PodInfo>();
+  for (const p of pods) {
+    const pid = `pod:${p.namespace}/${p.name}`;
+    if (!first.has(pid)) first.set(pid, p);
+    const wl = workloadOfPod(p);
+    if (!first.has(wl)) first.set(wl, p);
+  }
+  return (peerId) => (first.get(peerId)?.ports ?? []).map((c) => ({ protocol: c.protocol, port: c.containerPort }));
 }
 
 /** One port per allowed protocol is explained: one the destination declares, else the first allowed. */
-function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: AnalyzeConnection, pods: PodInfo[]): string[] {
+function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: AnalyzeConnection, declaredOf: Declared): string[] {
   const out: string[] = [];
   const allowed = fromPortLists(c.allowed);
   const unknown = c.unknown ? fromPortLists(c.unknown) : undefined;
-  const declared = declaredPorts(pods, c.dst);
+  const declared = declaredOf(c.dst);
   for (const p of PROTOCOLS) {
     const set = allowed[p].length ? allowed : unknown;
     const iv = set?.[p] ?? [];
@@ -73,8 +81,8 @@ function explainConnection(engine: ReturnType<typeof createPolicyEngine>, c: Ana
 function withDenied(
   engine: ReturnType<typeof createPolicyEngine>,
   result: AnalyzeResult,
-  pods: PodInfo[],
-  explanations: Explanations,
+  declaredOf: Declared,
+  explanations: Map<string, string[]>,
   focusArg: string,
   level: 'workload' | 'pod',
 ): AnalyzeResult {
@@ -83,7 +91,7 @@ function withDenied(
   const all = engine.connectivity({ level, includeIpRanges: false }).peers;
   const focused = all.filter((p) => p.namespace === ns && p.name === name).map((p) => p.id);
   const focus = new Set(focused);
-  const firstPort = (peerId: string): { protocol: Protocol; port: number } => declaredPorts(pods, peerId)[0] ?? { protocol: 'TCP', port: 80 };
+  const firstPort = (peerId: string): { protocol: Protocol; port: number } => declaredOf(peerId)[0] ?? { protocol: 'TCP', port: 80 };
   const extra: AnalyzeConnection[] = [];
   const peers = new Map(result.peers.map((p) => [p.id, p]));
   for (const f of focused)
@@ -162,30 +170,41 @@ const analyze: Command = {
     }
     if (set.pods.length === 0) io.err('warning: no pods or workloads found in the input: nothing to connect\n');
 
-    let result;
+    const mopts = { level, focus: values.focus, includeIpRanges: !values['no-ip-ranges'] } as const;
+    const kinds = enforcedPolicyKinds(rb);
+    // Policies the road builder does not enforce: connections carry what is open only because of
+    // it, from both matrices collected. Otherwise, without --focus, the matrix is streamed: each
+    // connection is formatted as its source row is computed, so any size fits.
+    const unenforced = kinds !== undefined && set.policies.some((p) => !kinds.includes(p.kind));
+    let matrix;
+    let collected: AnalyzeResult | undefined;
     try {
-      result = engine.workloadMatrix({ level, focus: values.focus, includeIpRanges: !values['no-ip-ranges'] });
+      matrix = engine.connectivity(mopts);
+      if (unenforced) collected = engine.workloadMatrix(mopts);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const gather = () => (collected ??= matrix.toResult());
+    let result: MatrixSource = collected ?? matrix;
     let explanations: Explanations | undefined;
     if (values.explain) {
-      explanations = new Map();
-      for (const [i, c] of result.connections.entries()) {
-        if (io.signal.aborted) break;
-        if (i % 256 === 0) io.progress?.('explaining connections', i, result.connections.length);
-        explanations.set(`${c.src}|${c.dst}`, explainConnection(engine, c, set.pods));
-      }
-      if (values.focus && format !== 'json') result = withDenied(engine, result, set.pods, explanations, values.focus, level);
-    }
-    // Written in batches: a large cluster's matrix would not fit in one string.
+      const declaredOf = declaredPorts(set.pods);
+      const extra = new Map<string, string[]>();
+      if (values.focus && format !== 'json') result = withDenied(engine, gather(), declaredOf, extra, values.focus, level);
+      explanations = (c) => extra.get(`${c.src}|${c.dst}`) ?? explainConnection(engine, c, declaredOf);
+    } else if (values.focus) result = gather();
+    io.progress?.(`writing the connections of ${matrix.peers.length.toLocaleString('en-US')} peers`);
+    // Written in batches of about 1 MB: a large cluster's matrix would not fit in one string.
     let batch: string[] = [];
-    io.progress?.(`writing ${result.connections.length.toLocaleString('en-US')} connections`);
+    let size = 0;
     for (const chunk of formatMatrixChunks(result, format, explanations)) {
       batch.push(chunk);
-      if (batch.length >= 2000) {
+      size += chunk.length;
+      if (size >= 1 << 20) {
+        if (io.signal.aborted) break;
         io.out(batch.join(''));
         batch = [];
+        size = 0;
       }
     }
     if (batch.length) io.out(batch.join(''));
