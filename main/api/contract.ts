@@ -29,12 +29,38 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const OVERLAYS = ['policy', 'flows', 'probes', 'diff', 'whatif'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
+export const FLOW_COLUMNS = ['time', 'source', 'destination', 'port', 'verdict', 'dropReason', 'policy', 'l7'] as const;
+export type FlowColumn = (typeof FLOW_COLUMNS)[number];
+const text = string({ max: 200 });
+const VERDICTS = ['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const;
+
+/** The flows view's selection: a road or a peer, a time window, verdicts, text per column, a sort. */
+const flowQuery = {
+  edgeId: optional(string({ max: 2000 })),
+  peer: optional(peer),
+  window,
+  verdicts: optional(array(oneOf(VERDICTS), { max: 7 })),
+  filters: optional(
+    object({
+      time: optional(text),
+      source: optional(text),
+      destination: optional(text),
+      port: optional(text),
+      verdict: optional(text),
+      dropReason: optional(text),
+      policy: optional(text),
+      l7: optional(text),
+    }),
+  ),
+  sort: optional(object({ by: oneOf(FLOW_COLUMNS), desc: optional(boolean()) })),
+};
+
 const flowFilters = optional(
   object({
     namespaces: optional(array(string({ min: 1, max: 253 }), { max: 200 })),
     pods: optional(array(string({ min: 1, max: 400 }), { max: 200 })),
     labels: optional(array(string({ min: 1, max: 400 }), { max: 50 })),
-    verdicts: optional(array(oneOf(['FORWARDED', 'DROPPED', 'AUDIT', 'REDIRECTED', 'ERROR', 'TRACED', 'TRANSLATED'] as const), { max: 7 })),
+    verdicts: optional(array(oneOf(VERDICTS), { max: 7 })),
     protocols: optional(array(oneOf(['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6'] as const), { max: 5 })),
     ports: optional(array(number({ min: 1, max: 65535, int: true }), { max: 100 })),
   }),
@@ -57,14 +83,8 @@ export const METHODS = {
   'city.summary': object({ cityId }),
   'city.map': object({ cityId, window, possibleRoads: optional(boolean()) }),
   'city.search': object({ cityId, query: string({ min: 1, max: 200 }), limit: optional(number({ min: 1, max: 500, int: true })) }),
-  'city.flows': object({
-    cityId,
-    edgeId: optional(string({ max: 2000 })),
-    peer: optional(peer),
-    window,
-    offset: optional(number({ min: 0, int: true })),
-    limit: optional(number({ min: 1, max: 5000, int: true })),
-  }),
+  'city.flows': object({ cityId, ...flowQuery, offset: optional(number({ min: 0, int: true })), limit: optional(number({ min: 1, max: 5000, int: true })) }),
+  'city.flowsCsv': object({ cityId, ...flowQuery }),
   'city.timeline': object({ cityId, buckets: optional(number({ min: 1, max: 2000, int: true })) }),
   'road.explain': object({ cityId, edgeId: string({ min: 1, max: 2000 }) }),
   'node.details': object({ cityId, nodeId: peer }),
@@ -147,6 +167,26 @@ export interface ContextSummary {
 
 export type CityKind = 'demo' | 'live' | 'snapshot' | 'manifests' | 'import';
 
+/**
+ * A capture's state, as the badge shows it: connecting → capturing (n flows/s) → stalled (connected,
+ * no flows) or unreachable (why, next retry) → stopped.
+ */
+export interface CaptureView {
+  state: 'connecting' | 'capturing' | 'stalled' | 'unreachable' | 'stopped';
+  target: string;
+  flows: number;
+  flowsPerSecond: number;
+  startedAt: number;
+  lastFlowAt?: number;
+  /** Why it is stalled, unreachable or stopped, and what to try. */
+  reason?: string;
+  attempt?: number;
+  /** When the next connection attempt is made (unreachable, retrying with backoff). */
+  retryAt?: number;
+  /** The file flows are saved to (only once the first flow arrived). */
+  file?: string;
+}
+
 export interface CitySummary {
   id: string;
   name: string;
@@ -157,6 +197,8 @@ export interface CitySummary {
   counts: { namespaces: number; workloads: number; pods: number; services: number; policies: number; flows: number; roads: number };
   status: 'ready' | 'loading' | 'live' | 'stale' | 'capturing';
   statusMessage?: string;
+  /** The running (or last) flow capture. */
+  capture?: CaptureView;
   filePath?: string;
   findings: Finding[];
   warnings: CaptureWarning[];
@@ -200,6 +242,13 @@ export interface RoadExplanation {
   ports: PortVerdict[];
   /** Where predicted, observed and probed disagree: why we think so. */
   disagreements: string[];
+  /**
+   * For ports the policies deny but observed traffic uses: NetworkPolicy YAML that would allow
+   * them (checked with the engine), or why none can.
+   */
+  draft?: { yaml: string; summary: string } | { refused: string };
+  /** The policies the steps name, with their YAML (the panel links each mention to it). */
+  policies: { key: string; kind: string; name: string; yaml: string }[];
 }
 
 export interface NodeDetails {
@@ -212,6 +261,8 @@ export interface NodeDetails {
   roadsIn: number;
   roadsOut: number;
 }
+
+export type FlowQueryArgs = Omit<ArgsOf<'city.flowsCsv'>, 'cityId'>;
 
 export interface FlowPage {
   total: number;
@@ -305,6 +356,7 @@ export interface ApiResults {
   'city.map': MapModel;
   'city.search': SearchHit[];
   'city.flows': FlowPage;
+  'city.flowsCsv': { csv: string; rows: number };
   'city.timeline': TimelineBucket[];
   'road.explain': RoadExplanation;
   'node.details': NodeDetails;

@@ -3,7 +3,7 @@
  * short delegation to the module that owns the work.
  */
 import { explainRoad } from '../city/explain.js';
-import { flowPage } from '../city/flow-page.js';
+import { flowPage, flowsCsv } from '../city/flow-page.js';
 import { nodeDetails } from '../city/details.js';
 import { searchCity } from '../city/search.js';
 import { timelineBuckets } from '../city/timeline.js';
@@ -70,6 +70,11 @@ export function createHandlers(b: Backend): Handlers {
     'city.flows': async (a) => {
       const c = b.city(a.cityId);
       return flowPage(c.snapshot, c.map({ window: a.window }), a);
+    },
+    'city.flowsCsv': async (a) => {
+      const c = b.city(a.cityId);
+      const csv = flowsCsv(c.snapshot, c.map({ window: a.window }), a);
+      return { csv, rows: csv.split('\r\n').length - 2 };
     },
     'city.timeline': async (a) => timelineBuckets(b.city(a.cityId).snapshot, a.buckets),
     'road.explain': async (a) => {

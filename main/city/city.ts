@@ -2,7 +2,7 @@
  * A city: one snapshot open in the app (demo, live cluster, file, manifests, import), with its
  * policy engine and map model computed lazily and dropped whenever the snapshot changes.
  */
-import type { CityKind, CitySummary } from '../api/contract.js';
+import type { CaptureView, CityKind, CitySummary } from '../api/contract.js';
 import { buildMapModel } from '../map/build.js';
 import type { MapModel } from '../map/model.js';
 import type { RoadAggregate, Snapshot } from '../model/types.js';
@@ -33,6 +33,7 @@ export class City {
   filePath?: string;
   status: CitySummary['status'] = 'ready';
   statusMessage?: string;
+  capture?: CaptureView;
   /** Set while a live connection or capture feeds the city; closed with the city. */
   disposers: (() => Promise<void> | void)[] = [];
   private snap: Snapshot;
@@ -176,6 +177,7 @@ export class City {
       },
       status: this.status,
       statusMessage: this.statusMessage,
+      capture: this.capture && { ...this.capture },
       filePath: this.filePath,
       findings: s.findings,
       warnings: s.warnings.slice(-200),

@@ -6,7 +6,7 @@ import { parsePeerId, policyKey } from '../model/ids.js';
 import type { PolicyObject, Snapshot } from '../model/types.js';
 import type { EngineView } from './policy-adapter.js';
 
-const policyYaml = (p: PolicyObject) => stringify(p.manifest, { lineWidth: 100 });
+export const policyYaml = (p: PolicyObject) => stringify(p.manifest, { lineWidth: 100 });
 
 export function nodeDetails(s: Snapshot, map: MapModel, engine: EngineView, id: string): NodeDetails {
   const node = map.nodes.find((n) => n.id === id);

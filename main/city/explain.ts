@@ -3,6 +3,9 @@ import type { PortVerdict, RoadExplanation } from '../api/contract.js';
 import type { MapModel } from '../map/model.js';
 import type { Protocol, Snapshot } from '../model/types.js';
 import type { EngineView } from './policy-adapter.js';
+import { draftAllowPolicy } from './draft-policy.js';
+import { policyYaml } from './details.js';
+import { policyKey } from '../model/ids.js';
 import { roadBuilderLabel } from '../cluster/cni-detect.js';
 
 const L4: readonly string[] = ['TCP', 'UDP', 'SCTP'];
@@ -60,8 +63,19 @@ export function explainRoad(s: Snapshot, map: MapModel, engine: EngineView, edge
         disagreements.push(`${pv.protocol} ${pv.port}: policies say ${pv.predicted}, the probe was ${pr.outcome}. ${likelyCause(s, probedVerdict, edge.source)}`);
     }
   }
+  // Denied by the policies, yet traffic uses it: offer the policy that would allow it.
+  const needed = portVerdicts.filter((pv) => pv.predicted === 'denied' && roads.some((r) => r.protocol === pv.protocol && r.port === pv.port));
+  const draft = needed.length ? draftAllowPolicy(s, engine, edge.source, edge.target, needed.map((pv) => ({ protocol: pv.protocol as Protocol, port: pv.port }))) : undefined;
+  // Policies the steps name (as their key, or "Kind ns/name" in the text).
+  const texts = portVerdicts.flatMap((pv) => pv.steps.map((st) => `${st.policy ?? ''} ${st.text}`)).join('\n');
+  const policies = s.policies
+    .map((p) => ({ p, key: policyKey(p.kind, p.name, p.namespace), name: p.namespace ? `${p.namespace}/${p.name}` : p.name }))
+    .filter(({ p, key, name }) => mentions(texts, key) || mentions(texts, `${p.kind} ${name}`))
+    .map(({ p, key, name }) => ({ key, kind: p.kind, name, yaml: policyYaml(p) }));
   return {
     edgeId,
+    draft,
+    policies,
     source: { id: edge.source, label: label(edge.source) },
     target: { id: edge.target, label: label(edge.target) },
     observed,
@@ -69,6 +83,12 @@ export function explainRoad(s: Snapshot, map: MapModel, engine: EngineView, edge
     ports: portVerdicts,
     disagreements,
   };
+}
+
+/** `text` names `what` as a whole name (payments/default-deny is not payments/default-deny-ingress). */
+function mentions(text: string, what: string): boolean {
+  for (let i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) if (!/[\w.-]/.test(text[i + what.length] ?? '')) return true;
+  return false;
 }
 
 function endsMatch(peer: string, node: string, map: MapModel): boolean {

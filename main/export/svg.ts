@@ -93,7 +93,7 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
   // Thousands of roads at full width bury the map (and take long to rasterise): thin them.
   geo.thin = Math.max(0.35, Math.min(1, Math.sqrt(300 / Math.max(1, roads.length))));
   /** Sideways shift in px: reverse roads keep apart, parallel lanes fan out. */
-  const offsetOf = (e: MapEdge) => (pairs.has(`${e.target}\u0000${e.source}`) ? 3 : 0) + (lanes.get(e) ?? 0) * 4;
+  const offsetOf = (e: MapEdge) => e.route ? 0 : (pairs.has(`${e.target}\u0000${e.source}`) ? 3 : 0) + (lanes.get(e) ?? 0) * 4;
 
   function* chunks(): Generator<string, void, undefined> {
     yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
@@ -238,8 +238,24 @@ interface Segment {
   ux: number; uy: number;
 }
 
-/** The road's visible segment: centre to centre, clipped at both shapes, nudged sideways when a reverse road exists. */
-function segment(e: MapEdge, index: NodeIndex, g: Geo, offset: number): Segment | undefined {
+/** The road as drawn, in px: the model's route along the streets, or (no route) centre to centre clipped at both shapes, nudged sideways when a reverse road exists. */
+function pathOf(e: MapEdge, index: NodeIndex, g: Geo, offset: number): { x: number; y: number }[] | undefined {
+  if (e.route && e.route.length >= 4) {
+    const pts: { x: number; y: number }[] = [];
+    for (let i = 0; i + 1 < e.route.length; i += 2) pts.push({ x: px(g, e.route[i]), y: py(g, e.route[i + 1]) });
+    return pts;
+  }
+  const sg = straight(e, index, g, offset);
+  return sg && [{ x: sg.x1, y: sg.y1 }, { x: sg.x2, y: sg.y2 }];
+}
+
+/** One leg of a path as a segment with its direction. */
+function leg(a: { x: number; y: number }, b: { x: number; y: number }): Segment {
+  const len = Math.max(1e-9, Math.hypot(b.x - a.x, b.y - a.y));
+  return { x1: a.x, y1: a.y, x2: b.x, y2: b.y, ux: (b.x - a.x) / len, uy: (b.y - a.y) / len };
+}
+
+function straight(e: MapEdge, index: NodeIndex, g: Geo, offset: number): Segment | undefined {
   const a = index.get(e.source), c = index.get(e.target);
   if (!a || !c) return undefined;
   let x1 = px(g, a.x), y1 = py(g, a.y), x2 = px(g, c.x), y2 = py(g, c.y);
@@ -263,12 +279,17 @@ function exitDistance(w: number, h: number, ux: number, uy: number): number {
 }
 
 function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset: number): string {
-  const sg = segment(e, index, g, offset);
-  if (!sg) return '';
+  const pts = pathOf(e, index, g, offset);
+  if (!pts) return '';
+  const sg = leg(pts[pts.length - 2], pts[pts.length - 1]);
   const title = g.tips ? `<title>${x(describeEdge(e, (id) => index.label(id)))}</title>` : '';
-  const line = `x1="${num(sg.x1)}" y1="${num(sg.y1)}" x2="${num(sg.x2)}" y2="${num(sg.y2)}"`;
+  const shape = pts.length > 2 ? 'polyline' : 'line';
+  const line =
+    pts.length > 2
+      ? `points="${pts.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}" stroke-linejoin="round"`
+      : `x1="${num(pts[0].x)}" y1="${num(pts[0].y)}" x2="${num(pts[1].x)}" y2="${num(pts[1].y)}"`;
   if (e.kind === 'highway-link') {
-    return `<g class="highway-link" data-id="${x(e.id)}">${title}<line ${line} stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
+    return `<g class="highway-link" data-id="${x(e.id)}">${title}<${shape} ${line} fill="none" stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
   }
   const v = lineVerdict(e, o)!;
   const st = e.flags.includes('mixed') ? MIXED_ROAD : ROAD[v];
@@ -277,7 +298,7 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset:
   const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
   const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${v})"`;
   let out = `<g class="road ${v}" data-id="${x(e.id)}">${title}`;
-  out += `<line ${line} stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9"${end}/>`;
+  out += `<${shape} ${line} fill="none" stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9"${end}/>`;
   if (st.targetMarker === 'tee') {
     // The bar: a solid crossbar closing the road at its target, readable without colour.
     const back = Math.min(3, Math.hypot(sg.x2 - sg.x1, sg.y2 - sg.y1) * 0.2);
@@ -290,8 +311,9 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset:
 
 /** One marker per evidence source at the road's source end: observed ●, predicted ○, probed ◆ (fill = verdict). */
 function evidenceMarkers(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset: number): string {
-  const sg = segment(e, index, g, offset);
-  if (!sg) return '';
+  const pts = pathOf(e, index, g, offset);
+  if (!pts) return '';
+  const sg = leg(pts[0], pts[1]);
   const ev = visibleEvidence(e, o);
   const r = Math.max(2.5, 4.5 * (g.thin ?? 1));
   const items: Array<(cx: number, cy: number) => string> = [];

@@ -1,8 +1,9 @@
 /** Reads manifest files and folders as `kubectl apply -f <path> -R` would. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertObjects, type ConvertOptions, type ManifestSet } from './convert.js';
-import { parseManifestText, type ManifestError, type ManifestObject } from './parse.js';
+import type { ManifestError } from './parse.js';
+import { parseFiles } from './parse-files.js';
 
 export interface LoadOptions extends ConvertOptions {
   signal?: AbortSignal;
@@ -40,21 +41,7 @@ export async function loadManifests(paths: string[], opts: LoadOptions = {}): Pr
   const files: string[] = [];
   const errors: ManifestError[] = [];
   for (const p of paths) await collect(p, true, files, errors);
-  const objects: ManifestObject[] = [];
-  for (const [i, file] of files.entries()) {
-    if (opts.signal?.aborted) break;
-    opts.onProgress?.(i, files.length);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      errors.push({ file, document: 0, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-      continue;
-    }
-    const r = parseManifestText(text, file);
-    objects.push(...r.objects);
-    errors.push(...r.errors);
-  }
-  opts.onProgress?.(files.length, files.length);
+  const { objects, errors: parseErrors } = await parseFiles(files, opts);
+  for (const e of parseErrors) errors.push(e);
   return convertObjects(objects, opts, errors, files);
 }

@@ -11,8 +11,13 @@
  *   merge keys, content on a `---` line) and for every file the fast readers refuse: it names
  *   the document and line of the first error in each bad document and still reads the good ones.
  */
+import { createRequire } from 'node:module';
 import { CORE_SCHEMA, Type, load as loadYamlFast } from 'js-yaml';
-import { parseAllDocuments, type ScalarTag } from 'yaml';
+import type { ScalarTag } from 'yaml';
+
+/** `yaml` is loaded the first time the full reader runs: plain input never pays its start-up. */
+let yamlLib: typeof import('yaml') | undefined;
+const fullReader = (): typeof import('yaml') => (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 export type DocumentResult = { value: unknown } | { error: string };
 
@@ -34,7 +39,7 @@ const DOCUMENT_MARKER = /^---(?:[ \t].*)?$/gm;
 
 /** The full reader alone (exported for the tests that hold the fast readers to it). */
 export function readDocumentsFull(text: string): DocumentResult[] {
-  return parseAllDocuments(text, FULL_OPTIONS).map((doc): DocumentResult => {
+  return fullReader().parseAllDocuments(text, FULL_OPTIONS).map((doc): DocumentResult => {
     if (doc.errors.length > 0) {
       const first = doc.errors[0];
       const line = first.linePos?.[0] ? ` (line ${first.linePos[0].line})` : '';

@@ -17,6 +17,7 @@ import {
 } from '../model/ids.js';
 import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot, Verdict } from '../model/types.js';
 import { byText, layoutCity, type LayoutDistrict } from './layout.js';
+import { placeLabels, routable, route, shortLabel, type RouteEnd } from './streets.js';
 import type { LegendEntry, MapEdge, MapModel, MapNode, PodPhaseClass, ProbeVerdict, RoadVerdict } from './model.js';
 import type { PolicyView } from './policy-view.js';
 import { displayVerdict, EVIDENCE_MARKERS, FENCE_STYLES } from './style.js';
@@ -37,10 +38,15 @@ export interface BuildOptions {
 export interface RoadBudget {
   districtRoads: number;
   blockRoads: number;
+  /** Road labels placed per level. */
+  labels: number;
 }
 
+/** Label font size in map units per level: readable at the zoom where that level shows. */
+const LABEL_FONT = { blocks: 9, districts: 24 };
+
 /** What a canvas and a static export can show and still be read. */
-export const DEFAULT_BUDGET: RoadBudget = { districtRoads: 3000, blockRoads: 8000 };
+export const DEFAULT_BUDGET: RoadBudget = { districtRoads: 3000, blockRoads: 8000, labels: 1500 };
 
 
 const PHASES: Record<string, PodPhaseClass> = {
@@ -405,6 +411,23 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
   edgeList.push(...shownRoads);
   edgeList.sort((a, b) => byText(a.id, b.id));
 
+  // Every drawn road follows the streets; the viewer and the exporters draw these points.
+  const endOf = (id: PeerId): RouteEnd | undefined => {
+    const n = nodes.get(id);
+    return n && { id, kind: n.kind, rect: n, via: n.kind === 'house' ? n.parent : undefined };
+  };
+  for (const e of [...edgeList, ...districtRoads]) {
+    const a = endOf(e.source);
+    const b = endOf(e.target);
+    if (!a || !b || !routable(layout.streets, a) || !routable(layout.streets, b)) continue;
+    e.route = route(layout.streets, a, b).flatMap((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]);
+  }
+  // Labels that fit, most important roads first: ports between blocks, counts between districts.
+  const labels = {
+    blocks: placeLabels(shownRoads.map((e) => ({ id: e.id, text: shortLabel(e.label), route: e.route })), LABEL_FONT.blocks, budget.labels),
+    districts: placeLabels(byPriority(districtRoads).map((e) => ({ id: e.id, text: e.label, route: e.route })), LABEL_FONT.districts, budget.labels),
+  };
+
   const model: MapModel = {
     cityId: opts.cityId ?? snapshot.id,
     title: snapshot.name,
@@ -413,6 +436,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
     nodes: [...nodes.values()],
     edges: edgeList,
     districtRoads,
+    labels,
     roadBudget: {
       complete: !opts.roadsPending,
       predicted: !!policy?.forEachConnection && opts.possibleRoads !== false,

@@ -3,7 +3,11 @@
  * Districts are shelf-packed by size class then name, so a small change (a pod more or less)
  * rarely moves anything but its own district's contents. O(n log n) in pods.
  */
+import { gridOf, type Shelf, type StreetPlan } from './streets.js';
 import { SIZES } from './style.js';
+
+/** Space between blocks in a district (their streets run down the middle). */
+const BLOCK_GAP = 12;
 
 /** Highways sit in a row; each needs room for its label. */
 const HIGHWAY_STEP = 78;
@@ -35,6 +39,21 @@ export interface CityLayout {
   /** Top-left based rectangles for every district, block, house, highway and outskirt. */
   rects: Map<string, Rect>;
   bounds: Rect;
+  /** The free space between districts and blocks, for routing roads along it. */
+  streets: StreetPlan;
+}
+
+/** Groups shelf-packed positions (same y = same shelf) into shelves of absolute rectangles. */
+function shelvesOf(rects: Rect[]): Shelf[] {
+  const shelves: Shelf[] = [];
+  for (const r of rects) {
+    const last = shelves[shelves.length - 1];
+    if (last && Math.abs(last.top - r.y) < 0.01) {
+      last.items.push(r);
+      last.h = Math.max(last.h, r.h);
+    } else shelves.push({ top: r.y, h: r.h, items: [r] });
+  }
+  return shelves;
 }
 
 interface Sized {
@@ -85,11 +104,11 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   const laid = districts.map((d) => {
     const blocks = [...d.blocks].sort((a, b) => b.houses.length - a.houses.length || byText(a.label, b.label));
     const sizes = blocks.map((b) => blockSize(b.houses.length));
-    const area = sizes.reduce((s, b) => s + (b.w + 12) * (b.h + 12), 0);
+    const area = sizes.reduce((s, b) => s + (b.w + BLOCK_GAP) * (b.h + BLOCK_GAP), 0);
     const highwayRow = d.highways.length ? SIZES.highway + 16 : 0;
     const minW = Math.max(200, d.highways.length * (HIGHWAY_STEP) + 20);
     const target = Math.max(minW - 2 * SIZES.districtPad, Math.sqrt(area) * 1.3);
-    const packed = shelfPack(sizes, target, 12);
+    const packed = shelfPack(sizes, target, BLOCK_GAP);
     const w = Math.max(minW, packed.w + 2 * SIZES.districtPad);
     const h = packed.h + 2 * SIZES.districtPad + SIZES.districtLabel + highwayRow;
     return { d, blocks, sizes, packed, w, h, highwayRow };
@@ -103,6 +122,14 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   const widest = laid.reduce((m, l) => Math.max(m, l.w), 0);
   const cityWidth = Math.max(widest, Math.sqrt(totalArea) * 1.5);
   const packedCity = shelfPack(order.map((o) => o.l), cityWidth, SIZES.cityGap);
+  const cityShelves = shelvesOf(order.map(({ l }, k) => ({ x: packedCity.pos[k].x, y: packedCity.pos[k].y, w: l.w, h: l.h })));
+  const streets: StreetPlan = {
+    city: gridOf(cityShelves, SIZES.cityGap, SIZES.cityGap / 2, SIZES.cityGap / 2, -SIZES.cityGap / 2, 0),
+    districts: new Map(),
+    slots: new Map(),
+    eastX: packedCity.w + SIZES.cityGap,
+  };
+  const shelfOfY = new Map(cityShelves.map((sh, i) => [sh.top, i]));
 
   order.forEach(({ l }, k) => {
     const ox = packedCity.pos[k].x;
@@ -118,11 +145,20 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
       });
     });
     const top = oy + SIZES.districtLabel + l.highwayRow + SIZES.districtPad / 2;
+    const blockRects = l.blocks.map((_, i) => ({ x: ox + SIZES.districtPad + l.packed.pos[i].x, y: top + l.packed.pos[i].y, w: l.sizes[i].w, h: l.sizes[i].h }));
+    const inner = shelvesOf(blockRects);
+    const grid = gridOf(inner, BLOCK_GAP, BLOCK_GAP / 2, SIZES.districtPad * 0.75, ox + SIZES.districtPad - BLOCK_GAP / 2, top);
+    streets.districts.set(l.d.id, { grid, gate: { x: ox + l.w / 2, y: oy + l.h }, cityStreet: shelfOfY.get(oy)! + 1 });
+    const innerShelfOfY = new Map(inner.map((sh, i) => [sh.top, i]));
+    l.d.highways.forEach((hw) => {
+      const r = rects.get(hw)!;
+      streets.slots.set(hw, { district: l.d.id, street: 0, x: r.x + r.w / 2 });
+    });
     l.blocks.forEach((b, i) => {
-      const bx = ox + SIZES.districtPad + l.packed.pos[i].x;
-      const by = top + l.packed.pos[i].y;
+      const { x: bx, y: by } = blockRects[i];
       const size = l.sizes[i];
       rects.set(b.id, { x: bx, y: by, w: size.w, h: size.h });
+      streets.slots.set(b.id, { district: l.d.id, street: innerShelfOfY.get(by)! + 1, x: bx + size.w / 2 });
       const houses = [...b.houses].sort();
       houses.forEach((h, j) => {
         const col = j % size.cols;
@@ -148,5 +184,5 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   const outskirtCols = Math.ceil(outskirts.length / perCol);
   const w = outskirts.length ? ox + outskirtCols * (SIZES.outskirt + 70) : packedCity.w;
   const h = Math.max(packedCity.h, Math.min(outskirts.length, perCol) * (SIZES.outskirt + 40));
-  return { rects, bounds: { x: 0, y: 0, w, h } };
+  return { rects, bounds: { x: -SIZES.cityGap / 2, y: -SIZES.cityGap / 2, w: w + SIZES.cityGap, h: h + SIZES.cityGap }, streets };
 }

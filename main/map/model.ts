@@ -3,6 +3,7 @@
  * main by ./build.ts and consumed alike by the Cytoscape viewer and the exporters (SVG, DOT...).
  */
 import type { FlowProtocol, PeerId } from '../model/types.js';
+import type { RoadLabel } from './streets.js';
 
 export type MapNodeKind = 'district' | 'block' | 'house' | 'highway' | 'outskirt';
 
@@ -53,6 +54,11 @@ export interface MapEdge {
   roadKeys: string[];
   /** "mismatch", "possible" (predicted only, from the matrix), "mixed" (a district road with allowed and denied pairs)... */
   flags: string[];
+  /**
+   * The road along the streets, as flat x,y pairs in map units: from the border of the source
+   * place through every bend to the border of the target place (./streets.ts).
+   */
+  route?: number[];
   /** District roads: workload pairs behind the road, and how many of them are allowed / denied / unknown. */
   pairs?: number;
   mix?: Record<RoadVerdict, number>;
@@ -89,6 +95,8 @@ export interface MapModel {
   edges: MapEdge[];
   /** Roads aggregated between districts and outskirts, for the lowest zoom level. */
   districtRoads?: MapEdge[];
+  /** Road labels placed without overlaps (dropped by priority where they would collide), per level. */
+  labels?: { blocks: RoadLabel[]; districts: RoadLabel[] };
   /** How many roads each level has and how many this model carries (the rest are left out by a budget). */
   roadBudget?: RoadBudgetInfo;
   legend: LegendEntry[];

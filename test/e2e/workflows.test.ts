@@ -4,13 +4,16 @@
  * what-if. Assertions go through the app's state (window.__netcity) and the page; screenshots
  * land in test-results/e2e/ (30-…).
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { ROOT, startServe, type Served } from '../support/serve.js';
 import { waitForApp } from '../support/wait.js';
+import { FakeRelay, tsOfMs } from '../fakes/hubble-relay/fake-relay.js';
+import { syntheticFlowBody } from '../fakes/hubble-relay/synthetic.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
 let served: Served;
@@ -29,6 +32,20 @@ const uncovered = (selector: string): Promise<boolean> =>
     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
     return !!top && (top === el || el.contains(top));
   })()`) as Promise<boolean>;
+
+const libraryFiles = () => {
+  const dir = join(served.configDir, 'snapshots');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.netcity')).sort() : [];
+};
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+const captureState = () => view<string | undefined>("v.city && v.city.capture && v.city.capture.state");
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -119,5 +136,109 @@ describe('workflows around the map', () => {
     await page.keyboard.press('Escape');
     expect(existsSync(join(served.configDir, 'snapshots'))).toBe(true);
     expect(readdirSync(join(served.configDir, 'snapshots')).filter((f) => f.endsWith('.netcity')).length).toBe(1);
+  });
+
+  it('the flows view: full width, sorts by drop reason, filters by verdict, exports what it shows', async () => {
+    await page.click('[data-testid="open-flows"]');
+    await page.waitForSelector('[data-testid="flow-row"] [data-col="time"]');
+    const all = await view<number>('v.city.counts.flows');
+    const box = (await page.locator('[data-testid="flows-view"]').boundingBox())!;
+    expect(box.width).toBeGreaterThan(1400);
+    await page.click('[data-testid="sort-dropReason"]');
+    await page.waitForSelector('[data-testid="sort-dropReason"]:has-text("▴")');
+    await expect.poll(() => page.locator('[data-testid="flow-row"] [data-col="dropReason"]').first().textContent()).toBe('POLICY_DENIED');
+    await shot('39-flows-sorted');
+    await page.click('[data-testid="flows-verdict-DROPPED"]');
+    await expect.poll(async () => {
+      const v = await page.locator('[data-testid="flow-row"] [data-col="verdict"]').allTextContents();
+      return v.length > 0 && v.every((x) => x === 'DROPPED');
+    }).toBe(true);
+    const shown = Number((await page.locator('[data-testid="flows-total"]').textContent())!.replace(/[^\d]/g, ''));
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(all);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="flows-csv"]')]);
+    const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
+    expect(csv.length - 1).toBe(shown);
+    expect(csv.slice(1).every((l) => l.includes(',DROPPED,'))).toBe(true);
+    await shot('40-flows-dropped');
+    await page.click('[data-testid="flows-verdict-DROPPED"]');
+    await page.click('[data-testid="open-flows"]');
+  });
+
+  it('why panel: namespaced title, policy links to YAML, copy as Markdown, draft a policy that what-if shows as newly allowing the road', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
+    const edgeId = await view<string>("v.map.edges.find((e) => e.observed === 'denied' && e.source.includes('recommendation')).id");
+    await page.evaluate(`window.__netcity.select('edge', ${JSON.stringify(edgeId)})`);
+    await page.click('[data-testid="tab-details"]');
+    await page.waitForSelector('[data-testid="road-panel"]');
+    await expect(page.locator('[data-testid="road-panel"] h2').textContent()).resolves.toBe('shop/recommendation → payments/payment');
+    await page.click('[data-testid="policy-link"] >> nth=0');
+    await expect(page.locator('[data-testid="policy-yaml"]').textContent()).resolves.toContain('kind: NetworkPolicy');
+    await page.click('[data-testid="copy-why"]');
+    const md = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    expect(md.startsWith('### shop/recommendation → payments/payment')).toBe(true);
+    expect(md).toContain('TCP 8443: denied');
+    await shot('41-why-panel');
+    await page.click('[data-testid="draft-policy"]');
+    await page.waitForSelector('[data-testid="whatif-yaml"]');
+    const yaml = await page.inputValue('[data-testid="whatif-yaml"]');
+    expect(yaml).toContain('namespace: payments');
+    await page.click('[data-testid="whatif-preview"]');
+    await page.waitForSelector('[data-testid="whatif-result"]');
+    const w = await view<{ errors: string[]; newlyAllowed: { src: string; dst: string; ports: string }[] }>('v.whatIf');
+    expect(w.errors).toEqual([]);
+    const [src, dst] = await view<[string, string]>(`[v.map.edges.find((e) => e.id === ${JSON.stringify(edgeId)}).source, v.map.edges.find((e) => e.id === ${JSON.stringify(edgeId)}).target]`);
+    expect(w.newlyAllowed.some((c) => c.src === src && c.dst === dst && c.ports.includes('8443'))).toBe(true);
+    await shot('42-draft-whatif');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid="overlay-whatif"]');
+    await waitFor('!v.loading && !v.overlays.whatif');
+  });
+
+  it('capture against a closed port says unreachable (why, next retry) within 5 s, writes no file, and stops', async () => {
+    const files = libraryFiles();
+    const port = await closedPort();
+    await page.click('[data-testid="open-capture"]');
+    await page.fill('[data-testid="capture-address"]', `127.0.0.1:${port}`);
+    await page.click('[data-testid="capture-start"]');
+    await waitFor("v.city.capture && v.city.capture.state === 'unreachable'", 5000);
+    await page.waitForSelector('[data-testid="capture-badge"][data-state="unreachable"]');
+    await expect(page.locator('[data-testid="capture-badge"]').getAttribute('title')).resolves.toMatch(/127\.0\.0\.1|refused|unavailable/i);
+    await shot('37-capture-unreachable');
+    expect(libraryFiles()).toEqual(files);
+    await page.click('[data-testid="capture-stop"]');
+    await waitFor("v.city.capture.state === 'stopped'");
+    expect(await view<string>('v.city.capture.reason')).toContain('nothing was saved');
+    expect(libraryFiles()).toEqual(files);
+  });
+
+  it('capture from a relay: capturing with a rate, the file appears with the first flow', async () => {
+    const relay = new FakeRelay({ nodes: ['node-a'] });
+    const port = await relay.start();
+    try {
+      const files = libraryFiles();
+      await page.click('[data-testid="open-capture"]');
+      await page.fill('[data-testid="capture-address"]', `127.0.0.1:${port}`);
+      await page.click('[data-testid="capture-start"]');
+      await waitFor("v.city.capture.state === 'capturing'");
+      expect(libraryFiles()).toEqual(files);
+      for (let i = 0; i < 100 && !relay.requests.length; i++) await new Promise((r) => setTimeout(r, 100));
+      const now = Date.now();
+      relay.emit(Array.from({ length: 20 }, (_, k) => ({ flow: { ...syntheticFlowBody(k), time: tsOfMs(now + k), uuid: `e2e-${k}` } })));
+      await waitFor('v.city.capture.flows >= 20 && v.city.capture.file').catch(async (e) => {
+        throw new Error(`${(e as Error).message}: ${JSON.stringify(await view('v.city.capture'))} ${JSON.stringify(relay.requests)} ${JSON.stringify(await view('v.history'))}`);
+      });
+      // The demo was saved to the library above (and renamed): the capture appends to that file.
+      const file = await view<string>('v.city.capture.file');
+      expect(file).toMatch(/after-rename\.netcity$/);
+      expect(existsSync(file)).toBe(true);
+      await page.waitForSelector('[data-testid="capture-badge"][data-state="capturing"]');
+      await shot('38-capture-capturing');
+      await page.click('[data-testid="capture-stop"]');
+      await waitFor("v.city.capture.state === 'stopped'");
+      expect(await captureState()).toBe('stopped');
+    } finally {
+      await relay.stop();
+    }
   });
 });

@@ -1,8 +1,11 @@
 /**
  * Live flow capture from Hubble Relay into a city: by address, or by a port-forward to the
  * hubble-relay Service through the city's own cluster connection. Flows are merged into the city
- * about once a second (one city.changed event), and auto-saved to a .netcity file so a crash
- * loses at most about a second of flows.
+ * about once a second (one city.changed event), and auto-saved to a .netcity file (created when
+ * the first flow arrives, never for a capture that received nothing) so a crash loses at most
+ * about a second of flows. The capture's state (city.capture) says what is happening:
+ * connecting → capturing (n flows/s) → stalled (connected, no flows) or unreachable (why,
+ * retrying with backoff) → stopped.
  */
 import { readFileSync } from 'node:fs';
 import { HubbleCapture } from '../../flows/hubble-capture.js';
@@ -13,11 +16,13 @@ import type { CaptureWarning, FlowRecord } from '../../model/types.js';
 import { SnapshotWriter } from '../../store/index.js';
 import { SnapshotLibrary } from '../../store/library.js';
 import type { Backend } from '../backend.js';
-import type { ArgsOf, ResultOf } from '../contract.js';
+import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
 import type { ClusterConnection } from '../../cluster/connection.js';
 import { mergeFlows, seededAggregator } from './flow-merge.js';
 import { resolverFromInventory } from '../../flows/flow-inventory.js';
 
+/** Connected but no flow for this long: the capture is "stalled". */
+export const STALL_MS = 10_000;
 
 function statusText(s: ServerStatus): string {
   const parts = [`Relay: ${s.numFlows ?? '?'} / ${s.maxFlows ?? '?'} flows buffered`];
@@ -56,32 +61,46 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
         maxRawFlows: 0,
         mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
       });
-      // Auto-save: an existing file gets the flows appended; otherwise a new library file.
+      const view: CaptureView = { state: 'connecting', target: client.target, flows: 0, flowsPerSecond: 0, startedAt: Date.now() };
+      city.capture = view;
+      const publish = () => b.cityChanged(city.id, 'capture-state');
+      let connectedAt: number | undefined;
+      let relayNodes: number | undefined;
+      // Auto-save once flows arrive: an existing file gets them appended; otherwise a new library file.
       let writer: SnapshotWriter | undefined;
-      try {
-        if (city.filePath) writer = SnapshotWriter.append(city.filePath);
-        else {
-          const lib = new SnapshotLibrary(b.settings.snapshotDir);
-          const path = lib.pathOf(lib.save(city.snapshot, `${city.snapshot.name} capture`));
-          writer = SnapshotWriter.append(path);
-          city.filePath = path;
+      let saveTried = false;
+      const openWriter = () => {
+        if (saveTried) return;
+        saveTried = true;
+        try {
+          if (city.filePath) writer = SnapshotWriter.append(city.filePath);
+          else {
+            const lib = new SnapshotLibrary(b.settings.snapshotDir);
+            const path = lib.pathOf(lib.save(city.snapshot, `${city.snapshot.name} capture`));
+            writer = SnapshotWriter.append(path);
+            city.filePath = path;
+          }
+          view.file = city.filePath;
+        } catch (err) {
+          b.emit('notice', { level: 'warning', message: `Capture is not auto-saved: ${(err as Error).message}` });
         }
-      } catch (err) {
-        b.emit('notice', { level: 'warning', message: `Capture is not auto-saved: ${(err as Error).message}` });
-      }
+      };
       let pending: FlowRecord[] = [];
       let warnings: CaptureWarning[] = [];
       let total = 0;
-      const merge = () => {
-        if (!pending.length && !warnings.length) return;
+      const merge = (): boolean => {
+        if (!pending.length && !warnings.length) return false;
         city.update(mergeFlows(city.snapshot, pending, aggregator, warnings, b.settings.maxRawFlows), { policiesChanged: false });
         b.cityChanged(city.id, 'capture', { added: pending.length });
         pending = [];
         warnings = [];
+        return true;
       };
       capture.onFlows((batch) => {
         total += batch.length;
+        view.lastFlowAt = Date.now();
         pending.push(...batch);
+        openWriter();
         writer?.addFlows(batch);
       });
       capture.onWarning((w) => {
@@ -90,7 +109,52 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
       });
       capture.onStatus((s) => {
         city.statusMessage = statusText(s);
+        relayNodes = s.numConnectedNodes;
       });
+      capture.onState((s) => {
+        if (s.state === 'connecting') {
+          // After a failure it stays "unreachable" while the next attempt runs.
+          if (view.state !== 'unreachable') view.state = 'connecting';
+          view.attempt = s.attempt;
+          view.retryAt = undefined;
+        } else if (s.state === 'streaming') {
+          connectedAt = Date.now();
+          Object.assign(view, { state: 'capturing', reason: undefined, retryAt: undefined, attempt: undefined });
+        } else if (s.state === 'reconnecting') {
+          connectedAt = undefined;
+          Object.assign(view, {
+            state: 'unreachable',
+            reason: `${s.error}. Check the address and that Hubble Relay is running (cilium hubble enable); retrying with backoff.`,
+            attempt: s.attempt,
+            retryAt: Date.now() + s.delayMs,
+          });
+        } else if (s.state === 'failed') {
+          Object.assign(view, { state: 'unreachable', reason: s.error, retryAt: undefined });
+        }
+        publish();
+      });
+      // Once a second: merge, flows/s, stalled or capturing again.
+      let lastTotal = 0;
+      let lastTick = Date.now();
+      const tick = () => {
+        const now = Date.now();
+        const merged = merge();
+        const before = `${view.state}|${view.flows}|${view.flowsPerSecond}`;
+        view.flowsPerSecond = Math.round(((total - lastTotal) * 1000) / Math.max(1, now - lastTick));
+        view.flows = total;
+        lastTotal = total;
+        lastTick = now;
+        if (connectedAt !== undefined && (view.state === 'capturing' || view.state === 'stalled')) {
+          const quietSince = Math.max(connectedAt, view.lastFlowAt ?? 0);
+          if (now - quietSince >= STALL_MS) {
+            view.state = 'stalled';
+            view.reason = `connected to ${client.target}, but no flow for ${Math.round((now - quietSince) / 1000)} s: ${
+              relayNodes === 0 ? 'Relay reports no connected node' : 'no traffic matches the filters, or Relay has no node connected (check `hubble status`)'
+            }`;
+          } else if (view.state === 'stalled') Object.assign(view, { state: 'capturing', reason: undefined });
+        }
+        if (!merged && before !== `${view.state}|${view.flows}|${view.flowsPerSecond}`) publish();
+      };
       const query: FlowQuery = {
         follow: true,
         last: a.last,
@@ -101,8 +165,8 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
       city.status = 'capturing';
       const { taskId } = b.tasks.start(`Capturing flows (${client.target})`, async (task) => {
         const timer = setInterval(() => {
-          merge();
-          task.progress(total, undefined, city.statusMessage);
+          tick();
+          task.progress(total, undefined, view.state === 'capturing' ? `${view.flowsPerSecond} flows/s` : view.state);
         }, 1000);
         task.signal.addEventListener('abort', () => void capture.stop(), { once: true });
         try {
@@ -114,6 +178,17 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
           writer?.close();
           captures.delete(city.id);
           city.status = previous === 'capturing' ? 'ready' : previous;
+          const err = capture.stats().error;
+          Object.assign(view, {
+            state: 'stopped',
+            flows: total,
+            flowsPerSecond: 0,
+            retryAt: undefined,
+            reason:
+              err && !task.signal.aborted
+                ? err
+                : `${total.toLocaleString()} flows received${view.file ? `, saved to ${view.file}` : total ? '' : '; nothing was saved'}`,
+          });
           b.cityChanged(city.id, 'capture-stopped');
         }
         const err = capture.stats().error;

@@ -68,11 +68,17 @@ export function filesArea(b: Backend) {
     open: openPath,
     async rename(path: string, name: string): Promise<SnapshotEntry> {
       const { lib, file } = inLibrary(path);
-      return entryOf(lib.pathOf(lib.rename(file, name)));
+      const before = lib.pathOf(file);
+      const after = lib.pathOf(lib.rename(file, name));
+      // Cities saved to (or opened from) that file follow it: captures append to the new path.
+      for (const c of b.cities.values()) if (c.filePath === before) c.filePath = after;
+      return entryOf(after);
     },
     async remove(path: string): Promise<{ ok: true }> {
       const { lib, file } = inLibrary(path);
+      const gone = lib.pathOf(file);
       lib.delete(file);
+      for (const c of b.cities.values()) if (c.filePath === gone) c.filePath = undefined;
       return { ok: true };
     },
     async duplicate(path: string): Promise<SnapshotEntry> {

@@ -24,6 +24,7 @@ export function cityStylesheet(): StylesheetJson {
         'font-size': 11,
         color: PALETTE.ink,
         'min-zoomed-font-size': 7,
+        'z-index-compare': 'manual',
         width: 'data(w)',
         height: 'data(h)',
         'overlay-opacity': 0,
@@ -110,6 +111,23 @@ export function cityStylesheet(): StylesheetJson {
     { selector: 'node.outskirt.t-dns', style: { shape: 'round-tag' } },
     { selector: 'node.outskirt.t-ip', style: { shape: 'cut-rectangle' } },
     { selector: 'node.outskirt.t-kube-apiserver', style: { shape: 'star' } },
+    {
+      selector: 'node.road-label',
+      style: {
+        shape: 'round-rectangle',
+        'background-color': '#ffffff',
+        'background-opacity': 0.92,
+        'border-width': 0.5,
+        'border-color': PALETTE.muted,
+        'font-size': 'data(fs)',
+        'text-valign': 'center',
+        'text-halign': 'center',
+        'min-zoomed-font-size': 6,
+        color: PALETTE.ink,
+        'z-index': 20,
+      },
+    },
+    { selector: 'node.road-label.lbl-districts', style: { 'font-weight': 'bold' } },
     { selector: 'node.not-permitted', style: { 'background-color': '#eeeeee', 'border-style': 'dashed', 'border-color': PALETTE.muted } },
     { selector: 'node.finding', style: { 'underlay-color': PALETTE.denied, 'underlay-opacity': 0.18, 'underlay-padding': 4 } },
     {
@@ -119,7 +137,9 @@ export function cityStylesheet(): StylesheetJson {
         width: 'data(width)',
         'arrow-scale': 1.1,
         'overlay-opacity': 0,
+        'z-index-compare': 'manual',
         'z-index': 10,
+        'text-events': 'yes',
         'font-size': 9,
         'text-background-color': '#ffffff',
         'text-background-opacity': 0.85,
@@ -131,8 +151,10 @@ export function cityStylesheet(): StylesheetJson {
     },
     {
       selector: 'edge.link',
-      style: { width: 1.2, 'line-color': PALETTE.highway, opacity: 0.35, 'curve-style': 'straight', 'target-arrow-shape': 'none', 'z-index': 5 },
+      style: { width: 1.5, 'line-color': PALETTE.highway, opacity: 0.7, 'curve-style': 'straight', 'target-arrow-shape': 'none', 'z-index': 5 },
     },
+    // Roads along the streets: the model's bend points (see lib/elements.ts segmentsOf).
+    { selector: 'edge.routed', style: { 'curve-style': 'segments', 'segment-weights': 'data(sw)', 'segment-distances': 'data(sd)', 'edge-distances': 'node-position', 'segment-radii': 0 } },
     ...verdictRules,
     {
       selector: 'edge.road.mixed',
@@ -149,6 +171,9 @@ export function cityStylesheet(): StylesheetJson {
     { selector: 'edge.road.e-predicted', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'hollow', opacity: 0.75 } },
     { selector: 'edge.road.e-probed', style: { 'source-arrow-shape': 'diamond', 'source-arrow-fill': 'filled' } },
     { selector: 'edge.road.probed', style: { 'mid-target-arrow-shape': 'diamond', 'mid-target-arrow-color': PALETTE.ink } },
+    // On a shared street the most telling road is on top (and is the one a click picks).
+    { selector: 'edge.road.v-denied, edge.road.mixed', style: { 'z-index': 12 } },
+    { selector: 'edge.road.mismatch', style: { 'z-index': 13 } },
     { selector: 'edge.road.mismatch', style: { 'underlay-color': PALETTE.mismatch, 'underlay-opacity': 0.45, 'underlay-padding': 5 } },
     { selector: 'edge.road:selected, edge.road.highlight', style: { label: 'data(label)', 'underlay-color': PALETTE.selection, 'underlay-opacity': 0.8, 'underlay-padding': 6 } },
     { selector: 'node:selected, node.highlight', style: { 'underlay-color': PALETTE.selection, 'underlay-opacity': 0.9, 'underlay-padding': 6 } },
@@ -157,6 +182,7 @@ export function cityStylesheet(): StylesheetJson {
     { selector: '.diff-changed', style: { 'underlay-color': PALETTE.diffChanged, 'underlay-opacity': 0.55, 'underlay-padding': 6 } },
     { selector: '.faded', style: { opacity: 0.12 } },
     { selector: '.hidden', style: { display: 'none' } },
+    { selector: '.lvl-hidden', style: { display: 'none' } },
   ] as StylesheetJson;
 }
 

@@ -1,6 +1,7 @@
 /** Map model -> Cytoscape elements (preset positions; no layout ever runs in the renderer). */
 import type { ElementDefinition } from 'cytoscape';
 import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import type { RoadLabel } from '../../../main/map/streets';
 import { roadWidth } from '../../../main/map/style';
 
 function outskirtType(n: MapNode): string {
@@ -32,20 +33,61 @@ export function nodeElement(n: MapNode): ElementDefinition {
   };
 }
 
-export function edgeElement(e: MapEdge, districtLevel = false): ElementDefinition {
+/**
+ * The model's bend points (e.route) as Cytoscape segment weights and distances, relative to the
+ * line between the two nodes' centres ('edge-distances: node-position'): Cytoscape then draws the
+ * very polyline the exporters draw.
+ */
+export function segmentsOf(route: number[] | undefined, s: { x: number; y: number }, t: { x: number; y: number }): { sw: number[]; sd: number[] } | undefined {
+  if (!route || route.length < 6) return undefined;
+  const dx = t.x - s.x;
+  const dy = t.y - s.y;
+  const l2 = dx * dx + dy * dy;
+  if (l2 < 1) return undefined;
+  const l = Math.sqrt(l2);
+  const sw: number[] = [];
+  const sd: number[] = [];
+  for (let i = 2; i < route.length - 2; i += 2) {
+    const px = route[i] - s.x;
+    const py = route[i + 1] - s.y;
+    sw.push((px * dx + py * dy) / l2);
+    sd.push((px * -dy + py * dx) / l);
+  }
+  return { sw, sd };
+}
+
+export function edgeElement(e: MapEdge, nodes: Map<string, MapNode>, districtLevel = false): ElementDefinition {
+  const s = nodes.get(e.source);
+  const t = nodes.get(e.target);
+  const seg = s && t ? segmentsOf(e.route, s, t) : undefined;
   return {
     group: 'edges',
-    data: { id: e.id, source: e.source, target: e.target, label: e.label, width: roadWidth(e.volume), vwidth: roadWidth(e.volume), volume: e.volume },
-    classes: [e.kind === 'road' ? 'road' : 'link', districtLevel ? 'droad' : 'broad', ...e.flags].join(' '),
+    data: { id: e.id, source: e.source, target: e.target, label: e.label, width: roadWidth(e.volume), vwidth: roadWidth(e.volume), volume: e.volume, ...seg },
+    classes: [e.kind === 'road' ? 'road' : 'link', districtLevel ? 'droad' : 'broad', seg ? 'routed' : '', ...e.flags].filter(Boolean).join(' '),
   };
 }
 
 export function toElements(model: MapModel): ElementDefinition[] {
   const out: ElementDefinition[] = [];
+  const nodes = new Map(model.nodes.map((n) => [n.id, n]));
   for (const n of model.nodes) out.push(nodeElement(n));
-  for (const e of model.edges) out.push(edgeElement(e));
-  for (const e of model.districtRoads ?? []) out.push(edgeElement(e, true));
+  for (const e of model.edges) out.push(edgeElement(e, nodes));
+  for (const e of model.districtRoads ?? []) out.push(edgeElement(e, nodes, true));
+  for (const level of ['blocks', 'districts'] as const) {
+    for (const l of model.labels?.[level] ?? []) out.push(labelElement(l, level));
+  }
   return out;
+}
+
+/** A road label as a small node of its own (placed by the model, clickable: it selects its road). */
+export function labelElement(l: RoadLabel, level: 'blocks' | 'districts'): ElementDefinition {
+  return {
+    group: 'nodes',
+    data: { id: `label:${l.road}`, label: l.text, road: l.road, kind: 'road-label', w: l.w, h: l.h, fs: l.h / 1.3 },
+    position: { x: l.x, y: l.y },
+    classes: `road-label lbl-${level}`,
+    grabbable: false,
+  };
 }
 
 /** Semantic-zoom layers: big cities add blocks and houses to the canvas only when zoomed in to them. */
@@ -54,6 +96,7 @@ export type Layer = 'base' | 'blocks' | 'houses';
 export function layerOf(def: ElementDefinition): Layer {
   if (def.group === 'nodes') {
     const kind = def.data.kind as string;
+    if (kind === 'road-label') return String(def.classes).includes('lbl-districts') ? 'base' : 'blocks';
     return kind === 'house' ? 'houses' : kind === 'block' || kind === 'highway' ? 'blocks' : 'base';
   }
   return String(def.classes ?? '').includes('droad') ? 'base' : 'blocks';

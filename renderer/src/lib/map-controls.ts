@@ -8,6 +8,22 @@ export interface MapControlsImpl {
   png(): string | undefined;
   /** Where an element is drawn on the page (CSS pixels), for tests that click it like a user. */
   screenPoint(id: string): { x: number; y: number } | undefined;
+  /** What the canvas draws for a road (tests compare it with the model and the SVG export). */
+  inspect(id: string): RoadOnCanvas | undefined;
+  /** A map point on the page (CSS pixels). */
+  toPage(x: number, y: number): { x: number; y: number } | undefined;
+  /** Road labels on the canvas now (not hidden). */
+  visibleLabels(): { road: string; text: string }[];
+}
+
+export interface RoadOnCanvas {
+  /** Source end, bends, target end, in map units. */
+  points: { x: number; y: number }[];
+  zIndex: number;
+  zCompare: string;
+  visible: boolean;
+  /** Highest z-index of any district. */
+  districtZ: number;
 }
 
 class MapControls {
@@ -36,6 +52,15 @@ class MapControls {
   }
   screenPoint(id: string) {
     return this.impl?.screenPoint(id);
+  }
+  inspect(id: string) {
+    return this.impl?.inspect(id);
+  }
+  toPage(x: number, y: number) {
+    return this.impl?.toPage(x, y);
+  }
+  visibleLabels() {
+    return this.impl?.visibleLabels() ?? [];
   }
   onViewport(l: () => void): () => void {
     this.listeners.add(l);

@@ -65,9 +65,13 @@ describe('filters', () => {
 
 describe('semantic zoom', () => {
   it('goes from districts to blocks to houses as you zoom in', () => {
-    expect(levelForZoom(0.05)).toBe('districts');
-    expect(levelForZoom(0.2)).toBe('blocks');
-    expect(levelForZoom(1)).toBe('houses');
+    // Relative to the city: a district 250 units wide is readable from 160 px on screen.
+    expect(levelForZoom(0.5, 250)).toBe('districts');
+    expect(levelForZoom(0.45, 400)).toBe('blocks');
+    expect(levelForZoom(1, 250)).toBe('houses');
+    // Bigger districts reach the block level sooner.
+    expect(levelForZoom(0.3, 1200)).toBe('blocks');
+    expect(levelForZoom(0.3, 250)).toBe('districts');
   });
 });
 

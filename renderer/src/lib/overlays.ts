@@ -3,6 +3,7 @@
  * applies the result as Cytoscape classes; component tests check it without a canvas.
  */
 import type { MapEdge, MapModel, MapNode, RoadVerdict } from '../../../main/map/model';
+import { SIZES } from '../../../main/map/style';
 
 export interface Overlays {
   policy: boolean;
@@ -76,10 +77,24 @@ export function nodePasses(n: MapNode, f: Filters, nodes: Map<string, MapNode>):
 /** The zoom level's name: which layer of the city is drawn. */
 export type Level = 'districts' | 'blocks' | 'houses';
 
-export function levelForZoom(zoom: number): Level {
-  if (zoom < 0.12) return 'districts';
-  if (zoom < 0.3) return 'blocks';
-  return 'houses';
+/**
+ * The level for a zoom, from what is readable on screen in this city: districts while a typical
+ * district is under DISTRICT_PX wide (its blocks would be a blur), houses once a house is HOUSE_PX
+ * or more, blocks in between.
+ */
+export function levelForZoom(zoom: number, districtWidth: number): Level {
+  if (zoom * districtWidth < DISTRICT_PX) return 'districts';
+  if (zoom * SIZES.house >= HOUSE_PX) return 'houses';
+  return 'blocks';
+}
+
+const DISTRICT_PX = 160;
+const HOUSE_PX = 10;
+
+/** A typical district's width (the median), which sets the zoom levels of a city. */
+export function districtScale(model: MapModel): number {
+  const ws = model.nodes.filter((n) => n.kind === 'district').map((n) => n.w).sort((a, b) => a - b);
+  return ws.length ? ws[Math.floor(ws.length / 2)] : 200;
 }
 
 export interface Visible {

@@ -10,7 +10,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Esc', 'clear selection, close dialog'],
   ['1 … 5', 'toggle overlays: policy, flows, probes, diff, what-if'],
   ['g', 'findings list'],
-  ['t', 'flows table'],
+  ['t', 'flows view (of the selection)'],
   ['?', 'this help'],
 ];
 
@@ -35,6 +35,9 @@ export function handleShortcut(e: KeyboardEvent): void {
   else if (e.key === '-') mapControls.zoomBy(0.8);
   else if (e.key === '?') app.dialog = 'help';
   else if (e.key === 'g') app.panel = 'findings';
-  else if (e.key === 't') app.panel = 'flows';
+  else if (e.key === 't') {
+    if (app.flowsOpen) app.flowsOpen = false;
+    else app.openFlows();
+  }
   else if (OVERLAY_KEYS[e.key]) app.toggleOverlay(OVERLAY_KEYS[e.key]);
 }

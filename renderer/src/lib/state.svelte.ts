@@ -19,7 +19,7 @@ import { DEFAULT_OVERLAYS, NO_FILTERS, visibleCounts, type Filters, type Level, 
 import type { Transport } from './transport';
 import { mapControls } from './map-controls';
 
-export type Panel = 'details' | 'findings' | 'flows' | 'city';
+export type Panel = 'details' | 'findings' | 'city';
 export type Dialog = 'none' | 'connect' | 'snapshots' | 'export' | 'whatif' | 'diff' | 'probe' | 'capture' | 'import' | 'help';
 
 export interface Notice {
@@ -67,6 +67,11 @@ export class AppState {
   diff = $state.raw<DiffView | undefined>(undefined);
   whatIf = $state.raw<WhatIfResult | undefined>(undefined);
   level = $state<Level>('houses');
+  /** The flows view (a drawer under the map) and what it shows: a road, a peer, or everything. */
+  flowsOpen = $state(false);
+  flowsScope = $state<{ edgeId?: string; peer?: string } | undefined>(undefined);
+  /** YAML the why panel drafted, for the what-if dialog to open with. */
+  whatIfDraft = $state<string | undefined>(undefined);
   /** Set by the map view after each render: what the canvas really holds. */
   drawn = $state({ nodes: 0, edges: 0, visibleEdges: 0, deniedRoads: 0, renderMs: 0, renderer: 'canvas', fetchMs: 0, createMs: 0, applyMs: 0 });
   private noticeId = 0;
@@ -128,6 +133,11 @@ export class AppState {
     });
   }
 
+  async refreshSummary(id: string): Promise<void> {
+    const summary = await this.api.call('city.summary', { cityId: id });
+    this.cities = this.cities.map((c) => (c.id === summary.id ? summary : c));
+  }
+
   async refreshCities(): Promise<void> {
     this.cities = await this.api.call('cities.list', {});
   }
@@ -183,6 +193,13 @@ export class AppState {
     }
   }
 
+  /** Opens the flows view on a road or a peer (the selection by default), or everything. */
+  openFlows(scope?: { edgeId?: string; peer?: string }): void {
+    const sel = this.selection;
+    this.flowsScope = scope ?? (sel ? (sel.kind === 'edge' ? { edgeId: sel.id } : { peer: sel.id }) : undefined);
+    this.flowsOpen = true;
+  }
+
   clearSelection(): void {
     this.selection = undefined;
     this.nodeDetails = undefined;
@@ -222,10 +239,12 @@ export class AppState {
       if (p.awaited) return;
       if (p.state === 'failed') this.notify('error', `${p.label}: ${p.message ?? 'failed'}`);
       if (p.state === 'done') this.notify('info', `${p.label}: done${p.message ? ` (${p.message})` : ''}`);
-      if (p.state === 'cancelled') this.notify('warning', `${p.label}: cancelled`);
+      if (p.state === 'cancelled') this.notify('info', `${p.label}: stopped`);
     } else if (e.event === 'city.changed') {
-      const d = e.data as { cityId: string };
-      if (d.cityId === this.cityId) void this.run('Live update', () => this.loadMap());
+      const d = e.data as { cityId: string; reason: string };
+      // A state change only (capture badge, connection status): the summary, not the map.
+      if (d.reason === 'capture-state' || d.reason === 'status') void this.run('City status', () => this.refreshSummary(d.cityId));
+      else if (d.cityId === this.cityId) void this.run('Live update', () => this.loadMap());
       else void this.refreshCities();
     } else if (e.event === 'cities.changed') {
       void this.refreshCities();
@@ -274,6 +293,9 @@ export class AppState {
         const d = appState().diff;
         return d ? { ...d, map: undefined } : undefined;
       },
+      get flowsOpen() {
+        return appState().flowsOpen;
+      },
       get level() {
         return appState().level;
       },
@@ -292,8 +314,14 @@ export class AppState {
       get findings() {
         return appState().city?.findings ?? [];
       },
+      get city() {
+        return appState().city;
+      },
       get map() {
         return appState().map;
+      },
+      select(kind: 'node' | 'edge', id: string) {
+        return appState().select(kind, id);
       },
       screenPoint(id: string) {
         return mapControls.screenPoint(id);
