@@ -75,6 +75,7 @@ export function createEngineView(s: Snapshot): EngineView {
         direction: st.direction,
         layer: st.layer,
         policy: st.policy,
+        ...(st.tier ? { tier: st.tier } : {}),
         rule: st.rule ? `${st.rule.section} #${st.rule.index}${st.rule.name ? ` '${st.rule.name}'` : ''}` : undefined,
         effect: st.outcome,
         text: st.text,
