@@ -10,6 +10,7 @@ import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 import { detectDeclaredRoadBuilder, enforcedPolicyKinds, namedRoadBuilder, roadBuilderLabel } from '../../cluster/cni-detect.js';
 import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
+import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 
 const usage = `
 Usage: netcity analyze <files or folders...> [--format txt|json|csv|md|dot|mermaid]
@@ -38,6 +39,7 @@ Options:
                    known road builder every policy is taken as enforced (a caveat on stderr).
   --staged         preview Calico staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy,
                    StagedKubernetesNetworkPolicy) as if enforced; without it they are not
+${SIZE_CAP_USAGE}
 
 Exit codes: 0 all input understood; 1 some input was bad (reported on stderr, the rest analysed);
 2 usage error.
@@ -133,6 +135,7 @@ const analyze: Command = {
           'no-ip-ranges': { type: 'boolean', default: false },
           'road-builder': { type: 'string' },
           staged: { type: 'boolean', default: false },
+          ...SIZE_CAP_OPTIONS,
         },
       });
     } catch (e) {
@@ -146,10 +149,11 @@ const analyze: Command = {
     if (level !== 'workload' && level !== 'pod') throw new UsageError(`--level: expected workload or pod, got "${level}"`);
     if (values.focus !== undefined && !/^[^/]+\/[^/]+$/.test(values.focus)) throw new UsageError(`--focus: expected ns/name, got "${values.focus}"`);
     const named = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
+    const caps = sizeCaps(values);
 
     const set = await loadManifests(
       positionals.map((p) => path.resolve(io.cwd, p)),
-      { defaultNamespace: values.namespace, signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total) },
+      { defaultNamespace: values.namespace, ...caps, signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total) },
     );
     const rel = (f: string) => path.relative(io.cwd, f) || f;
     let problems = 0;
