@@ -219,6 +219,8 @@ export interface ExplanationStepView {
   direction: 'egress' | 'ingress' | 'both';
   layer: string;
   policy?: string;
+  /** Calico: the tier of the deciding policy or default action. */
+  tier?: string;
   rule?: string;
   effect: string;
   text: string;
