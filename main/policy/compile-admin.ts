@@ -34,7 +34,9 @@ export function compileAdmin(ctx: CompileContext, p: PolicyObject): CompiledPoli
   if (p.kind === 'BaselineAdminNetworkPolicy') layer = 'baseline';
   else if (p.kind === 'AdminNetworkPolicy') layer = 'admin';
   else layer = spec.tier === 'Baseline' ? 'baseline' : 'admin';
+  // Calico orders the baseline policy as order 1000 within its kube-baseline tier.
   if (p.kind !== 'BaselineAdminNetworkPolicy') priority = typeof spec.priority === 'number' ? spec.priority : 0;
+  else priority = 1000;
   const label =
     p.kind === 'BaselineAdminNetworkPolicy'
       ? `BaselineAdminNetworkPolicy ${p.name}`

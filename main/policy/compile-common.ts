@@ -2,13 +2,15 @@
 import type { PolicyKind, PolicyObject, Protocol } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
 import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
-import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, Tri } from './ir.js';
+import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, TierInfo, Tri } from './ir.js';
 import { ALL_PORTS, NO_PORTS, PROTOCOLS, MAX_PORT, portSetOf, protocolSet, union, type PortSet } from './ports.js';
 import type { PodClass, Universe } from './universe.js';
 import type { Bitset } from './bitset.js';
 
 export interface CompileContext {
   u: Universe;
+  /** Tiers by name: Calico Tier objects and the built-in default, kube-admin and kube-baseline. */
+  tiers: Map<string, TierInfo>;
   warnings: PolicyWarning[];
   nextUid: () => number;
   /** Every CIDR met, to cut the address space into ranges for the matrix. */
@@ -31,9 +33,19 @@ export function keyOf(p: PolicyObject): string {
   return policyKey(p.kind, p.name, p.namespace);
 }
 
-export function emptyPolicy(p: PolicyObject, u: Universe, layer: CompiledPolicy['layer'], priority: number, label: string): CompiledPolicy {
+/** Calico's built-in tiers (docs.tigera.io, "Get started with policy tiers" and the Tier resource). */
+export const BUILTIN_TIERS: Record<string, TierInfo> = {
+  'kube-admin': { name: 'kube-admin', order: 1000, defaultAction: 'pass' },
+  default: { name: 'default', order: 1_000_000, defaultAction: 'deny' },
+  'kube-baseline': { name: 'kube-baseline', order: 10_000_000, defaultAction: 'pass' },
+};
+const LAYER_TIER: Record<CompiledPolicy['layer'], string> = { admin: 'kube-admin', main: 'default', baseline: 'kube-baseline' };
+
+export function emptyPolicy(p: PolicyObject, u: Universe, layer: CompiledPolicy['layer'], priority: number, label: string, tier?: TierInfo): CompiledPolicy {
   return {
     key: keyOf(p),
+    displayName: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+    tier: tier ?? BUILTIN_TIERS[LAYER_TIER[layer]],
     kind: p.kind as PolicyKind,
     label,
     layer,

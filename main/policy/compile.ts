@@ -1,21 +1,29 @@
 /** Turns every PolicyObject into compiled policies, whatever its kind. */
-import type { PolicyObject } from '../model/types.js';
+import { STAGED_POLICY_KINDS, type PolicyObject } from '../model/types.js';
 import { compileAdmin } from './compile-admin.js';
 import { compileCalico } from './compile-calico.js';
 import { compileCilium } from './compile-cilium.js';
-import { keyOf, type CompileContext } from './compile-common.js';
+import { BUILTIN_TIERS, isObj, keyOf, type CompileContext } from './compile-common.js';
 import { compileNetworkPolicy } from './compile-netpol.js';
-import type { CompiledPolicy, PolicyWarning } from './ir.js';
+import type { CompiledPolicy, PolicyWarning, TierInfo } from './ir.js';
 import type { Universe } from './universe.js';
 import { parseCidr, type Cidr } from './ip.js';
 
 export function compilePolicies(u: Universe, policies: PolicyObject[]): { compiled: CompiledPolicy[]; warnings: PolicyWarning[]; cidrs: Cidr[] } {
   let uid = 0;
-  const ctx: CompileContext = { u, warnings: [], nextUid: () => uid++, cidrs: [], podIps: u.podIpsMatter };
+  const warnings: PolicyWarning[] = [];
+  const ctx: CompileContext = { u, warnings, nextUid: () => uid++, cidrs: [], tiers: readTiers(policies, (w) => warnings.push(w)), podIps: u.podIpsMatter };
   const compiled: CompiledPolicy[] = [];
   for (const p of policies) {
+    // Staged policies are previews, never enforced (promoteStaged turns them into the real kinds).
+    if (STAGED_POLICY_KINDS[p.kind]) continue;
     try {
       switch (p.kind) {
+        case 'CalicoTier':
+        case 'CalicoNetworkSet':
+        case 'CalicoGlobalNetworkSet':
+        case 'CalicoHostEndpoint':
+          break; // read by the compilers that need them
         case 'NetworkPolicy':
           compiled.push(...compileNetworkPolicy(ctx, p));
           break;
@@ -40,6 +48,8 @@ export function compilePolicies(u: Universe, policies: PolicyObject[]): { compil
       ctx.warnings.push({ policy: keyOf(p), message: `could not be read: ${(e as Error).message} (ignored)` });
     }
   }
+  // One TierInfo per tier name (the built-ins as possibly overridden by Tier objects).
+  for (const c of compiled) c.tier = ctx.tiers.get(c.tier.name) ?? c.tier;
   // Same-priority admin policies make the outcome implementation-defined: say so.
   const seen = new Map<string, string>();
   for (const c of compiled) {
@@ -81,4 +91,25 @@ export function podIpRuleCidrs(policies: PolicyObject[]): Cidr[] {
     }
   }
   return out;
+}
+
+/** The built-in tiers, overridden or joined by Calico Tier objects (order: lower first; no order: last). */
+function readTiers(policies: PolicyObject[], warn: (w: PolicyWarning) => void): Map<string, TierInfo> {
+  const tiers = new Map<string, TierInfo>(Object.entries(BUILTIN_TIERS).map(([k, v]) => [k, { ...v }]));
+  for (const p of policies) {
+    if (p.kind !== 'CalicoTier') continue;
+    const spec = isObj(p.manifest.spec) ? p.manifest.spec : {};
+    const key = keyOf(p);
+    const builtin = BUILTIN_TIERS[p.name];
+    let order = spec.order === undefined || spec.order === null ? (builtin?.order ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+    if (typeof spec.order === 'number' && Number.isFinite(spec.order)) order = spec.order;
+    else if (spec.order !== undefined && spec.order !== null) warn({ policy: key, message: `spec.order: '${String(spec.order)}' is not a number (tier evaluated last)` });
+    let defaultAction: TierInfo['defaultAction'] = spec.defaultAction === undefined ? (builtin?.defaultAction ?? 'deny') : 'deny';
+    if (spec.defaultAction === 'Pass') defaultAction = 'pass';
+    else if (spec.defaultAction !== undefined && spec.defaultAction !== 'Deny') warn({ policy: key, message: `spec.defaultAction: '${String(spec.defaultAction)}' is not Deny or Pass (Deny assumed)` });
+    if (builtin && (order !== builtin.order || defaultAction !== builtin.defaultAction))
+      warn({ policy: key, message: `tier ${p.name} is built in (order ${builtin.order}, default action ${builtin.defaultAction === 'pass' ? 'Pass' : 'Deny'}); the values given are used` });
+    tiers.set(p.name, { name: p.name, order, defaultAction });
+  }
+  return tiers;
 }
