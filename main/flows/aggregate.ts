@@ -69,6 +69,8 @@ interface RoadState {
   lastSeen: number;
   allowedBy: Set<string>;
   deniedBy: Set<string>;
+  /** Staged policies' rules (Goldmane pending traces), created when first met. */
+  pendingBy?: Set<string>;
   sources: Set<FlowSource>;
   noReply: number;
   l7?: L7State;
@@ -197,6 +199,7 @@ export class RoadAggregator {
     if (flow.dstService && flow.isReply !== true) road.dstService = flow.dstService;
     if (flow.allowedBy) for (const p of flow.allowedBy) road.allowedBy.add(p);
     if (flow.deniedBy) for (const p of flow.deniedBy) road.deniedBy.add(p);
+    if (flow.pendingBy?.length) for (const p of flow.pendingBy) (road.pendingBy ??= new Set()).add(p);
     if (flow.noReply) road.noReply++;
     if (flow.l7) this.addL7(road, flow);
   }
@@ -235,6 +238,7 @@ export class RoadAggregator {
     if (r.dstService) road.dstService = r.dstService;
     for (const p of r.allowedBy) road.allowedBy.add(p);
     for (const p of r.deniedBy) road.deniedBy.add(p);
+    if (r.pendingBy?.length) for (const p of r.pendingBy) (road.pendingBy ??= new Set()).add(p);
     for (const s of r.sources) road.sources.add(s);
     road.noReply += r.noReply ?? 0;
     if (r.l7) {
@@ -325,6 +329,7 @@ export class RoadAggregator {
     };
     if (r.port !== undefined) out.port = r.port;
     if (r.dstService) out.dstService = r.dstService;
+    if (r.pendingBy?.size) out.pendingBy = [...r.pendingBy].sort();
     if (r.noReply > 0) out.noReply = r.noReply;
     if (r.l7) {
       const l7: L7Summary = {
