@@ -5,6 +5,7 @@ import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
 import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, TierInfo, Tri } from './ir.js';
 import { ALL_PORTS, NO_PORTS, PROTOCOLS, MAX_PORT, portSetOf, protocolSet, union, type PortSet } from './ports.js';
 import type { PodClass, Universe } from './universe.js';
+import type { Bitset } from './bitset.js';
 
 export interface CompileContext {
   u: Universe;
@@ -14,6 +15,8 @@ export interface CompileContext {
   nextUid: () => number;
   /** Every CIDR met, to cut the address space into ranges for the matrix. */
   cidrs: Cidr[];
+  /** NetworkPolicy ipBlocks and ANP/BANP networks match pod IPs (the CNI decides; see cni-semantics.ts). */
+  podIps: boolean;
 }
 
 export type Obj = Record<string, unknown>;
@@ -80,14 +83,21 @@ export function orPeers(u: Universe, peers: PeerMatcher[]): PeerMatcher {
   if (peers.length === 1) return peers[0];
   const bits = u.none();
   let anyBits = false;
-  for (const p of peers)
+  let maybe: Bitset | undefined;
+  for (const p of peers) {
     if (p.classes) {
       bits.orWith(p.classes);
       anyBits = true;
     }
+    if (p.maybe) (maybe ??= u.none()).orWith(p.maybe);
+  }
+  if (maybe) maybe.andNot(bits);
+  const blocks = peers.flatMap((p) => p.podIpBlocks ?? []);
   const whys = peers.map((p) => p.unknownWhy).filter((w): w is string => !!w);
   return {
     classes: anyBits ? bits : null,
+    maybe,
+    podIpBlocks: blocks.length ? blocks : undefined,
     other: (ep) => {
       let r: Tri = 'no';
       for (const p of peers) {
@@ -118,7 +128,7 @@ export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string,
  * server. Pods are matched by selectors only (how ipBlock treats pod IPs is CNI-specific).
  * `nodes`: whether node/API-server addresses are matched (Cilium's CIDR rules do not).
  */
-export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean } = { nodes: true }): PeerMatcher {
+export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe } = { nodes: true }): PeerMatcher {
   const containsIp = (ip: { v6: boolean; value: bigint }) =>
     blocks.some((b) => cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip)));
   const coversAll = blocks.some((b) => cidrIsWholeFamily(b.cidr) && b.except.length === 0);
@@ -145,7 +155,31 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
         return t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'unknown';
       }
     : raw;
-  return { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
+  const peer: PeerMatcher = { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
+  if (!opts.negate) peer.podIpBlocks = blocks.map((b) => ({ text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
+  if (opts.pods) {
+    // Pods by their IPs (classes are cut so that all pods of one class answer alike).
+    const classes = opts.pods.none();
+    const maybe = opts.pods.none();
+    let any = false;
+    let anyMaybe = false;
+    for (const cls of opts.pods.classes) {
+      const t = matchIps(cls.ips);
+      if (t === 'yes') {
+        classes.set(cls.id);
+        any = true;
+      } else if (t === 'unknown') {
+        maybe.set(cls.id);
+        anyMaybe = true;
+      }
+    }
+    peer.classes = any ? classes : null;
+    if (anyMaybe) {
+      peer.maybe = maybe;
+      peer.unknownWhy = `address (or pod IP) not known to compare with ${list}`;
+    }
+  }
+  return peer;
 }
 
 export function normProtocol(v: unknown, dflt: Protocol | 'ANY'): Protocol | 'ANY' | undefined {

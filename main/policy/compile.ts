@@ -7,12 +7,12 @@ import { BUILTIN_TIERS, isObj, keyOf, type CompileContext } from './compile-comm
 import { compileNetworkPolicy } from './compile-netpol.js';
 import type { CompiledPolicy, PolicyWarning, TierInfo } from './ir.js';
 import type { Universe } from './universe.js';
-import type { Cidr } from './ip.js';
+import { parseCidr, type Cidr } from './ip.js';
 
 export function compilePolicies(u: Universe, policies: PolicyObject[]): { compiled: CompiledPolicy[]; warnings: PolicyWarning[]; cidrs: Cidr[] } {
   let uid = 0;
   const warnings: PolicyWarning[] = [];
-  const ctx: CompileContext = { u, warnings, nextUid: () => uid++, cidrs: [], tiers: readTiers(policies, (w) => warnings.push(w)) };
+  const ctx: CompileContext = { u, warnings, nextUid: () => uid++, cidrs: [], tiers: readTiers(policies, (w) => warnings.push(w)), podIps: u.podIpsMatter };
   const compiled: CompiledPolicy[] = [];
   for (const p of policies) {
     // Staged policies are previews, never enforced (promoteStaged turns them into the real kinds).
@@ -61,6 +61,36 @@ export function compilePolicies(u: Universe, policies: PolicyObject[]): { compil
     else seen.set(k, c.key);
   }
   return { compiled, warnings: ctx.warnings, cidrs: ctx.cidrs };
+}
+
+/**
+ * The CIDRs of the address rules that may match pod IPs (NetworkPolicy ipBlock cidr/except,
+ * AdminNetworkPolicy/BaselineAdminNetworkPolicy/ClusterNetworkPolicy networks), read before
+ * compiling: pods are cut into classes by them.
+ */
+export function podIpRuleCidrs(policies: PolicyObject[]): Cidr[] {
+  const out: Cidr[] = [];
+  const add = (v: unknown) => {
+    const c = typeof v === 'string' ? parseCidr(v) : undefined;
+    if (c) out.push(c);
+  };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  for (const p of policies) {
+    const spec = obj(p.manifest.spec);
+    if (p.kind === 'NetworkPolicy') {
+      for (const [dir, side] of [['ingress', 'from'], ['egress', 'to']] as const)
+        for (const r of list(spec[dir]))
+          for (const peer of list(obj(r)[side])) {
+            const b = obj(obj(peer).ipBlock);
+            add(b.cidr);
+            list(b.except).forEach(add);
+          }
+    } else if (p.kind === 'AdminNetworkPolicy' || p.kind === 'BaselineAdminNetworkPolicy' || p.kind === 'ClusterNetworkPolicy') {
+      for (const r of list(spec.egress)) for (const peer of list(obj(r).to)) list(obj(peer).networks).forEach(add);
+    }
+  }
+  return out;
 }
 
 /** The built-in tiers, overridden or joined by Calico Tier objects (order: lower first; no order: last). */

@@ -99,7 +99,7 @@ export interface DirResult {
 
 export function matchPeer(r: Rule, peer: Endpoint): Tri {
   let t: Tri;
-  if (peer.t === 'pod') t = r.peer.classes !== null && r.peer.classes.has(peer.cls.id) ? 'yes' : 'no';
+  if (peer.t === 'pod') t = r.peer.classes !== null && r.peer.classes.has(peer.cls.id) ? 'yes' : r.peer.maybe?.has(peer.cls.id) ? 'unknown' : 'no';
   else t = r.peer.other(peer);
   if (t === 'yes' && r.uncertain) return 'unknown';
   return t;

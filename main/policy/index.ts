@@ -5,6 +5,7 @@
  */
 import { CALICO_MANIFEST_KINDS, isEnforceablePolicy, STAGED_POLICY_KINDS, type PeerId, type PodInfo, type PolicyKind, type PolicyObject, type Protocol, type ServiceInfo, type ServicePort } from '../model/types.js';
 import { unenforcedEngine } from './enforcement.js';
+import type { CniSemantics } from './cni-semantics.js';
 import { parsePeerId, podId, policyKey, serviceId } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
@@ -19,6 +20,7 @@ export { ConnectivityMatrix } from './matrix.js';
 export type { PortLists } from './ports.js';
 export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
+export { cniSemantics, DEFAULT_SEMANTICS, type CniSemantics, type HostNetworkMode, type IpBlockPodIpsMode } from './cni-semantics.js';
 
 export interface PolicyEngine {
   /**
@@ -51,7 +53,7 @@ function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
   const seen = new Set<unknown>();
   const out: ResolvedPeer[] = [];
   for (const r of list) {
-    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}` : r;
+    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}:${r.ep.ips.map((ip) => ip.value).join(',')}` : r;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(r);
@@ -80,6 +82,11 @@ export interface EngineOptions {
   enforcedKinds?: readonly PolicyKind[];
   /** Named in texts: "allowed — policy not enforced by Flannel". */
   roadBuilder?: string;
+  /**
+   * What the API leaves to the CNI (host-network pods, ipBlock vs pod IPs): `cniSemantics(name,
+   * engine, overrides)`; today's choice (as-node, ignore) when absent.
+   */
+  semantics?: CniSemantics;
 }
 
 export function createPolicyEngine(input: PolicyEngineInput, opts: EngineOptions = {}): PolicyEngine {
@@ -87,9 +94,9 @@ export function createPolicyEngine(input: PolicyEngineInput, opts: EngineOptions
   // Tiers, network sets and staged previews are never "not enforced": they are not policies that decide.
   const kept = (p: PolicyObject) => enforced!.has(p.kind) || !isEnforceablePolicy(p.kind);
   const ignored = enforced ? input.policies.filter((p) => !kept(p)) : [];
-  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input));
-  const written = new PolicyEngineCore(input);
-  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter(kept) });
+  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input, opts.semantics));
+  const written = new PolicyEngineCore(input, opts.semantics);
+  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter(kept) }, opts.semantics);
   return unenforcedEngine(engineOver(written), engineOver(applied), written.cidrs, new Set(ignored.map((p) => policyKey(p.kind, p.name, p.namespace))), opts.roadBuilder ?? 'the road builder');
 }
 
