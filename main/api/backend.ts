@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { City, type MapOptions } from '../city/city.js';
 import { ExecTrust } from '../cluster/exec-plugins.js';
 import type { ListOptions } from '../cluster/kubeconfig.js';
+import { DEFAULT_MAX_FILE_MB, DEFAULT_MAX_TOTAL_MB } from '../manifests/load.js';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import type { Snapshot } from '../model/types.js';
 import {
@@ -59,6 +60,8 @@ export class Backend {
       probeImage: 'nicolaka/netshoot:v0.13',
       snapshotDir: join(configDir, 'snapshots'),
       execTimeoutSeconds: 60,
+      maxManifestFileMB: DEFAULT_MAX_FILE_MB,
+      maxManifestTotalMB: DEFAULT_MAX_TOTAL_MB,
       ...this.loadSettings(configDir),
     };
     this.execTrust = new ExecTrust(join(configDir, 'exec-plugins-allowed.json'));

@@ -139,6 +139,8 @@ export const METHODS = {
     probeImage: optional(string({ min: 1, max: 500 })),
     snapshotDir: optional(path),
     execTimeoutSeconds: optional(number({ min: 1, max: 3600, int: true })),
+    maxManifestFileMB: optional(number({ min: 1, max: 1024 * 1024, int: true })),
+    maxManifestTotalMB: optional(number({ min: 1, max: 1024 * 1024, int: true })),
   }),
 } satisfies Record<string, Schema<unknown>>;
 
@@ -217,6 +219,8 @@ export interface ExplanationStepView {
   direction: 'egress' | 'ingress' | 'both';
   layer: string;
   policy?: string;
+  /** Calico: the tier of the deciding policy or default action. */
+  tier?: string;
   rule?: string;
   effect: string;
   text: string;
@@ -335,6 +339,9 @@ export interface Settings {
   snapshotDir: string;
   /** Exec credential plugins are stopped after this many seconds. */
   execTimeoutSeconds: number;
+  /** Manifest loads refuse a file larger than this (MiB), and a load larger than the total. */
+  maxManifestFileMB: number;
+  maxManifestTotalMB: number;
 }
 
 export interface ImportResult {

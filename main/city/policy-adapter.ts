@@ -6,6 +6,7 @@ import type { ExplanationStepView, PortVerdict } from '../api/contract.js';
 import type { FenceInfo, PolicyView } from '../map/policy-view.js';
 import type { PeerId, Protocol, Snapshot } from '../model/types.js';
 import { createPolicyEngine, type ConnectivityMatrix, type PolicyEngine } from '../policy/index.js';
+import { fromPortLists, isEmpty, subtract, toPortLists, type PortLists } from '../policy/ports.js';
 import { enforcedPolicyKinds, roadBuilderLabel } from '../cluster/cni-detect.js';
 
 export interface EngineView extends PolicyView {
@@ -20,22 +21,53 @@ export interface EngineView extends PolicyView {
 
 export function createEngineView(s: Snapshot): EngineView {
   // Policy kinds the road builder does not enforce have no effect (all count when it is unknown).
-  const engine = createPolicyEngine(
-    { namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services },
-    { enforcedKinds: enforcedPolicyKinds(s.roadBuilder), roadBuilder: roadBuilderLabel(s.roadBuilder) },
-  );
+  const input = { namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services };
+  const enforcedKinds = enforcedPolicyKinds(s.roadBuilder);
+  const engine = createPolicyEngine(input, { enforcedKinds, roadBuilder: roadBuilderLabel(s.roadBuilder) });
+  // When the road builder ignores some of the policies, the policies as written tell which of the
+  // open connections are open only for that reason (drawn as "allowed — not enforced").
+  const asWritten = enforcedKinds && s.policies.some((p) => !enforcedKinds.includes(p.kind)) ? createPolicyEngine(input) : undefined;
   const fenceCache = new Map<PeerId, FenceInfo>();
-  const verdictCache = new Map<string, 'allowed' | 'denied' | 'unknown'>();
+  const verdictCache = new Map<string, { verdict: 'allowed' | 'denied' | 'unknown'; unenforced: boolean }>();
   const portsCache = new Map<string, Record<Protocol, string>>();
   const subjectsCache = new Map<string, PeerId[]>();
   let matrix: ConnectivityMatrix | undefined;
-  const matrixNow = () => (matrix ??= engine.connectivity({ level: 'workload', includeIpRanges: false }));
+  let writtenAllowed: Map<string, PortLists> | undefined;
+  const matrixNow = () => {
+    matrix ??= engine.connectivity({ level: 'workload', includeIpRanges: false });
+    if (asWritten && !writtenAllowed) {
+      writtenAllowed = new Map();
+      asWritten.connectivity({ level: 'workload', includeIpRanges: false }).forEachConnection((src, dst, ports) => {
+        if (src.type === 'workload' && dst.type === 'workload') writtenAllowed!.set(`${src.id}|${dst.id}`, ports.allowed);
+      });
+    }
+    return matrix;
+  };
+  const decide = (src: PeerId, dst: PeerId, protocol: Protocol, port: number) => {
+    const key = `${src}|${dst}|${protocol}|${port}`;
+    let v = verdictCache.get(key);
+    if (!v) {
+      try {
+        const d = engine.evaluate(src, dst, protocol, port);
+        v = { verdict: d.verdict, unenforced: !!d.unenforced };
+      } catch {
+        v = { verdict: 'unknown', unenforced: false };
+      }
+      verdictCache.set(key, v);
+    }
+    return v;
+  };
   return {
     raw: engine,
     matrix: matrixNow,
     forEachConnection(fn) {
-      matrixNow().forEachConnection((src, dst, ports) => {
-        if (src.type === 'workload' && dst.type === 'workload') fn(src.id, dst.id, ports.allowed);
+      const m = matrixNow();
+      m.forEachConnection((src, dst, ports) => {
+        if (src.type !== 'workload' || dst.type !== 'workload') return;
+        if (!writtenAllowed) return fn(src.id, dst.id, ports.allowed);
+        const w = writtenAllowed.get(`${src.id}|${dst.id}`);
+        const open = subtract(fromPortLists(ports.allowed), w ? fromPortLists(w) : fromPortLists({ TCP: '', UDP: '', SCTP: '' }));
+        fn(src.id, dst.id, ports.allowed, isEmpty(open) ? undefined : toPortLists(open));
       });
     },
     warnings: engine.warnings.map((w) => ({ policy: w.policy, message: w.message })),
@@ -48,17 +80,10 @@ export function createEngineView(s: Snapshot): EngineView {
       return f;
     },
     verdict(src, dst, protocol, port) {
-      const key = `${src}|${dst}|${protocol}|${port}`;
-      let v = verdictCache.get(key);
-      if (!v) {
-        try {
-          v = engine.evaluate(src, dst, protocol, port).verdict;
-        } catch {
-          v = 'unknown';
-        }
-        verdictCache.set(key, v);
-      }
-      return v;
+      return decide(src, dst, protocol, port).verdict;
+    },
+    unenforced(src, dst, protocol, port) {
+      return decide(src, dst, protocol, port).unenforced;
     },
     allowedPorts(src, dst) {
       const key = `${src}|${dst}`;
@@ -75,6 +100,7 @@ export function createEngineView(s: Snapshot): EngineView {
         direction: st.direction,
         layer: st.layer,
         policy: st.policy,
+        ...(st.tier ? { tier: st.tier } : {}),
         rule: st.rule ? `${st.rule.section} #${st.rule.index}${st.rule.name ? ` '${st.rule.name}'` : ''}` : undefined,
         effect: st.outcome,
         text: st.text,

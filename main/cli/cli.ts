@@ -70,6 +70,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.err(`netcity ${command.name}: ${(err as Error).message}\n\n${command.usage.trim()}\n`);
       return 2;
     }
+    // Ctrl-C (or SIGTERM) stopped the work: say so, exit 130 as a shell does.
+    if ((err as { name?: string }).name === 'AbortError' && io.signal.aborted) {
+      io.err(`netcity ${command.name}: stopped: ${(err as Error).message}\n`);
+      return 130;
+    }
     io.err(`netcity ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {

@@ -6,7 +6,7 @@
 import type { MapModel, MapNode } from '../map/model.js';
 import { AUTO_DISTRICT_ROADS, graphPlan, NodeIndex, resolveOverlays, type EdgeEvidence, type ExportOverlays, type FoldedEdge } from './encoding.js';
 import { escapeXml } from './escape.js';
-import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD, roadWidth, TEXT } from './draw-style.js';
+import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD, roadWidth, TEXT, UNENFORCED_ROAD } from './draw-style.js';
 
 export interface GraphOptions {
   title: string;
@@ -53,7 +53,7 @@ export function* dotChunks(map: MapModel, opts: GraphOptions): Generator<string,
   }
   for (const n of plan.loose) yield `  ${dotNode(n)}\n`;
   for (const e of plan.edges) yield `  ${dotEdge(e, o.flows, plan.level === 'blocks')}\n`;
-  yield* dotLegend(o.flows);
+  yield* dotLegend(o.flows, plan.edges.some((e) => e.verdict === 'allowed' && e.unenforced));
   yield `}\n`;
 }
 
@@ -70,14 +70,15 @@ function dotNode(n: MapNode): string {
 
 function dotEdge(e: FoldedEdge, byVolume: boolean, labelled = true): string {
   if (e.kind === 'highway-link') return `${dotString(e.source)} -> ${dotString(e.target)} [color=${dotString(AREA.highwayLink.colour)}, arrowhead=vee];`;
-  const st = ROAD[e.verdict];
+  const unenforced = e.verdict === 'allowed' && e.unenforced;
+  const st = unenforced ? UNENFORCED_ROAD : ROAD[e.verdict];
   const label = [e.labels.slice(0, 3).join(', ') + (e.labels.length > 3 ? ` +${e.labels.length - 3}` : ''), evidenceText(e.evidence)].filter(Boolean).join('\n');
   const attrs = [
     `style=${st.dotStyle}`,
     `color=${dotString(st.colour)}`,
     // Graphviz dashes have a fixed length, so a thick dashed line reads as dotted: cap patterned roads.
     `penwidth=${(byVolume ? Math.min(roadWidth(e.volume), st.dotStyle === 'solid' ? Infinity : 2.5) : 1.5).toFixed(2)}`,
-    `arrowhead=${DOT_ARROW[st.targetMarker]}`,
+    `arrowhead=${unenforced ? 'empty' : DOT_ARROW[st.targetMarker]}`,
     // Aggregated district roads carry their ports as a tooltip: hundreds of labels would bury the graph.
     labelled ? `label=${dotString(label)}` : `tooltip=${dotString(label)}`,
     `fontcolor=${dotString(st.colour)}`,
@@ -89,7 +90,7 @@ function dotEdge(e: FoldedEdge, byVolume: boolean, labelled = true): string {
  * The legend as one HTML-like table node: each verdict row has a cell whose bottom border is drawn in
  * that verdict's line style, so the key holds no edges that would stretch the layout.
  */
-function* dotLegend(byVolume: boolean): Generator<string> {
+function* dotLegend(byVolume: boolean, unenforced: boolean): Generator<string> {
   const row = (cell: string, text: string) => `<TR>${cell}<TD ALIGN="LEFT">${escapeXml(text)}</TD></TR>`;
   const line = (v: 'allowed' | 'denied' | 'unknown') =>
     `<TD WIDTH="48" HEIGHT="8" SIDES="B" BORDER="2" STYLE="${ROAD[v].dotStyle === 'solid' ? 'solid' : ROAD[v].dotStyle}" COLOR="${ROAD[v].colour}"> </TD>`;
@@ -97,6 +98,7 @@ function* dotLegend(byVolume: boolean): Generator<string> {
     row(line('allowed'), ROAD.allowed.label),
     row(line('denied'), ROAD.denied.label),
     row(line('unknown'), ROAD.unknown.label),
+    unenforced ? row(`<TD WIDTH="48" HEIGHT="8" SIDES="B" BORDER="2" STYLE="dashed" COLOR="${UNENFORCED_ROAD.colour}"> </TD>`, UNENFORCED_ROAD.label) : '',
     row(`<TD>${EVIDENCE_GLYPH.observed} ${EVIDENCE_GLYPH.predicted} ${EVIDENCE_GLYPH.probed}</TD>`, `on labels: ${EVIDENCE.observed.label}, ${EVIDENCE.predicted.label}, ${EVIDENCE.probed.label} (ok / blocked / mismatch)`),
     byVolume ? row('<TD>━</TD>', 'line width = observed flows (dashed and dotted roads capped)') : '',
     row(`<TD BGCOLOR="${AREA.highway.fill}"><FONT COLOR="#FFFFFF">cds</FONT></TD>`, AREA.highway.label),

@@ -6,7 +6,7 @@
  */
 import { LEGEND } from '../map/build.js';
 import type { MapEdge, PodPhaseClass, ProbeVerdict, RoadVerdict } from '../map/model.js';
-import { displayVerdict, EVIDENCE_MARKERS, MIXED_STYLE, FENCE_STYLES, PALETTE, PHASE_COLOURS, roadWidth as mapRoadWidth, VERDICT_STYLES } from '../map/style.js';
+import { displayVerdict, EVIDENCE_MARKERS, MIXED_STYLE, FENCE_STYLES, PALETTE, PHASE_COLOURS, roadWidth as mapRoadWidth, UNENFORCED_STYLE, VERDICT_STYLES } from '../map/style.js';
 
 const legendLabel = (key: string, fallback: string) => LEGEND.find((l) => l.key === key)?.label ?? fallback;
 
@@ -33,6 +33,16 @@ export const ROAD: Record<RoadVerdict, RoadStyle> = { allowed: road('allowed'), 
 
 /** District roads whose pairs are partly allowed, partly denied. */
 export const MIXED_ROAD: RoadStyle = { colour: MIXED_STYLE.colour, dash: MIXED_STYLE.dash, dotStyle: 'dashed', targetMarker: MIXED_STYLE.targetMarker, label: legendLabel('mixed', 'mixed') };
+
+/** Roads open only because the road builder does not enforce the policies that would deny them. */
+export const UNENFORCED_ROAD: RoadStyle = { colour: UNENFORCED_STYLE.colour, dash: UNENFORCED_STYLE.dash, dotStyle: 'dashed', targetMarker: UNENFORCED_STYLE.targetMarker, label: legendLabel('unenforced', 'allowed — not enforced') };
+
+/** The style that draws a road: the district mix, the road builder's non-enforcement, else its verdict. */
+export function roadStyleOf(e: Pick<MapEdge, 'flags'>, v: RoadVerdict): RoadStyle {
+  if (e.flags.includes('mixed')) return MIXED_ROAD;
+  if (v === 'allowed' && e.flags.includes('unenforced')) return UNENFORCED_ROAD;
+  return ROAD[v];
+}
 
 /** Evidence markers sit at the road's source end, one per source: shape tells the source, fill its verdict. */
 export const EVIDENCE = {

@@ -92,6 +92,8 @@ export interface FoldedEdge {
   target: string;
   kind: MapEdge['kind'];
   verdict: RoadVerdict;
+  /** Every allowed road folded here is open only because the road builder does not enforce its policies. */
+  unenforced: boolean;
   evidence: EdgeEvidence;
   ports: number[];
   labels: string[];
@@ -117,11 +119,12 @@ export function foldEdges(map: MapModel, index: NodeIndex, o: ResolvedOverlays, 
     const ev = visibleEvidence(e, o);
     const f = folded.get(key);
     if (!f) {
-      folded.set(key, { source: s.id, target: t.id, kind: e.kind, verdict, evidence: { ...ev }, ports: [...e.ports],
+      folded.set(key, { source: s.id, target: t.id, kind: e.kind, verdict, unenforced: e.flags.includes('unenforced'), evidence: { ...ev }, ports: [...e.ports],
         labels: e.label ? [e.label] : [], volume: e.volume, dropped: e.dropped });
       continue;
     }
     if (VERDICT_RANK[verdict] > VERDICT_RANK[f.verdict]) f.verdict = verdict;
+    f.unenforced &&= e.flags.includes('unenforced');
     f.evidence.predicted = worse(f.evidence.predicted, ev.predicted);
     f.evidence.observed = worse(f.evidence.observed, ev.observed);
     f.evidence.probed = worseProbe(f.evidence.probed, ev.probed);

@@ -5,7 +5,7 @@
 import type { MapModel, MapNode, RoadVerdict } from '../map/model.js';
 import { graphPlan, NodeIndex, resolveOverlays } from './encoding.js';
 import { evidenceText, type GraphOptions } from './dot.js';
-import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD } from './draw-style.js';
+import { AREA, EVIDENCE, EVIDENCE_GLYPH, ROAD, UNENFORCED_ROAD } from './draw-style.js';
 
 /** Mermaid quoted text: entity codes for what would end the string or open markup. */
 export function mermaidText(s: string): string {
@@ -49,7 +49,7 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
   }
   for (const n of plan.loose) yield `  ${mermaidNode(idOf(n.id), n)}\n`;
   if (plan.omitted) yield `  omitted[${mermaidText(`${plan.omitted} more roads not shown (Mermaid draws at most ${MERMAID_MAX_LINKS}); denied and busiest kept. Use the DOT, CSV or JSON export for all.`)}]\n`;
-  const styles: Record<string, number[]> = { allowed: [], denied: [], unknown: [], link: [] };
+  const styles: Record<string, number[]> = { allowed: [], denied: [], unknown: [], unenforced: [], link: [] };
   let li = 0;
   for (const e of plan.edges) {
     if (e.kind === 'highway-link') {
@@ -59,7 +59,7 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
     }
     const label = [e.labels.slice(0, 2).join(', '), evidenceText(e.evidence)].filter(Boolean).join(' ');
     yield `  ${idOf(e.source)} ${ARROW[e.verdict]}${label ? `|${mermaidText(label)}|` : ''} ${idOf(e.target)}\n`;
-    styles[e.verdict].push(li++);
+    styles[e.verdict === 'allowed' && e.unenforced ? 'unenforced' : e.verdict].push(li++);
   }
   // Legend: one sample link per verdict.
   yield `  subgraph legend[${mermaidText('Legend')}]\n`;
@@ -67,12 +67,17 @@ export function* mermaidChunks(map: MapModel, opts: GraphOptions): Generator<str
     yield `    lg_${v}_a[${mermaidText(ROAD[v].label)}] ${ARROW[v]} lg_${v}_b[${mermaidText(' ')}]\n`;
     styles[v].push(li++);
   }
+  if (styles.unenforced.length) {
+    yield `    lg_unenforced_a[${mermaidText(UNENFORCED_ROAD.label)}] ${ARROW.allowed} lg_unenforced_b[${mermaidText(' ')}]\n`;
+    styles.unenforced.push(li++);
+  }
   yield `    lg_key[${mermaidText(`${EVIDENCE_GLYPH.observed} ${EVIDENCE.observed.label} · ${EVIDENCE_GLYPH.predicted} ${EVIDENCE.predicted.label} · ${EVIDENCE_GLYPH.probed} ${EVIDENCE.probed.label}`)}]\n  end\n`;
   for (const v of ['allowed', 'denied', 'unknown'] as const) {
     if (!styles[v].length) continue;
     const dash = ROAD[v].dash ? `,stroke-dasharray:${ROAD[v].dash}` : '';
     yield `  linkStyle ${styles[v].join(',')} stroke:${ROAD[v].colour},stroke-width:2px${dash}\n`;
   }
+  if (styles.unenforced.length) yield `  linkStyle ${styles.unenforced.join(',')} stroke:${UNENFORCED_ROAD.colour},stroke-width:2px,stroke-dasharray:${UNENFORCED_ROAD.dash}\n`;
   if (styles.link.length) yield `  linkStyle ${styles.link.join(',')} stroke:${AREA.highwayLink.colour}\n`;
 }
 

@@ -6,8 +6,8 @@
 import type { MapEdge, MapModel, MapNode, ProbeVerdict, RoadVerdict } from '../map/model.js';
 import { AUTO_DISTRICT_ROADS, describeEdge, lineVerdict, NodeIndex, resolveOverlays, visibleEvidence, type ExportOverlays, type ResolvedOverlays } from './encoding.js';
 import { escapeXml as x, num } from './escape.js';
-import { legendSections, type LegendSwatch } from './legend.js';
-import { AREA, FENCE, MIXED_ROAD, PHASE, PROBE, ROAD, roadWidth, TEXT } from './draw-style.js';
+import { legendSections, type LegendExtras, type LegendSection, type LegendSwatch } from './legend.js';
+import { AREA, FENCE, MIXED_ROAD, PHASE, PROBE, ROAD, roadStyleOf, roadWidth, TEXT, UNENFORCED_ROAD } from './draw-style.js';
 
 export interface SvgHeader {
   title: string;
@@ -68,7 +68,7 @@ export function prepareSvg(map: MapModel, opts: SvgOptions): PreparedSvg {
   const s = mapW / b.w;
   const mapH = b.h * s;
   const sections = legendSections(o);
-  const legendH = sections.reduce((h, sec) => h + 30 + sec.rows.length * 20, 16);
+  const legendH = legendHeight(sections);
   const width = Math.ceil(PAD + mapW + PAD + LEGEND_W + PAD);
   const top = opts.showHeader === false ? PAD : HEADER_H;
   const height = Math.ceil(top + Math.max(mapH + PAD, legendH + PAD));
@@ -155,7 +155,8 @@ function defs(): string {
     .filter((v) => ROAD[v].targetMarker !== 'tee')
     .map((v) => m(`end-${v}`, ROAD[v].colour, ROAD[v].targetMarker === 'circle' ? circle : triangle))
     .join('');
-  return `<defs>${out}${m('end-link', AREA.highwayLink.colour, triangle, 5)}</defs>\n`;
+  const hollow = '<path d="M0,1 L10,5 L0,9 z" fill="#FFFFFF" stroke="COLOUR" stroke-width="1.6"/>';
+  return `<defs>${out}${m('end-unenforced', UNENFORCED_ROAD.colour, hollow)}${m('end-link', AREA.highwayLink.colour, triangle, 5)}</defs>\n`;
 }
 
 function drawHeader(h: SvgHeader, width: number): string {
@@ -292,12 +293,13 @@ function road(e: MapEdge, index: NodeIndex, g: Geo, o: ResolvedOverlays, offset:
     return `<g class="highway-link" data-id="${x(e.id)}">${title}<${shape} ${line} fill="none" stroke="${AREA.highwayLink.colour}" stroke-width="1.2" marker-end="url(#end-link)"/></g>\n`;
   }
   const v = lineVerdict(e, o)!;
-  const st = e.flags.includes('mixed') ? MIXED_ROAD : ROAD[v];
+  const st = roadStyleOf(e, v);
+  const unenforced = st === UNENFORCED_ROAD;
   const w = Math.max(0.75, (o.flows ? roadWidth(e.volume) : 1.5) * (g.thin ?? 1));
   const dash = st.dash ? ` stroke-dasharray="${st.dash.split(' ').map((d) => num(Number(d) * Math.max(1, w * 0.5))).join(' ')}"` : '';
   const cap = st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : '';
-  const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${v})"`;
-  let out = `<g class="road ${v}" data-id="${x(e.id)}">${title}`;
+  const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${unenforced ? 'unenforced' : v})"`;
+  let out = `<g class="road ${v}${unenforced ? ' unenforced' : ''}" data-id="${x(e.id)}">${title}`;
   out += `<${shape} ${line} fill="none" stroke="${st.colour}" stroke-width="${num(w)}"${dash}${cap} stroke-opacity="0.9"${end}/>`;
   if (st.targetMarker === 'tee') {
     // The bar: a solid crossbar closing the road at its target, readable without colour.
@@ -344,8 +346,17 @@ function probedMark(cx: number, cy: number, r: number, v: ProbeVerdict | undefin
   return out;
 }
 
-function legend(sections: ReturnType<typeof legendSections>, x0: number, y0: number, h: number): string {
-  let out = `<g class="legend"><rect x="${x0}" y="${y0}" width="${LEGEND_W}" height="${h}" rx="4" fill="#FFFFFF" stroke="#BBBBBB"/>`;
+const legendHeight = (sections: LegendSection[]) => sections.reduce((h, sec) => h + 30 + sec.rows.length * 20, 16);
+
+/** The legend on its own, for the app's map: the same sections and swatches as every export's. */
+export function legendSvg(overlays: ExportOverlays | undefined, extras: LegendExtras = {}): string {
+  const sections = legendSections(resolveOverlays(overlays), extras);
+  const h = legendHeight(sections);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${LEGEND_W}" height="${h}" viewBox="0 0 ${LEGEND_W} ${h}" font-family="${x(TEXT.font)}" role="img" aria-label="Map legend">${defs()}${legend(sections, 0, 0, h, false)}</svg>`;
+}
+
+function legend(sections: LegendSection[], x0: number, y0: number, h: number, frame = true): string {
+  let out = `<g class="legend">${frame ? `<rect x="${x0}" y="${y0}" width="${LEGEND_W}" height="${h}" rx="4" fill="#FFFFFF" stroke="#BBBBBB"/>` : ''}`;
   let y = y0 + 8;
   for (const sec of sections) {
     y += 22;
@@ -363,7 +374,7 @@ function legend(sections: ReturnType<typeof legendSections>, x0: number, y0: num
 function swatch(sw: LegendSwatch, sx: number, sy: number): string {
   switch (sw.type) {
     case 'road': {
-      const st = sw.verdict === 'mixed' ? MIXED_ROAD : ROAD[sw.verdict];
+      const st = sw.verdict === 'mixed' ? MIXED_ROAD : sw.verdict === 'unenforced' ? UNENFORCED_ROAD : ROAD[sw.verdict];
       const dash = st.dash ? ` stroke-dasharray="${st.dash}"` : '';
       const end = st.targetMarker === 'tee' ? '' : ` marker-end="url(#end-${sw.verdict})"`;
       let out = `<line x1="${sx}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${st.colour}" stroke-width="2"${dash}${st.dotStyle === 'dotted' ? ' stroke-linecap="round"' : ''}${end}/>`;
@@ -386,6 +397,8 @@ function swatch(sw: LegendSwatch, sx: number, sy: number): string {
     }
     case 'fence':
       return `<rect x="${sx + 15}" y="${sy - 5}" width="10" height="10" fill="${PHASE.running.colour}" stroke="#333333" stroke-width="0.6"/>` + fence(sw.direction, sx + 13, sy - 7, 14, 14, 1.2);
+    case 'halo':
+      return `<line x1="${sx + 2}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${sw.colour}" stroke-width="9" stroke-linecap="round" opacity="0.55"/><line x1="${sx + 2}" y1="${sy}" x2="${sx + 38}" y2="${sy}" stroke="${TEXT.muted}" stroke-width="1.5"/>`;
     case 'area': {
       const st = AREA[sw.area];
       const rx = sw.area === 'outskirt' ? 6 : 2;

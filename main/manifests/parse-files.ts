@@ -8,7 +8,7 @@
  * NETCITY_PARSE_WORKERS=0 turns the worker off, =1 forces it (tests compare both).
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -21,6 +21,8 @@ export interface ParsedFile {
 
 export interface ParseFilesOptions {
   signal?: AbortSignal;
+  /** A file larger than this (when read: it may have grown since it was listed) is an error of its own. */
+  maxFileBytes?: number;
   onProgress?: (filesDone: number, filesTotal: number) => void;
 }
 
@@ -28,13 +30,31 @@ export interface ParseFilesOptions {
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 
-/** Reads and parses one file; a file that cannot be read is an error of its own. */
-export async function parseFile(file: string): Promise<ParsedFile> {
+/**
+ * Reads and parses one file; a file that cannot be read is an error of its own. At most
+ * `maxBytes` are read: a file that grew past it since it was listed is refused, not read whole.
+ */
+export async function parseFile(file: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<ParsedFile> {
   let text: string;
+  const fail = (message: string): ParsedFile => ({ objects: [], errors: [{ file, document: 0, message }] });
   try {
-    text = await readFile(file, 'utf8');
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes) return fail(`the file is larger than the ${Math.round(maxBytes / 1048576)} MiB cap for one manifest file (it grew while being read); nothing of it was read`);
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const { bytesRead } = await handle.read(buf, got, size - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      text = buf.toString('utf8', 0, got);
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
-    return { objects: [], errors: [{ file, document: 0, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }] };
+    return fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseManifestText(text, file);
 }
@@ -66,7 +86,7 @@ export async function parseFiles(files: string[], opts: ParseFilesOptions = {}):
   if (await useWorker(files)) {
     const theirs = mine.filter((i) => i % 2 === 1);
     mine.splice(0, mine.length, ...mine.filter((i) => i % 2 === 0));
-    const w = new Worker(WORKER_FILE, { workerData: { files: theirs.map((i) => files[i]) } });
+    const w = new Worker(WORKER_FILE, { workerData: { files: theirs.map((i) => files[i]), maxBytes: opts.maxFileBytes } });
     worker = w;
     workerDone = new Promise((resolve) => {
       let k = 0;
@@ -82,14 +102,14 @@ export async function parseFiles(files: string[], opts: ParseFilesOptions = {}):
   }
   for (let j = 0; j < mine.length; j++) {
     if (opts.signal?.aborted) break;
-    finish(mine[j], await parseFile(files[mine[j]]));
+    finish(mine[j], await parseFile(files[mine[j]], opts.maxFileBytes));
   }
   try {
     await workerDone;
   } finally {
     await worker?.terminate();
   }
-  for (const i of mine) if (!results[i] && !opts.signal?.aborted) finish(i, await parseFile(files[i]));
+  for (const i of mine) if (!results[i] && !opts.signal?.aborted) finish(i, await parseFile(files[i], opts.maxFileBytes));
   const out: ParsedFile = { objects: [], errors: [] };
   for (const r of results) {
     if (!r) continue;

@@ -2,4 +2,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseFile } from './parse-files.js';
 
-for (const file of (workerData as { files: string[] }).files) parentPort!.postMessage(await parseFile(file));
+const { files, maxBytes } = workerData as { files: string[]; maxBytes?: number };
+for (const file of files) parentPort!.postMessage(await parseFile(file, maxBytes));

@@ -85,6 +85,7 @@ export const LEGEND: LegendEntry[] = [
   { key: 'denied', label: 'denied road (dashed, bar)', style: 'road-denied' },
   { key: 'unknown', label: 'unknown (dotted)', style: 'road-unknown' },
   { key: 'mixed', label: 'mixed: some pairs allowed, some denied (dash-dot)', style: 'road-mixed' },
+  { key: 'unenforced', label: 'allowed: policy not enforced (long dash)', style: 'road-unenforced' },
   { key: 'observed', label: EVIDENCE_MARKERS.observed.label, style: 'marker-observed' },
   { key: 'predicted', label: EVIDENCE_MARKERS.predicted.label, style: 'marker-predicted' },
   { key: 'probed', label: EVIDENCE_MARKERS.probed.label, style: 'marker-probed' },
@@ -241,13 +242,16 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
   if (policy) {
     for (const acc of edges.values()) {
       const verdicts: RoadVerdict[] = [];
+      let unenforced = false;
       for (const label of acc.portLabels) {
         const [proto, port] = label.split(' ');
         if (!port || !['TCP', 'UDP', 'SCTP'].includes(proto)) continue;
         verdicts.push(policy.verdict(acc.edge.source, acc.edge.target, proto as Protocol, Number(port)));
+        unenforced ||= policy.unenforced?.(acc.edge.source, acc.edge.target, proto as Protocol, Number(port)) ?? false;
       }
       acc.edge.predicted = combine(verdicts);
       const p = acc.edge.predicted;
+      if (p === 'allowed' && unenforced) acc.edge.flags.push('unenforced');
       const other = acc.edge.observed ?? (acc.edge.probed === 'ok' ? 'allowed' : acc.edge.probed === 'blocked' ? 'denied' : undefined);
       if (p && p !== 'unknown' && other && other !== 'unknown' && p !== other) acc.edge.flags.push('mismatch');
     }
@@ -266,22 +270,25 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       governed.set(id, { ingress: f.ingress.isolated, egress: f.egress.isolated });
     }
     const seen = new Set([...edges.values()].map((a) => `${a.edge.source}->${a.edge.target}`));
-    policy.forEachConnection((src, dst, allowed) => {
+    policy.forEachConnection((src, dst, allowed, unenforcedPorts) => {
       const gs = governed.get(src);
       const gd = governed.get(dst);
       if (!gs || !gd || src === dst || (!gd.ingress && !gs.egress) || seen.has(`${src}->${dst}`)) return;
       const parts = (Object.entries(allowed) as [Protocol, string][]).filter(([, v]) => v);
       if (parts.length === 0) return;
       possibleTotal++;
+      const unenforced = !!unenforcedPorts && Object.values(unenforcedPorts).some((v) => v);
       const key = `${blocks.get(src)!.namespace}\u0000${blocks.get(dst)!.namespace}`;
       let d = possibleDistricts.get(key);
-      if (!d) possibleDistricts.set(key, (d = { pairs: 0, protocols: new Set(), ports: new Set() }));
+      if (!d) possibleDistricts.set(key, (d = { pairs: 0, unenforced: 0, protocols: new Set(), ports: new Set() }));
       d.pairs++;
+      if (unenforced) d.unenforced++;
       for (const [proto] of parts) d.protocols.add(proto);
       if (possible.length >= budget.blockRoads) return;
       const acc = edgeFor(src, dst, 'possible');
       acc.edge.predicted = 'allowed';
       acc.edge.flags.push('possible');
+      if (unenforced) acc.edge.flags.push('unenforced');
       for (const [proto, ports] of parts) {
         acc.protocols.add(proto);
         acc.portLabels.add(`${proto} ${ports === '1-65535' ? 'any' : ports}`);
@@ -485,6 +492,8 @@ function subtitleOf(s: Snapshot): string {
 /** Predicted-only roads between two namespaces, counted while streaming the matrix. */
 interface DistrictAcc {
   pairs: number;
+  /** Pairs open only because the road builder does not enforce the policies that would deny them. */
+  unenforced: number;
   protocols: Set<FlowProtocol>;
   ports: Set<number>;
 }
@@ -502,6 +511,7 @@ function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, n
   interface Acc {
     e: MapEdge;
     mix: Record<RoadVerdict, number>;
+    unenforced: number;
     observed: RoadVerdict[];
     predicted: RoadVerdict[];
     probed: Set<ProbeVerdict>;
@@ -514,6 +524,7 @@ function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, n
       a = {
         e: { id, kind: 'road', source: s, target: t, label: '', protocols: [], ports: [], volume: 0, dropped: 0, roadKeys: [], flags: [], pairs: 0 },
         mix: { allowed: 0, denied: 0, unknown: 0 },
+        unenforced: 0,
         observed: [],
         predicted: [],
         probed: new Set(),
@@ -533,6 +544,7 @@ function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, n
     if (r.observed) a.observed.push(r.observed);
     if (r.predicted) a.predicted.push(r.predicted);
     if (r.probed) a.probed.add(r.probed);
+    if (r.flags.includes('unenforced')) a.unenforced++;
     if (r.flags.includes('mismatch') && !a.e.flags.includes('mismatch')) a.e.flags.push('mismatch');
     a.e.volume += r.volume;
     a.e.dropped += r.dropped;
@@ -548,6 +560,7 @@ function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, n
     const a = get(s, t);
     a.e.pairs! += d.pairs;
     a.mix.allowed += d.pairs;
+    a.unenforced += d.unenforced;
     a.predicted.push('allowed');
     for (const p of d.protocols) if (!a.e.protocols.includes(p)) a.e.protocols.push(p);
   }
@@ -558,6 +571,8 @@ function districtRoadsOf(roads: MapEdge[], possible: Map<string, DistrictAcc>, n
     e.predicted = combine(a.predicted);
     if (a.probed.size) e.probed = a.probed.size === 1 ? [...a.probed][0] : 'mismatch';
     if (a.mix.allowed && (a.mix.denied || a.mix.unknown)) e.flags.push('mixed');
+    // Every allowed pair is open only because its policies are not enforced: the road says so.
+    else if (a.unenforced > 0 && a.unenforced === a.mix.allowed) e.flags.push('unenforced');
     e.mix = a.mix;
     e.protocols.sort();
     e.ports.sort((x, y) => x - y);

@@ -3,6 +3,7 @@ import { demoSnapshot } from '../model/scenario/demo.js';
 import { generateScenario } from '../model/scenario/generate.js';
 import { buildMapModel } from './build.js';
 import type { MapModel, MapNode } from './model.js';
+import { shortLabel } from './streets.js';
 
 type Seg = [number, number, number, number];
 const segments = (route: number[]): Seg[] => {
@@ -77,5 +78,18 @@ describe('roads follow the streets', () => {
     // The road passes the gate (bottom centre) of its destination district.
     expect(segments(cross.route!).some(([x1, y1, x2, y2]) => x1 === x2 && Math.abs(x1 - gate.x) < 0.2 && Math.min(y1, y2) <= gate.y && Math.max(y1, y2) >= gate.y)).toBe(true);
     expect(pts.length).toBeGreaterThan(2);
+  });
+});
+
+describe('shortLabel', () => {
+  it('keeps the first port by protocol and counts the rest', () => {
+    expect(shortLabel('UDP 53, TCP 8080')).toBe('TCP 8080 +1 port');
+    expect(shortLabel('TCP 80, TCP 443, UDP 53')).toBe('TCP 80 +2 ports');
+    expect(shortLabel('TCP 8443')).toBe('TCP 8443');
+  });
+  it('says "all ports" for every port of every protocol, and names protocols that are wide open', () => {
+    expect(shortLabel('TCP any, UDP any, SCTP any')).toBe('all ports');
+    expect(shortLabel('UDP any, TCP any')).toBe('TCP+UDP any port');
+    expect(shortLabel('TCP any')).toBe('TCP any port');
   });
 });

@@ -237,5 +237,8 @@ export function shortLabel(label: string): string {
     .map((p) => p.replace(/ any$/, ' any port'))
     .sort((a, b) => rank(a) - rank(b));
   if (parts.length <= 1) return parts[0] ?? '';
+  // Every port of every protocol: say so rather than "TCP any port +2 ports".
+  if (parts.every((p) => p.endsWith(' any port')) && parts.length === 3) return 'all ports';
+  if (parts.every((p) => p.endsWith(' any port'))) return `${parts.map((p) => p.split(' ')[0]).join('+')} any port`;
   return `${parts[0]} +${parts.length - 1} ${parts.length === 2 ? 'port' : 'ports'}`;
 }

@@ -25,6 +25,9 @@ export const PALETTE = {
   diffRemoved: '#d55e00',
   diffChanged: '#e69f00',
   selection: '#f0e442',
+  whatifAllowed: '#009e73',
+  whatifDenied: '#d55e00',
+  finding: '#d55e00',
 } as const;
 
 export const PHASE_COLOURS: Record<PodPhaseClass, string> = {
@@ -53,6 +56,13 @@ export const VERDICT_STYLES: Record<RoadVerdict, LineStyle> = {
 
 /** A district road whose workload pairs are partly allowed, partly denied: dash-dot, in orange. */
 export const MIXED_STYLE = { colour: '#e69f00', pattern: 'dashed', dash: '10 4 2 4', targetMarker: 'tee' } as const;
+
+/**
+ * A road the policies as written deny (or would fence) but that is open because the road builder
+ * does not enforce those policies (Flannel, or a kind it ignores): violet, long dashes, hollow
+ * arrow — allowed, and visibly not for the reason the YAML suggests.
+ */
+export const UNENFORCED_STYLE = { colour: '#7b61a8', pattern: 'dashed', dash: '14 4', targetMarker: 'triangle' } as const;
 
 /** Markers at the source end tell where the verdict comes from. */
 export const EVIDENCE_MARKERS = {

@@ -31,9 +31,19 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
   const ns = p.namespace ?? 'default';
   const spec = isObj(p.manifest.spec) ? p.manifest.spec : {};
   const order = typeof spec.order === 'number' ? spec.order : Number.POSITIVE_INFINITY;
-  const label = `${global ? 'Calico GlobalNetworkPolicy' : 'Calico NetworkPolicy'} ${global ? p.name : `${ns}/${p.name}`}${Number.isFinite(order) ? ` (order ${order})` : ''}`;
-  const cp = emptyPolicy(p, u, 'main', order, label);
+  const tierName = typeof spec.tier === 'string' && spec.tier ? spec.tier : 'default';
+  let tier = ctx.tiers.get(tierName);
+  const missingTier = !tier;
+  if (!tier) ctx.tiers.set(tierName, (tier = { name: tierName, order: Number.POSITIVE_INFINITY, defaultAction: 'deny' }));
+  // Live (crd.projectcalico.org/v1) names carry the tier: "security.block-egress", "default.allow-web".
+  const shortName = p.name.startsWith(`${tierName}.`) ? p.name.slice(tierName.length + 1) : p.name;
+  const layer = tierName === 'kube-admin' ? 'admin' : tierName === 'kube-baseline' ? 'baseline' : 'main';
+  const label = `${global ? 'Calico GlobalNetworkPolicy' : 'Calico NetworkPolicy'} ${global ? shortName : `${ns}/${shortName}`}${Number.isFinite(order) ? ` (order ${order})` : ''}`;
+  const cp = emptyPolicy(p, u, layer, order, label, tier);
+  cp.displayName = global ? shortName : `${ns}/${shortName}`;
+  cp.calico = true;
   const warn = (message: string) => ctx.warnings.push({ policy: cp.key, message });
+  if (missingTier) warn(`spec.tier: tier '${tierName}' not found (no Tier object): evaluated after the ordered tiers, default action Deny`);
   const sel = (src: unknown, where: string): CalicoPredicate | null => {
     if (src === undefined || src === null || src === '') return null;
     try {
@@ -43,7 +53,6 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
       return () => false;
     }
   };
-  if (spec.tier !== undefined && spec.tier !== 'default') warn(`spec.tier: tier '${String(spec.tier)}' is analysed as if it were the default tier`);
   if (spec.serviceAccountSelector !== undefined) warn('spec.serviceAccountSelector: not analysed (ignored)');
   for (const k of ['preDNAT', 'applyOnForward', 'doNotTrack']) if (spec[k]) warn(`spec.${k}: host endpoint policy not analysed`);
 

@@ -3,8 +3,9 @@
  * for the API server's address); ask verdicts with explanations, allowed ports, fences, the
  * connectivity matrix, and what a change of policies would do.
  */
-import type { PeerId, PodInfo, PolicyKind, PolicyObject, Protocol, ServiceInfo, ServicePort } from '../model/types.js';
+import { CALICO_MANIFEST_KINDS, isEnforceablePolicy, STAGED_POLICY_KINDS, type PeerId, type PodInfo, type PolicyKind, type PolicyObject, type Protocol, type ServiceInfo, type ServicePort } from '../model/types.js';
 import { unenforcedEngine } from './enforcement.js';
+import type { CniSemantics } from './cni-semantics.js';
 import { parsePeerId, podId, policyKey, serviceId } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
@@ -19,6 +20,7 @@ export { ConnectivityMatrix } from './matrix.js';
 export type { PortLists } from './ports.js';
 export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
+export { cniSemantics, DEFAULT_SEMANTICS, type CniSemantics, type HostNetworkMode, type IpBlockPodIpsMode } from './cni-semantics.js';
 
 export interface PolicyEngine {
   /**
@@ -51,7 +53,7 @@ function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
   const seen = new Set<unknown>();
   const out: ResolvedPeer[] = [];
   for (const r of list) {
-    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}` : r;
+    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}:${r.ep.ips.map((ip) => ip.value).join(',')}` : r;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(r);
@@ -80,14 +82,21 @@ export interface EngineOptions {
   enforcedKinds?: readonly PolicyKind[];
   /** Named in texts: "allowed — policy not enforced by Flannel". */
   roadBuilder?: string;
+  /**
+   * What the API leaves to the CNI (host-network pods, ipBlock vs pod IPs): `cniSemantics(name,
+   * engine, overrides)`; today's choice (as-node, ignore) when absent.
+   */
+  semantics?: CniSemantics;
 }
 
 export function createPolicyEngine(input: PolicyEngineInput, opts: EngineOptions = {}): PolicyEngine {
   const enforced = opts.enforcedKinds && new Set(opts.enforcedKinds);
-  const ignored = enforced ? input.policies.filter((p) => !enforced.has(p.kind)) : [];
-  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input));
-  const written = new PolicyEngineCore(input);
-  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter((p) => enforced.has(p.kind)) });
+  // Tiers, network sets and staged previews are never "not enforced": they are not policies that decide.
+  const kept = (p: PolicyObject) => enforced!.has(p.kind) || !isEnforceablePolicy(p.kind);
+  const ignored = enforced ? input.policies.filter((p) => !kept(p)) : [];
+  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input, opts.semantics));
+  const written = new PolicyEngineCore(input, opts.semantics);
+  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter(kept) }, opts.semantics);
   return unenforcedEngine(engineOver(written), engineOver(applied), written.cidrs, new Set(ignored.map((p) => policyKey(p.kind, p.name, p.namespace))), opts.roadBuilder ?? 'the road builder');
 }
 
@@ -243,6 +252,38 @@ function baseCore(input: PolicyEngineInput): PolicyEngineCore {
   const core = new PolicyEngineCore(input);
   baseCores.set(input.policies, { input, core });
   return core;
+}
+
+/**
+ * Calico staged policies as the change they preview: each StagedNetworkPolicy,
+ * StagedGlobalNetworkPolicy and StagedKubernetesNetworkPolicy becomes the enforced kind of the same
+ * name (`stagedAction: Delete` removes it instead). Pass the result to whatIf for "what the staged
+ * policies would do"; the engine itself never enforces a staged policy.
+ */
+export function promoteStaged(policies: readonly PolicyObject[]): PolicyChange {
+  const upsert: PolicyObject[] = [];
+  const remove: string[] = [];
+  for (const p of policies) {
+    const kind = STAGED_POLICY_KINDS[p.kind];
+    if (!kind) continue;
+    const spec = (p.manifest.spec ?? {}) as Record<string, unknown>;
+    if (spec.stagedAction === 'Delete') {
+      remove.push(policyKey(kind, p.name, p.namespace));
+      continue;
+    }
+    const { stagedAction: _drop, ...rest } = spec;
+    void _drop;
+    const manifestKind = CALICO_MANIFEST_KINDS[kind] ?? kind;
+    const apiVersion = kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : p.apiVersion;
+    upsert.push({ ...p, kind, apiVersion, manifest: { ...p.manifest, apiVersion, kind: manifestKind, spec: rest } });
+  }
+  return { upsert, remove };
+}
+
+/** What the staged policies of `input` would do once enforced: whatIf of promoteStaged. */
+export function stagedPreview(input: PolicyEngineInput, opts: MatrixOptions = {}): WhatIfResult & { staged: number } {
+  const change = promoteStaged(input.policies);
+  return { ...whatIf(input, change, opts), staged: change.upsert.length + (change.remove?.length ?? 0) };
 }
 
 /** What a change of policies would do to the workload matrix (IP ranges included). */

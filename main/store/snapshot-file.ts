@@ -77,7 +77,7 @@ export function assertReplaceable(path: string, doing: string): void {
     throw new SnapshotFileError(
       'exists',
       path,
-      `refusing to overwrite ${path}: a capture is still writing it or was interrupted (${nodePath.basename(wal)} is beside it). Stop that capture (if it crashed, recover the file first: recoverSnapshotFile), or choose another file name.`,
+      `refusing to overwrite ${path}: a capture is still writing it or was interrupted (${nodePath.basename(wal)} is beside it). Stop that capture, or choose another file name (an interrupted capture still opens: NetCity reads it as it is, and appending to it with \`netcity import-flows FILE --out\` folds it back into one file).`,
     );
   }
   if (!fs.existsSync(path)) return;

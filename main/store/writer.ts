@@ -21,6 +21,8 @@ export interface WriterOptions {
   flushIntervalMs?: number;
   /** Raw flows kept in the file; the oldest are pruned beyond (roads stay complete). Default 5,000,000. */
   maxRawFlows?: number;
+  /** A size cap in database pages (SQLite answers SQLITE_FULL beyond it); tests use it to stand in for a full disk. */
+  maxPages?: number;
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 500;
@@ -50,6 +52,7 @@ export class SnapshotWriter {
   ) {
     this.flushIntervalMs = Math.max(10, opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
     this.maxRawFlows = Math.max(0, opts.maxRawFlows ?? DEFAULT_MAX_STORED_FLOWS);
+    if (opts.maxPages) db.pragma(`max_page_count = ${Math.floor(opts.maxPages)}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     this.inserter = new FlowInserter(db);
@@ -225,20 +228,30 @@ export class SnapshotWriter {
   }
 
   /** Flushes, marks the capture as cleanly closed and folds the WAL back into the one file. */
+  /**
+   * A flush that fails (a full disk) still leaves the file whole: what was committed stays, the
+   * file is marked closed cleanly and folded back from WAL into one file, then the error is thrown.
+   */
   close(): void {
     if (this.closed) return;
     clearInterval(this.timer);
+    let failure: SnapshotFileError | undefined;
     try {
       this.flush();
+    } catch (err) {
+      failure = explainStoreError(err, this.path, 'closing', false);
+    }
+    try {
       this.db.prepare('UPDATE capture SET clean = 1 WHERE one = 1').run();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.pragma('journal_mode = DELETE');
     } catch (err) {
-      throw explainStoreError(err, this.path, 'closing', false);
+      failure ??= explainStoreError(err, this.path, 'closing', false);
     } finally {
       this.closed = true;
       this.db.close();
     }
+    if (failure) throw failure;
   }
 
   private flushIfDue(): void {

@@ -140,7 +140,24 @@ export function filesArea(b: Backend) {
       return { cityId: city.id, flows: result.flows, invalidLines: invalid, warnings };
     },
     async openManifests(paths: string[], roadBuilder?: RoadBuilderName): Promise<CitySummary> {
-      const set = await loadManifests(paths.map((p) => resolve(p)));
+      const label = paths.length === 1 ? basename(paths[0]) : `${paths.length} manifest paths`;
+      // A task: progress in the task bar, and Cancel (or closing `serve` with Ctrl-C) stops the walk and the parse.
+      const { done } = b.tasks.start(
+        `Reading manifests ${label}`,
+        (task) =>
+          loadManifests(
+            paths.map((p) => resolve(p)),
+            {
+              signal: task.signal,
+              onProgress: (n, total) => task.progress(n, total, `${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`),
+              maxFileMB: b.settings.maxManifestFileMB,
+              maxTotalMB: b.settings.maxManifestTotalMB,
+              raiseWith: { file: 'Settings: maxManifestFileMB (or `netcity serve --max-file-mb N`)', total: 'Settings: maxManifestTotalMB (or `netcity serve --max-total-mb N`)' },
+            },
+          ),
+        { awaited: true },
+      );
+      const set = await done;
       if (set.pods.length === 0 && set.policies.length === 0 && set.errors.length)
         throw new Error(`no usable manifests in ${paths.join(', ')}:\n${set.errors.slice(0, 5).map(formatManifestError).join('\n')}`);
       const name = paths.length === 1 ? basename(paths[0]) : `${paths.length} manifest paths`;

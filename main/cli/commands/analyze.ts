@@ -2,18 +2,20 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatLocation, formatManifestError, loadManifests } from '../../manifests/index.js';
-import { createPolicyEngine, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
-import type { PodInfo, Protocol } from '../../model/types.js';
+import { createPolicyEngine, promoteStaged, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
+import { policyKey } from '../../model/ids.js';
+import { isEnforceablePolicy, type PodInfo, type Protocol } from '../../model/types.js';
 import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations, type MatrixSource } from '../../policy/matrix-format.js';
 import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 import { detectDeclaredRoadBuilder, enforcedPolicyKinds, namedRoadBuilder, roadBuilderLabel } from '../../cluster/cni-detect.js';
 import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
+import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 
 const usage = `
 Usage: netcity analyze <files or folders...> [--format txt|json|csv|md|dot|mermaid]
                        [--level workload|pod] [--focus ns/name] [--explain] [--namespace NS]
-                       [--no-ip-ranges] [--road-builder NAME]
+                       [--no-ip-ranges] [--road-builder NAME] [--staged]
 
 Reads Kubernetes manifests as \`kubectl apply -f <path> -R\` would (YAML or JSON, several documents
 per file, List kinds, folders recursively) and prints which workloads (or pods) and external IP
@@ -35,6 +37,9 @@ Options:
                    declare. Policy kinds it does not enforce have no effect: such connections are
                    allowed and marked "unenforced" (a field per connection in json). With no
                    known road builder every policy is taken as enforced (a caveat on stderr).
+  --staged         preview Calico staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy,
+                   StagedKubernetesNetworkPolicy) as if enforced; without it they are not
+${SIZE_CAP_USAGE}
 
 Exit codes: 0 all input understood; 1 some input was bad (reported on stderr, the rest analysed);
 2 usage error.
@@ -129,6 +134,8 @@ const analyze: Command = {
           namespace: { type: 'string', short: 'n', default: 'default' },
           'no-ip-ranges': { type: 'boolean', default: false },
           'road-builder': { type: 'string' },
+          staged: { type: 'boolean', default: false },
+          ...SIZE_CAP_OPTIONS,
         },
       });
     } catch (e) {
@@ -142,10 +149,11 @@ const analyze: Command = {
     if (level !== 'workload' && level !== 'pod') throw new UsageError(`--level: expected workload or pod, got "${level}"`);
     if (values.focus !== undefined && !/^[^/]+\/[^/]+$/.test(values.focus)) throw new UsageError(`--focus: expected ns/name, got "${values.focus}"`);
     const named = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
+    const caps = sizeCaps(values);
 
     const set = await loadManifests(
       positionals.map((p) => path.resolve(io.cwd, p)),
-      { defaultNamespace: values.namespace, signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total) },
+      { defaultNamespace: values.namespace, ...caps, signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total) },
     );
     const rel = (f: string) => path.relative(io.cwd, f) || f;
     let problems = 0;
@@ -154,6 +162,14 @@ const analyze: Command = {
       problems++;
     }
     for (const w of set.warnings) io.err(`warning: ${formatManifestError({ ...w, file: rel(w.file) })}\n`);
+
+    const staged = promoteStaged(set.policies);
+    const stagedCount = staged.upsert.length + (staged.remove?.length ?? 0);
+    if (stagedCount && values.staged) {
+      const drop = new Set([...(staged.remove ?? []), ...staged.upsert.map((p) => policyKey(p.kind, p.name, p.namespace))]);
+      set.policies = [...set.policies.filter((p) => !drop.has(policyKey(p.kind, p.name, p.namespace))), ...staged.upsert];
+      io.err(`staged: ${stagedCount} staged polic${stagedCount === 1 ? 'y' : 'ies'} previewed as enforced\n`);
+    } else if (stagedCount) io.err(`note: ${stagedCount} staged polic${stagedCount === 1 ? 'y is' : 'ies are'} not enforced (preview them with --staged)\n`);
 
     io.progress?.(`evaluating ${set.policies.length.toLocaleString('en-US')} policies over ${set.pods.length.toLocaleString('en-US')} pods`);
     const rb = named ? namedRoadBuilder(named) : detectDeclaredRoadBuilder(set.cniObjects);
@@ -175,7 +191,7 @@ const analyze: Command = {
     // Policies the road builder does not enforce: connections carry what is open only because of
     // it, from both matrices collected. Otherwise, without --focus, the matrix is streamed: each
     // connection is formatted as its source row is computed, so any size fits.
-    const unenforced = kinds !== undefined && set.policies.some((p) => !kinds.includes(p.kind));
+    const unenforced = kinds !== undefined && set.policies.some((p) => !kinds.includes(p.kind) && isEnforceablePolicy(p.kind));
     let matrix;
     let collected: AnalyzeResult | undefined;
     try {

@@ -6,6 +6,7 @@ import { startServer } from '../../serve/server.js';
 import { UsageError, type Command } from '../command.js';
 import { openInitialCity } from '../../api/startup.js';
 import { roadBuilderOption } from './road-builder-option.js';
+import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 
 const usage = `
 Usage: netcity serve [file.netcity | folder-or-manifest... | --demo] [--port N] [--kubeconfig FILE]
@@ -23,6 +24,7 @@ Options:
   --road-builder NAME for manifests: the CNI the cluster runs when the folder does not hold it
                      (flannel, calico, cilium, weave, canal, antrea, kube-router, aws-vpc-cni, ...);
                      its policy enforcement decides the predicted verdicts
+${SIZE_CAP_USAGE}
 `;
 
 const serve: Command = {
@@ -38,6 +40,7 @@ const serve: Command = {
         kubeconfig: { type: 'string' },
         'config-dir': { type: 'string' },
         'road-builder': { type: 'string' },
+        ...SIZE_CAP_OPTIONS,
       },
     });
     const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
@@ -46,7 +49,12 @@ const serve: Command = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
     }
+    const caps = sizeCaps(values);
     const backend = new Backend({ mode: 'browser', version: appVersion(), configDir: values['config-dir'], kubeconfigPath: values.kubeconfig });
+    if (caps.maxFileMB) backend.settings.maxManifestFileMB = caps.maxFileMB;
+    if (caps.maxTotalMB) backend.settings.maxManifestTotalMB = caps.maxTotalMB;
+    // Ctrl-C while the first city is still loading stops that load.
+    io.signal.addEventListener('abort', () => backend.tasks.cancelAll(), { once: true });
     await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, ...(roadBuilder ? { roadBuilder } : {}), log: (m) => io.err(`${m}\n`) });
     const server = await startServer({ backend, rendererDir: rendererDir(), port });
     io.out(`NetCity is running. Open this URL in your browser (it carries this run's token):\n\n  ${server.url}\n\nPress Ctrl-C to stop.\n`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RoadBuilderName, Snapshot } from '../../model/types.js';
 import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
+import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 import { SNAPSHOT_EXTENSION, saveSnapshot } from '../../store/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 
@@ -36,6 +37,7 @@ Options:
   --road-builder NAME manifests: the CNI the cluster runs (flannel, calico, cilium, weave, canal,
                       antrea, kube-router, aws-vpc-cni, azure-cni...) when the folder does not hold it;
                       without it the CNI the manifests declare is used, else "unknown"
+${SIZE_CAP_USAGE}
 `;
 
 /** "60s", "2m", "1h", "500ms", "45" (seconds) -> seconds. */
@@ -96,12 +98,20 @@ async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: 
   return r.snapshot;
 }
 
-async function fromManifests(paths: string[], cwd: string, name: string | undefined, defaultNamespace: string | undefined, roadBuilder: RoadBuilderName | undefined, io: CliIO): Promise<Snapshot> {
+async function fromManifests(
+  paths: string[],
+  cwd: string,
+  name: string | undefined,
+  defaultNamespace: string | undefined,
+  roadBuilder: RoadBuilderName | undefined,
+  caps: { maxFileMB?: number; maxTotalMB?: number },
+  io: CliIO,
+): Promise<Snapshot> {
   const { loadManifests, manifestsToSnapshot, formatManifestError } = await import('../../manifests/index.js');
   const { namedRoadBuilder } = await import('../../cluster/cni-detect.js');
   const set = await loadManifests(
     paths.map((p) => path.resolve(cwd, p)),
-    { signal: io.signal, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total), ...(defaultNamespace ? { defaultNamespace } : {}) },
+    { signal: io.signal, ...caps, onProgress: (done, total) => io.progress?.('reading manifests (files)', done, total), ...(defaultNamespace ? { defaultNamespace } : {}) },
   );
   for (const w of set.warnings) io.err(`warning: ${formatManifestError(w)}\n`);
   for (const e of set.errors) io.err(`error: ${formatManifestError(e)}\n`);
@@ -130,10 +140,12 @@ const snapshot: Command = {
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
         'road-builder': { type: 'string' },
+        ...SIZE_CAP_OPTIONS,
       },
     });
     const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
     if (roadBuilder && !values.manifests) throw new UsageError('--road-builder only applies to --manifests (a live cluster shows its own)');
+    const caps = sizeCaps(values);
     const sources = [values.demo, values.manifests, values.context !== undefined].filter(Boolean).length;
     if (sources !== 1) throw new UsageError('pick exactly one source: --demo, --manifests PATH... or --context CONTEXT');
     if (!values.out) throw new UsageError('--out FILE.netcity is required');
@@ -150,7 +162,7 @@ const snapshot: Command = {
     } else if (values.manifests) {
       const ns = values.namespace;
       if (ns && ns.length > 1) throw new UsageError('--namespace: give one default namespace for manifests');
-      snap = await fromManifests(positionals, io.cwd, values.name, ns?.[0], roadBuilder, io);
+      snap = await fromManifests(positionals, io.cwd, values.name, ns?.[0], roadBuilder, caps, io);
     } else {
       const flowsSeconds = values.flows !== undefined ? parseDuration(values.flows) : undefined;
       const capture = await loadLiveCapture();

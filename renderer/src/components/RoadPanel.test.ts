@@ -47,6 +47,14 @@ describe('RoadPanel', () => {
     expect(screen.getByTestId('draft-policy')).toBeTruthy();
   });
 
+  it('shows a port the road builder leaves open as "allowed — policy not enforced by …", with what the policies would do', () => {
+    const port = { ...explanation.ports[0], predicted: 'allowed' as const, unenforced: { verdict: 'denied' as const, policies: ['NetworkPolicy/payments/default-deny'], by: 'Flannel' } };
+    const { container } = render(RoadPanel, { explanation: { ...explanation, ports: [port] } });
+    expect(container.querySelector('[data-testid="unenforced"]')!.textContent).toBe('allowed — policy not enforced by Flannel');
+    expect(container.querySelector('[data-testid="road-panel"]')!.textContent).toContain('would make this denied; Flannel does not enforce it');
+    expect(roadMarkdown({ ...explanation, ports: [port] })).toContain('**TCP 8443: allowed — policy not enforced by Flannel (as written: denied)**');
+  });
+
   it('splits policy mentions without taking a longer name for a shorter one', () => {
     const pols = [
       { key: 'NetworkPolicy/data/default-deny', kind: 'NetworkPolicy', name: 'data/default-deny', yaml: '' },
@@ -73,7 +81,7 @@ describe('Legend', () => {
   it('names every road style and evidence marker', () => {
     render(Legend);
     const text = screen.getByTestId('legend').textContent ?? '';
-    for (const words of ['allowed (solid, arrow)', 'denied (dashed, bar)', 'unknown (dotted)', 'observed (flows)', 'predicted (policies)', 'probed (active check)', 'district = namespace', 'house = pod'])
+    for (const words of ['allowed road (solid, arrow)', 'denied road (dashed, bar)', 'unknown (dotted)', 'policy not enforced', 'observed (flows)', 'predicted (policies only)', 'probed (active check)', 'district = namespace', 'pod running', 'selected'])
       expect(text).toContain(words);
   });
 });

@@ -1,6 +1,6 @@
 /** The Cytoscape stylesheet, built from the shared style tokens (main/map/style.ts). */
 import type { StylesheetJson } from 'cytoscape';
-import { FENCE_STYLES, MIXED_STYLE, PALETTE, PHASE_COLOURS, VERDICT_STYLES } from '../../../main/map/style';
+import { FENCE_STYLES, MIXED_STYLE, PALETTE, PHASE_COLOURS, UNENFORCED_STYLE, VERDICT_STYLES } from '../../../main/map/style';
 
 export function cityStylesheet(): StylesheetJson {
   const verdictRules = (Object.keys(VERDICT_STYLES) as (keyof typeof VERDICT_STYLES)[]).map((v) => ({
@@ -129,7 +129,7 @@ export function cityStylesheet(): StylesheetJson {
     },
     { selector: 'node.road-label.lbl-districts', style: { 'font-weight': 'bold' } },
     { selector: 'node.not-permitted', style: { 'background-color': '#eeeeee', 'border-style': 'dashed', 'border-color': PALETTE.muted } },
-    { selector: 'node.finding', style: { 'underlay-color': PALETTE.denied, 'underlay-opacity': 0.18, 'underlay-padding': 4 } },
+    { selector: 'node.finding', style: { 'underlay-color': PALETTE.finding, 'underlay-opacity': 0.18, 'underlay-padding': 4 } },
     {
       selector: 'edge',
       style: {
@@ -167,6 +167,18 @@ export function cityStylesheet(): StylesheetJson {
         'source-arrow-color': MIXED_STYLE.colour,
       },
     },
+    {
+      selector: 'edge.road.unenforced',
+      style: {
+        'line-color': UNENFORCED_STYLE.colour,
+        'line-style': UNENFORCED_STYLE.pattern,
+        'line-dash-pattern': UNENFORCED_STYLE.dash.split(' ').map(Number),
+        'target-arrow-color': UNENFORCED_STYLE.colour,
+        'target-arrow-shape': UNENFORCED_STYLE.targetMarker,
+        'target-arrow-fill': 'hollow',
+        'source-arrow-color': UNENFORCED_STYLE.colour,
+      },
+    },
     { selector: 'edge.road.e-observed', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'filled' } },
     { selector: 'edge.road.e-predicted', style: { 'source-arrow-shape': 'circle', 'source-arrow-fill': 'hollow', opacity: 0.75 } },
     { selector: 'edge.road.e-probed', style: { 'source-arrow-shape': 'diamond', 'source-arrow-fill': 'filled' } },
@@ -188,6 +200,6 @@ export function cityStylesheet(): StylesheetJson {
 
 /** Extra rules for what-if previews (flags set by the backend on the preview map). */
 export const WHATIF_RULES = [
-  { selector: 'edge.whatif-allowed', style: { 'underlay-color': '#009e73', 'underlay-opacity': 0.6, 'underlay-padding': 6, label: 'data(label)' } },
-  { selector: 'edge.whatif-denied', style: { 'underlay-color': '#d55e00', 'underlay-opacity': 0.6, 'underlay-padding': 6, label: 'data(label)' } },
+  { selector: 'edge.whatif-allowed', style: { 'underlay-color': PALETTE.whatifAllowed, 'underlay-opacity': 0.6, 'underlay-padding': 6, label: 'data(label)' } },
+  { selector: 'edge.whatif-denied', style: { 'underlay-color': PALETTE.whatifDenied, 'underlay-opacity': 0.6, 'underlay-padding': 6, label: 'data(label)' } },
 ];

@@ -42,7 +42,8 @@ export function roadMarkdown(x: RoadExplanation): string {
   for (const p of x.probed ?? []) lines.push(`**Probed:** ${p.protocol} ${p.port} ${p.outcome}${p.latencyMs !== undefined ? ` in ${p.latencyMs} ms` : ''} (${time(p.time)})`);
   if (x.probed?.length) lines.push('');
   for (const p of x.ports) {
-    lines.push(`**${p.protocol} ${p.port}: ${p.predicted}${p.l7 ? ' (with L7 rules)' : ''}**`, '');
+    const verdict = p.unenforced ? `allowed — policy not enforced by ${p.unenforced.by} (as written: ${p.unenforced.verdict})` : `${p.predicted}${p.l7 ? ' (with L7 rules)' : ''}`;
+    lines.push(`**${p.protocol} ${p.port}: ${verdict}**`, '');
     for (const s of p.steps) lines.push(`- ${s.direction}: ${s.text}`);
     lines.push('');
   }
