@@ -19,7 +19,7 @@ import type {
 import { CALICO_CLUSTER_SCOPED, CALICO_MANIFEST_KINDS } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
 import type { ManifestError, ManifestLocation, ManifestObject } from './parse.js';
-import { containerPorts, controllerOf, protocolOf } from '../model/k8s-fields.js';
+import { containerPorts, controllerOf, protocolOf, serviceAccountOf } from '../model/k8s-fields.js';
 
 export interface ManifestSet {
   namespaces: NamespaceInfo[];
@@ -194,6 +194,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
           phase,
           hostNetwork: spec.hostNetwork === true,
           ports: containerPorts(spec),
+          serviceAccount: serviceAccountOf(spec),
           ref: controllerOf(meta),
         });
         break;
@@ -268,6 +269,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
         hostNetwork: tplSpec.hostNetwork === true,
         owner: { kind: w.kind, name: w.name },
         ports: containerPorts(tplSpec),
+        serviceAccount: serviceAccountOf(tplSpec),
         representative: true,
       });
     }

@@ -1,14 +1,21 @@
 /** Helpers shared by the per-kind compilers: context, IP blocks, port specs, peers. */
-import type { PolicyKind, PolicyObject, Protocol } from '../model/types.js';
+import type { Labels, PolicyKind, PolicyObject, Protocol } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
-import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
+import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr, type IpAddr } from './ip.js';
 import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, TierInfo, Tri } from './ir.js';
 import { ALL_PORTS, NO_PORTS, PROTOCOLS, MAX_PORT, portSetOf, protocolSet, union, type PortSet } from './ports.js';
 import type { PodClass, Universe } from './universe.js';
 import type { Bitset } from './bitset.js';
 
+/** Calico objects that are peers by labels: NetworkSets, GlobalNetworkSets (ns undefined), HostEndpoints. */
+export interface CalicoObjects {
+  netsets: { key: string; ns?: string; name: string; labels: Labels; nets: Cidr[] }[];
+  heps: { key: string; name: string; labels: Labels; node?: string; ips: IpAddr[] }[];
+}
+
 export interface CompileContext {
   u: Universe;
+  calico: CalicoObjects;
   /** Tiers by name: Calico Tier objects and the built-in default, kube-admin and kube-baseline. */
   tiers: Map<string, TierInfo>;
   warnings: PolicyWarning[];

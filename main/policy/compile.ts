@@ -3,16 +3,25 @@ import { STAGED_POLICY_KINDS, type PolicyObject } from '../model/types.js';
 import { compileAdmin } from './compile-admin.js';
 import { compileCalico } from './compile-calico.js';
 import { compileCilium } from './compile-cilium.js';
-import { BUILTIN_TIERS, isObj, keyOf, type CompileContext } from './compile-common.js';
+import { asArray, BUILTIN_TIERS, isObj, keyOf, parseCidrOrWarn, type CompileContext } from './compile-common.js';
+import { parseCidr, parseIp, type Cidr, type IpAddr } from './ip.js';
 import { compileNetworkPolicy } from './compile-netpol.js';
 import type { CompiledPolicy, PolicyWarning, TierInfo } from './ir.js';
 import type { Universe } from './universe.js';
-import { parseCidr, type Cidr } from './ip.js';
 
 export function compilePolicies(u: Universe, policies: PolicyObject[]): { compiled: CompiledPolicy[]; warnings: PolicyWarning[]; cidrs: Cidr[] } {
   let uid = 0;
   const warnings: PolicyWarning[] = [];
-  const ctx: CompileContext = { u, warnings, nextUid: () => uid++, cidrs: [], tiers: readTiers(policies, (w) => warnings.push(w)), podIps: u.podIpsMatter };
+  const ctx: CompileContext = {
+    u,
+    warnings,
+    nextUid: () => uid++,
+    cidrs: [],
+    tiers: readTiers(policies, (w) => warnings.push(w)),
+    podIps: u.podIpsMatter,
+    calico: { netsets: [], heps: [] },
+  };
+  readCalicoObjects(ctx, policies);
   const compiled: CompiledPolicy[] = [];
   for (const p of policies) {
     // Staged policies are previews, never enforced (promoteStaged turns them into the real kinds).
@@ -112,4 +121,32 @@ function readTiers(policies: PolicyObject[], warn: (w: PolicyWarning) => void): 
     tiers.set(p.name, { name: p.name, order, defaultAction });
   }
   return tiers;
+}
+
+/** NetworkSets, GlobalNetworkSets and HostEndpoints: peers that Calico selectors pick by their labels. */
+function readCalicoObjects(ctx: CompileContext, policies: PolicyObject[]): void {
+  for (const p of policies) {
+    if (p.kind !== 'CalicoNetworkSet' && p.kind !== 'CalicoGlobalNetworkSet' && p.kind !== 'CalicoHostEndpoint') continue;
+    const key = keyOf(p);
+    const meta = isObj(p.manifest.metadata) ? p.manifest.metadata : {};
+    const labels: Record<string, string> = {};
+    if (isObj(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
+    const spec = isObj(p.manifest.spec) ? p.manifest.spec : {};
+    if (p.kind === 'CalicoHostEndpoint') {
+      const ips: IpAddr[] = [];
+      asArray(spec.expectedIPs).forEach((a, i) => {
+        const ip = typeof a === 'string' ? parseIp(a) : undefined;
+        if (ip) ips.push(ip);
+        else ctx.warnings.push({ policy: key, message: `spec.expectedIPs[${i}]: invalid address '${String(a)}' (ignored)` });
+      });
+      const node = typeof spec.node === 'string' && spec.node ? spec.node : undefined;
+      if (node) ips.push(...(ctx.u.nodeIps.get(node) ?? []));
+      ctx.calico.heps.push({ key, name: p.name, labels, node, ips });
+      continue;
+    }
+    const nets = asArray(spec.nets)
+      .map((c, i) => parseCidrOrWarn(ctx, key, `spec.nets[${i}]`, c))
+      .filter((c): c is Cidr => c !== undefined);
+    ctx.calico.netsets.push({ key, ...(p.kind === 'CalicoNetworkSet' ? { ns: p.namespace ?? 'default' } : {}), name: p.name, labels, nets });
+  }
 }

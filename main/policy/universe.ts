@@ -1,6 +1,6 @@
 /**
  * The pods a policy set is evaluated over, grouped into equivalence classes: pods with the same
- * namespace (so the same namespace labels), the same labels and the same named ports get the
+ * namespace (so the same namespace labels), the same labels, named ports and service account get the
  * same verdicts from every policy kind, so selectors and verdicts are computed per class.
  */
 import type { ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo } from '../model/types.js';
@@ -16,6 +16,8 @@ export interface PodClass {
   labels: Labels;
   /** Container ports that carry a name, for named-port rules. */
   namedPorts: ContainerPort[];
+  /** The pods' service account (Calico serviceAccounts matches); undefined when not known. */
+  serviceAccount?: string;
   pods: PodInfo[];
   /**
    * With ipBlocks matching pod IPs: the first pod's addresses. Pods of one class sit in the same
@@ -102,10 +104,10 @@ export class Universe {
       for (const p of byNs.get(ns) ?? []) {
         const named = p.ports.filter((cp) => cp.name);
         const ips = this.podIpsMatter ? p.ips.map(parseIp).filter((x): x is IpAddr => x !== undefined) : [];
-        const key = `${labelsKey(p.labels)}\u0000${named.map((cp) => `${cp.name}/${cp.protocol}/${cp.containerPort}`).sort().join(',')}${this.podIpsMatter ? `\u0000${ipKey(ips)}` : ''}`;
+        const key = `${labelsKey(p.labels)}\u0000${named.map((cp) => `${cp.name}/${cp.protocol}/${cp.containerPort}`).sort().join(',')}\u0000${p.serviceAccount ?? '\u0001'}${this.podIpsMatter ? `\u0000${ipKey(ips)}` : ''}`;
         let cls = byKey.get(key);
         if (!cls) {
-          cls = { id: this.classes.length, ns, nsLabels: this.nsLabels.get(ns)!, labels: p.labels, namedPorts: named, pods: [], ips };
+          cls = { id: this.classes.length, ns, nsLabels: this.nsLabels.get(ns)!, labels: p.labels, namedPorts: named, ...(p.serviceAccount !== undefined ? { serviceAccount: p.serviceAccount } : {}), pods: [], ips };
           byKey.set(key, cls);
           this.classes.push(cls);
         }

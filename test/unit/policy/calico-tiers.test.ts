@@ -357,6 +357,14 @@ describe('staged policies as a what-if preview', () => {
   });
 });
 
+describe('IPv6 range peers', () => {
+  it('an IPv6 range id ("a::-b:...") is a range, not an address that breaks the parser', () => {
+    const e = createPolicyEngine({ ...xyz(), policies: [cnp('v6', 'x', { selector: 'all()', egress: [{ action: 'Allow', destination: { nets: ['2001:db8::/32'] } }] })] });
+    expect(e.portVerdicts('pod:x/a', 'ip:2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff').allowed.TCP).toBe('');
+    expect(e.portVerdicts('pod:x/a', 'ip:2001:db8::/32').allowed.TCP).toBe('1-65535');
+  });
+});
+
 describe('tiered matrix = pair evaluation', () => {
   // Random tiers and Calico policies (with NetworkPolicies, ANP and BANP in their tiers) over the
   // x/y/z cluster: the class-based matrix gives every pod pair the ports pair evaluation gives.
@@ -364,10 +372,18 @@ describe('tiered matrix = pair evaluation', () => {
   const nsSel = fc.constantFrom(undefined, "ns == 'x'", "ns != 'z'", 'all()');
   const action = fc.constantFrom('Allow', 'Deny', 'Pass', 'Log');
   const side = fc.record(
-    { selector: fc.option(sel, { nil: undefined }), namespaceSelector: nsSel, notSelector: fc.option(fc.constantFrom("pod == 'c'"), { nil: undefined }), ports: fc.option(fc.constantFrom([80], ['81:90'], ['serve-80-tcp']), { nil: undefined }) },
+    {
+      selector: fc.option(sel, { nil: undefined }),
+      namespaceSelector: nsSel,
+      notSelector: fc.option(fc.constantFrom("pod == 'c'", "role == 'partner'"), { nil: undefined }),
+      ports: fc.option(fc.constantFrom([80], ['81:90'], ['serve-80-tcp']), { nil: undefined }),
+      serviceAccounts: fc.option(fc.constantFrom({ names: ['sa-b'] }, { selector: "projectcalico.org/name != 'default'" }), { nil: undefined }),
+      services: fc.option(fc.constantFrom({ name: 'web', namespace: 'x' }), { freq: 6, nil: undefined }),
+      nets: fc.option(fc.constantFrom(['203.0.113.0/25'], ['10.0.0.0/8', '2001:db8::/32']), { freq: 4, nil: undefined }),
+    },
     { requiredKeys: [] },
   );
-  const rule = fc.record({ action, protocol: fc.option(fc.constantFrom('TCP', 'UDP'), { nil: undefined }), source: side, destination: side }, { requiredKeys: ['action'] }).map((r) => {
+  const rule = fc.record({ action, protocol: fc.option(fc.constantFrom('TCP', 'UDP'), { nil: undefined }), ipVersion: fc.option(fc.constantFrom(4, 6), { freq: 5, nil: undefined }), source: side, destination: side }, { requiredKeys: ['action'] }).map((r) => {
     const out: Record<string, unknown> = { ...r };
     const d = r.destination as Record<string, unknown> | undefined;
     if (d?.ports && !r.protocol) out.protocol = 'TCP';
@@ -392,7 +408,10 @@ describe('tiered matrix = pair evaluation', () => {
   it('holds on random tiered policy sets', () => {
     fc.assert(
       fc.property(cluster, ({ tiers, policies, withNp, withAdmin }) => {
+        const partners = pol('CalicoGlobalNetworkSet', 'partners', { nets: ['203.0.113.0/24'] });
+        partners.manifest.metadata = { name: 'partners', labels: { role: 'partner' } };
         const ps: PolicyObject[] = [
+          partners,
           tier('a', { order: tiers.a, ...(tiers.aPass ? { defaultAction: 'Pass' } : {}) }),
           tier('b', { order: tiers.b, ...(tiers.bPass ? { defaultAction: 'Pass' } : {}) }),
         ];
@@ -405,7 +424,7 @@ describe('tiered matrix = pair evaluation', () => {
           ps.push(anp('anp', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }, { action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: 'c' } } } }] }] }));
           ps.push(banp({ subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }] }));
         }
-        const e = createPolicyEngine({ ...xyz(), policies: ps });
+        const e = createPolicyEngine({ ...saCluster(), policies: ps });
         const m = e.connectivity({ level: 'pod', includeIpRanges: true });
         const G = m.peers.length;
         const EMPTY = { TCP: '', UDP: '', SCTP: '' };
@@ -425,4 +444,191 @@ describe('tiered matrix = pair evaluation', () => {
       { numRuns: 120 },
     );
   }, 120_000);
+});
+
+/** xyz with service accounts (a: sa-a, b: sa-b, c: default), a service web in x (pods a, port 8080 -> serve-80-tcp) and the API server's. */
+function saCluster() {
+  const c = xyz();
+  return {
+    ...c,
+    pods: c.pods.map((p) => ({ ...p, serviceAccount: p.name === 'c' ? 'default' : `sa-${p.name}` })),
+    services: [
+      { namespace: 'x', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.20'], ports: [{ port: 8080, targetPort: 'serve-80-tcp', protocol: 'TCP' as const }], selector: { pod: 'a' }, endpoints: [] },
+      { namespace: 'default', name: 'kubernetes', type: 'ClusterIP', clusterIPs: ['10.96.0.1'], ports: [{ port: 443, targetPort: 6443, protocol: 'TCP' as const }], endpoints: [{ ip: '192.168.0.10', ready: true }] },
+    ],
+  };
+}
+
+const MATCH_CASES: TruthCase[] = [
+  {
+    name: 'serviceAccounts by name: a global policy matches the account in every namespace',
+    policies: [gnp('sa', { selector: xa, ingress: [{ action: 'Allow', source: { serviceAccounts: { names: ['sa-b'] } } }] })],
+    probes: [TCP80],
+    expect: [
+      ['*', '*/a', false],
+      ['*/b', '*/a', true],
+    ],
+  },
+  {
+    name: 'serviceAccounts in a namespaced policy: accounts of its namespace; by selector on the name',
+    policies: [cnp('sa', 'x', { selector: xa, ingress: [{ action: 'Allow', source: { serviceAccounts: { selector: "projectcalico.org/name in {'sa-b', 'default'}" } } }] })],
+    probes: [TCP80],
+    expect: [
+      ['*', 'x/a', false],
+      ['x/b', 'x/a', true],
+      ['x/c', 'x/a', true],
+    ],
+  },
+  {
+    name: 'serviceAccountSelector picks the policy subjects; the serviceaccount label is a pod label too',
+    policies: [
+      gnp('subjects', { serviceAccountSelector: "projectcalico.org/name == 'sa-a'", ingress: [{ action: 'Deny', source: { selector: "projectcalico.org/serviceaccount == 'default'" } }, { action: 'Allow' }] }),
+    ],
+    probes: [TCP80],
+    expect: [['*/c', '*/a', false]],
+  },
+  {
+    name: 'serviceAccounts on the subject side narrow the rule to pods of that account',
+    policies: [gnp('self', { selector: 'all()', ingress: [{ action: 'Deny', source: fromNs('y'), destination: { serviceAccounts: { names: ['sa-a'] } } }, { action: 'Allow' }] })],
+    probes: [TCP80],
+    expect: [['y/*', '*/a', false]],
+  },
+  {
+    name: 'services as destination: its backends on its target ports (named port resolved)',
+    policies: [cnp('to-web', 'x', { selector: "pod == 'b'", types: ['Egress'], egress: [{ action: 'Allow', destination: { services: { name: 'web' } } }] })],
+    probes: [TCP80, TCP81, { protocol: 'UDP', port: 80 }],
+    expect: [
+      ['x/b', '*', false],
+      ['x/b', 'x/a', true, TCP80],
+    ],
+  },
+  {
+    name: 'services as source: from the service backends',
+    policies: [gnp('from-web', { selector: "pod == 'c'", ingress: [{ action: 'Allow', source: { services: { name: 'web', namespace: 'x' } } }] })],
+    probes: [TCP80],
+    expect: [
+      ['*', '*/c', false],
+      ['x/a', '*/c', true],
+    ],
+  },
+  {
+    name: 'ICMP and ipVersion 6 rules match no TCP port of a single-stack IPv4 cluster; ipVersion 4 does',
+    policies: [
+      gnp('icmp', { order: 1, selector: xa, ingress: [{ action: 'Deny', protocol: 'ICMP', icmp: { type: 8 } }, { action: 'Deny', protocol: 'ICMP', notICMP: { type: 0 } }, { action: 'Deny', ipVersion: 6 }, { action: 'Pass' }] }),
+      gnp('v4', { order: 2, selector: "pod == 'b'", ingress: [{ action: 'Deny', ipVersion: 4, source: fromNs('z') }, { action: 'Pass' }] }),
+    ],
+    probes: [TCP80],
+    expect: [['z/*', '*/b', false]],
+  },
+  {
+    name: "namespaceSelector global() picks global network sets and host endpoints, never a namespace's pods",
+    policies: [gnp('g', { selector: xa, ingress: [{ action: 'Allow', source: { namespaceSelector: 'global()' } }] })],
+    probes: [TCP80],
+    expect: [['*', '*/a', false]],
+  },
+];
+
+describe('Calico matching truth table (service accounts, services, ICMP, ipVersion)', () => {
+  const cluster = saCluster();
+  for (const c of MATCH_CASES)
+    it(c.name, () => {
+      const { got, want } = grids(cluster, ALL_PODS, c);
+      expect(got).toBe(want);
+    });
+
+  it('service accounts that cannot be known make the verdict unknown, never guessed', () => {
+    const policies = [gnp('sa', { selector: xa, ingress: [{ action: 'Allow', source: { serviceAccounts: { selector: "team == 'web'" } } }] })];
+    expect(createPolicyEngine({ ...saCluster(), policies }).evaluate('pod:x/b', 'pod:x/a', 'TCP', 80)).toMatchObject({ verdict: 'unknown' });
+    const old = { ...xyz(), policies: [gnp('sa', { selector: xa, ingress: [{ action: 'Allow', source: { serviceAccounts: { names: ['sa-b'] } } }] })] };
+    const d = createPolicyEngine(old).evaluate('pod:x/b', 'pod:x/a', 'TCP', 80);
+    expect(d.verdict).toBe('unknown');
+    expect(d.summary).toContain('the service account of some pods is not known');
+  });
+
+  it('services toward the API server: the kubernetes service matches kube-apiserver on its target port', () => {
+    const e = createPolicyEngine({ ...saCluster(), policies: [gnp('api', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { services: { name: 'kubernetes', namespace: 'default' } } }] })] });
+    expect(e.evaluate('pod:x/a', 'kube-apiserver', 'TCP', 6443).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'kube-apiserver', 'TCP', 443).verdict).toBe('denied');
+    expect(e.evaluate('pod:x/a', 'ip:192.168.0.10', 'TCP', 6443).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'world', 'TCP', 6443).verdict).toBe('denied');
+  });
+
+  it('a service that is not there, or ICMP fields without the ICMP protocol, are warned about and match nothing', () => {
+    const e = createPolicyEngine({
+      ...saCluster(),
+      policies: [gnp('bad', { selector: xa, egress: [{ action: 'Allow', destination: { services: { name: 'nope', namespace: 'x' } } }, { action: 'Allow', protocol: 'TCP', icmp: { type: 8 } }, { action: 'Allow', ipVersion: 5 }] })],
+    });
+    expect(e.warnings.map((w) => w.message)).toEqual([
+      'spec.egress[0].destination.services: service x/nope not found (rule matches nothing)',
+      'spec.egress[1]: icmp needs protocol ICMP or ICMPv6 (Calico refuses the rule; it matches nothing)',
+      "spec.egress[2].ipVersion: '5' is not 4 or 6 (ignored)",
+    ]);
+  });
+
+  it('ipVersion filters external addresses by family; an address-less world may be either', () => {
+    const e = createPolicyEngine({ ...saCluster(), policies: [gnp('v4', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', ipVersion: 4, destination: { nets: ['0.0.0.0/0', '::/0'] } }] })] });
+    expect(e.evaluate('pod:x/a', 'ip:203.0.113.1', 'TCP', 443).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'ip:2001:db8::1', 'TCP', 443).verdict).toBe('denied');
+    expect(e.evaluate('pod:x/a', 'world', 'TCP', 443).verdict).toBe('unknown');
+  });
+
+  it('HTTP matches on an Allow: allowed with L7 rules; on a Deny: unknown', () => {
+    const allow = createPolicyEngine({ ...saCluster(), policies: [gnp('h', { selector: xa, ingress: [{ action: 'Allow', http: { methods: ['GET'], paths: [{ prefix: '/api' }] } }] })] });
+    expect(allow.evaluate('pod:y/b', 'pod:x/a', 'TCP', 80)).toMatchObject({ verdict: 'allowed', l7: true });
+    expect(allow.evaluate('pod:y/b', 'pod:x/a', 'TCP', 80).summary).toContain('allowed with L7 rules (HTTP GET /api) by tier default, policy h, ingress rule 1: Allow');
+    const deny = createPolicyEngine({ ...saCluster(), policies: [gnp('h', { selector: xa, ingress: [{ action: 'Deny', http: { methods: ['POST'] } }, { action: 'Allow' }] })] });
+    expect(deny.evaluate('pod:y/b', 'pod:x/a', 'TCP', 80).verdict).toBe('unknown');
+  });
+});
+
+describe('network sets and host endpoints as peers', () => {
+  const gns = pol('CalicoGlobalNetworkSet', 'partners', { nets: ['203.0.113.0/24'] });
+  gns.manifest.metadata = { name: 'partners', labels: { role: 'partner' } };
+  const ns = pol('CalicoNetworkSet', 'db-net', { nets: ['10.50.0.0/16'] }, 'x');
+  ns.manifest.metadata = { name: 'db-net', namespace: 'x', labels: { role: 'db' } };
+  const hep = pol('CalicoHostEndpoint', 'n1-eth0', { node: 'n1', interfaceName: 'eth0', expectedIPs: ['192.168.0.1'] });
+  hep.manifest.metadata = { name: 'n1-eth0', labels: { host: 'n1' } };
+  const engine = (extra: PolicyObject[]) => createPolicyEngine({ ...saCluster(), policies: [gns, ns, hep, ...extra] });
+
+  it('a global policy selects a GlobalNetworkSet by its labels', () => {
+    const e = engine([gnp('to-partners', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { selector: "role == 'partner'" } }] })]);
+    expect(e.evaluate('pod:x/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'ip:198.51.100.1', 'TCP', 443).verdict).toBe('denied');
+    expect(e.evaluate('pod:x/a', 'world', 'TCP', 443).verdict).toBe('unknown');
+    expect(e.evaluate('pod:x/a', 'pod:y/b', 'TCP', 80).verdict).toBe('denied');
+    // The matrix cuts the address space at the set's CIDR.
+    const m = e.workloadMatrix({ level: 'pod' });
+    expect(m.connections.find((c) => c.src === 'pod:x/a' && c.dst === 'ip:203.0.113.0/24')?.allowed.TCP).toBe('1-65535');
+  });
+
+  it("a namespaced policy selects its namespace's NetworkSets, global ones only with namespaceSelector global()", () => {
+    const own = engine([cnp('to-db', 'x', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { selector: "role in {'db', 'partner'}" } }] })]);
+    expect(own.evaluate('pod:x/a', 'ip:10.50.1.1', 'TCP', 5432).verdict).toBe('allowed');
+    expect(own.evaluate('pod:x/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('denied');
+    const other = engine([cnp('to-db', 'y', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { selector: "role == 'db'" } }] })]);
+    expect(other.evaluate('pod:y/a', 'ip:10.50.1.1', 'TCP', 5432).verdict).toBe('denied');
+    const glob = engine([cnp('to-partners', 'y', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { namespaceSelector: 'global()', selector: "role == 'partner'" } }] })]);
+    expect(glob.evaluate('pod:y/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('allowed');
+  });
+
+  it('notSelector leaves out the addresses of the network sets it names', () => {
+    const e = engine([gnp('not-partners', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { notSelector: "role == 'partner'" } }] })]);
+    expect(e.evaluate('pod:x/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('denied');
+    expect(e.evaluate('pod:x/a', 'ip:198.51.100.1', 'TCP', 443).verdict).toBe('allowed');
+  });
+
+  it('host endpoints: selected by labels, they stand for their node', () => {
+    const e = engine([gnp('to-n1', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { selector: "host == 'n1'" } }] })]);
+    expect(e.evaluate('pod:x/a', 'node:n1', 'TCP', 10250).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'node:n2', 'TCP', 10250).verdict).toBe('denied');
+    expect(e.evaluate('pod:x/a', 'ip:192.168.0.1', 'TCP', 10250).verdict).toBe('allowed');
+    expect(e.evaluate('pod:x/a', 'remote-node', 'TCP', 10250).verdict).toBe('unknown');
+  });
+
+  it('are not policies: they select no pod and are never "not enforced"', () => {
+    const e = createPolicyEngine({ ...saCluster(), policies: [gns, hep] }, { enforcedKinds: ['NetworkPolicy'], roadBuilder: 'X' });
+    expect(e.policiesSelecting('pod:x/a')).toEqual([]);
+    expect(e.evaluate('pod:x/a', 'pod:y/a', 'TCP', 80)).toMatchObject({ verdict: 'allowed' });
+    expect(e.warnings).toEqual([]);
+  });
 });
