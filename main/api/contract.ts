@@ -342,6 +342,8 @@ export interface Settings {
   /** Manifest loads refuse a file larger than this (MiB), and a load larger than the total. */
   maxManifestFileMB: number;
   maxManifestTotalMB: number;
+  /** Folders API calls may use besides the library: edited in settings.json only, never through the API. */
+  allowedFolders?: string[];
 }
 
 export interface ImportResult {
