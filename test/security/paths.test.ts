@@ -74,6 +74,15 @@ describe('API file paths', () => {
     expect([...b.cities.keys()]).toEqual(['demo']);
   });
 
+  it('a folder walk does not follow a symlink out of the allowed folders', async () => {
+    const b = backendWith({ allow: [allowed] });
+    writeFileSync(join(allowed, 'web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec: {containers: [{name: c, image: nginx}]}\n');
+    const city = await b.call('manifests.open', { paths: [allowed] });
+    const snap = b.city(city.id).snapshot;
+    expect(snap.pods.map((p) => p.name)).toEqual(['web']);
+    expect(snap.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/escape: .*leads outside the folders NetCity may use; not read/)]);
+  });
+
   it('the library cannot be moved out by settings.set, and the allow-list cannot be widened through the API', async () => {
     const b = backendWith({ allow: [allowed] });
     expect((await refusal(b.call('settings.set', { snapshotDir: outside })))?.code).toBe('path-not-allowed');

@@ -152,6 +152,7 @@ export function filesArea(b: Backend) {
             {
               signal: task.signal,
               onProgress: (n, total) => task.progress(n, total, `${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`),
+              mayRead: (p) => b.paths.allows(p),
               maxFileMB: b.settings.maxManifestFileMB,
               maxTotalMB: b.settings.maxManifestTotalMB,
               raiseWith: { file: 'Settings: maxManifestFileMB (or `netcity serve --max-file-mb N`)', total: 'Settings: maxManifestTotalMB (or `netcity serve --max-total-mb N`)' },
