@@ -109,3 +109,11 @@ export function describeSemantics(s: CniSemantics): string {
   const ipb = s.ipBlockPodIps === 'match' ? 'ipBlock matches pod IPs' : 'ipBlock does not match pod IPs';
   return `${host} (${byText(s, 'hostNetwork')}); ${ipb} (${byText(s, 'ipBlockPodIps')})`;
 }
+
+/** Records the user's choices with a road builder (they travel with its snapshot): details host-network / ipblock-pod-ips. */
+export function withCniChoices<T extends { details: Record<string, string> }>(rb: T, c: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode }): T {
+  const details = { ...rb.details };
+  if (c.hostNetwork) details['host-network'] = c.hostNetwork;
+  if (c.ipBlockPodIps) details['ipblock-pod-ips'] = c.ipBlockPodIps;
+  return { ...rb, details };
+}
