@@ -219,6 +219,8 @@ export interface ExplanationStepView {
   direction: 'egress' | 'ingress' | 'both';
   layer: string;
   policy?: string;
+  /** Calico: the tier of the deciding policy or default action. */
+  tier?: string;
   rule?: string;
   effect: string;
   text: string;
@@ -344,6 +346,8 @@ export interface Settings {
   /** Manifest loads refuse a file larger than this (MiB), and a load larger than the total. */
   maxManifestFileMB: number;
   maxManifestTotalMB: number;
+  /** Folders API calls may use besides the library: edited in settings.json only, never through the API. */
+  allowedFolders?: string[];
 }
 
 export interface ImportResult {

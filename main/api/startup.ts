@@ -21,6 +21,11 @@ export async function openInitialCity(backend: Backend, opts: StartupOptions): P
   if (opts.paths.length > 0) {
     const paths = opts.paths.map((p) => resolve(opts.cwd, p));
     for (const p of paths) if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
+    // What the user named on the command line is theirs to use: a folder as a whole, a file alone.
+    for (const p of paths) {
+      if (statSync(p).isDirectory()) backend.paths.allowFolder(p);
+      else backend.paths.allowFile(p);
+    }
     const started = Date.now();
     opts.log(`opening ${paths.join(', ')} ...`);
     const city =

@@ -4,7 +4,7 @@
  * and the observed traffic disagree. Each points at a place on the map.
  */
 import { namespaceId, workloadId } from '../model/ids.js';
-import type { Finding, Snapshot } from '../model/types.js';
+import { isEnforceablePolicy, type Finding, type Snapshot } from '../model/types.js';
 import { workloadOfPod } from '../model/ids.js';
 import type { EngineView } from './policy-adapter.js';
 import { roadBuilderFindings, roadBuilderLabel } from '../cluster/cni-detect.js';
@@ -39,6 +39,7 @@ export function computeFindings(s: Snapshot, engine: () => EngineView): Finding[
   for (const pod of s.pods) for (const key of e.policiesSelecting(`pod:${pod.namespace}/${pod.name}`)) selecting.add(key);
   let nothing = 0;
   for (const p of s.policies) {
+    if (!isEnforceablePolicy(p.kind)) continue; // tiers, network sets, staged previews select no pod by design
     const key = p.namespace ? `${p.kind}/${p.namespace}/${p.name}` : `${p.kind}/${p.name}`;
     if (selecting.has(key)) continue;
     if (++nothing > MAX_PER_KIND) break;

@@ -7,7 +7,7 @@
  * policy kinds are enforced and which flow sources it offers.
  */
 import { parse as parseYaml } from 'yaml';
-import { ROAD_BUILDER_NAMES, type Finding, type PolicyKind, type PolicyObject, type RoadBuilder, type RoadBuilderName } from '../model/types.js';
+import { isEnforceablePolicy, ROAD_BUILDER_NAMES, type Finding, type PolicyKind, type PolicyObject, type RoadBuilder, type RoadBuilderName } from '../model/types.js';
 
 type Obj = Record<string, any>;
 
@@ -701,8 +701,10 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * What the road builder means for the city's policies: not enforced, kinds it does not enforce,
  * unknown. One not-enforcing finding per city, titled with the road builder's display name.
  */
-export function roadBuilderFindings(rb: RoadBuilder, policies: Pick<PolicyObject, 'kind'>[]): Finding[] {
+export function roadBuilderFindings(rb: RoadBuilder, all: Pick<PolicyObject, 'kind'>[]): Finding[] {
   const label = roadBuilderLabel(rb);
+  // Tiers, network sets and staged previews decide nothing themselves.
+  const policies = all.filter((p) => isEnforceablePolicy(p.kind));
   const findings: Finding[] = [];
   if (policies.length === 0) return findings;
   if (rb.enforcesNetworkPolicy === false) {

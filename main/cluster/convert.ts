@@ -13,7 +13,7 @@ import type {
   ServiceInfo,
   WorkloadInfo,
 } from '../model/types.js';
-import { containerPorts as portsOfPodSpec, protocolOf } from '../model/k8s-fields.js';
+import { containerPorts as portsOfPodSpec, protocolOf, serviceAccountOf } from '../model/k8s-fields.js';
 
 type Obj = Record<string, any>;
 
@@ -85,6 +85,7 @@ export function toPod(o: Obj, owner: OwnerRef | undefined): PodInfo {
     phase: (PHASES.has(status.phase) ? status.phase : 'Unknown') as PodPhase,
     hostNetwork: o.spec?.hostNetwork === true,
     ports: containerPorts(o.spec),
+    serviceAccount: serviceAccountOf(o.spec),
   };
   if (owner) pod.owner = owner;
   return pod;

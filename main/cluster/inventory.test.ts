@@ -11,8 +11,8 @@ const pod = (name: string, extra: Record<string, any> = {}, meta: Record<string,
 });
 
 describe('convert', () => {
-  it('reads a pod: IPs (dual stack), node, phase, hostNetwork, named ports', () => {
-    const p = toPod(pod('cart-5d9f-abc', { spec: { nodeName: 'n1', hostNetwork: true, containers: [{ ports: [{ name: 'http', containerPort: 8080 }] }] } }), undefined);
+  it('reads a pod: IPs (dual stack), node, phase, hostNetwork, named ports, service account', () => {
+    const p = toPod(pod('cart-5d9f-abc', { spec: { nodeName: 'n1', hostNetwork: true, serviceAccountName: 'cart', containers: [{ ports: [{ name: 'http', containerPort: 8080 }] }] } }), undefined);
     expect(p).toEqual({
       namespace: 'shop',
       name: 'cart-5d9f-abc',
@@ -22,8 +22,9 @@ describe('convert', () => {
       phase: 'Running',
       hostNetwork: true,
       ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      serviceAccount: 'cart',
     });
-    expect(toPod({ metadata: { namespace: 'a', name: 'b' }, status: { phase: 'Weird' } }, undefined)).toMatchObject({ phase: 'Unknown', ips: [], hostNetwork: false });
+    expect(toPod({ metadata: { namespace: 'a', name: 'b' }, status: { phase: 'Weird' } }, undefined)).toMatchObject({ phase: 'Unknown', ips: [], hostNetwork: false, serviceAccount: 'default' });
   });
 
   it('walks owners to the top, inferring from names when the middle object is unknown', () => {

@@ -20,7 +20,14 @@ export type ResourceId =
   | 'ciliumnetworkpolicies'
   | 'ciliumclusterwidenetworkpolicies'
   | 'calico-networkpolicies'
-  | 'calico-globalnetworkpolicies';
+  | 'calico-globalnetworkpolicies'
+  | 'calico-stagednetworkpolicies'
+  | 'calico-stagedglobalnetworkpolicies'
+  | 'calico-stagedkubernetesnetworkpolicies'
+  | 'calico-tiers'
+  | 'calico-networksets'
+  | 'calico-globalnetworksets'
+  | 'calico-hostendpoints';
 
 export interface ResourceSpec {
   id: ResourceId;
@@ -57,6 +64,13 @@ export const RESOURCES: readonly ResourceSpec[] = [
   { id: 'ciliumclusterwidenetworkpolicies', group: 'cilium.io', versions: ['v2'], plural: 'ciliumclusterwidenetworkpolicies', kind: 'CiliumClusterwideNetworkPolicy', namespaced: false, policyKind: 'CiliumClusterwideNetworkPolicy', optional: true },
   { id: 'calico-networkpolicies', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, policyKind: 'CalicoNetworkPolicy', optional: true },
   { id: 'calico-globalnetworkpolicies', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'globalnetworkpolicies', kind: 'GlobalNetworkPolicy', namespaced: false, policyKind: 'CalicoGlobalNetworkPolicy', optional: true },
+  { id: 'calico-stagednetworkpolicies', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'stagednetworkpolicies', kind: 'StagedNetworkPolicy', namespaced: true, policyKind: 'CalicoStagedNetworkPolicy', optional: true },
+  { id: 'calico-stagedglobalnetworkpolicies', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'stagedglobalnetworkpolicies', kind: 'StagedGlobalNetworkPolicy', namespaced: false, policyKind: 'CalicoStagedGlobalNetworkPolicy', optional: true },
+  { id: 'calico-stagedkubernetesnetworkpolicies', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'stagedkubernetesnetworkpolicies', kind: 'StagedKubernetesNetworkPolicy', namespaced: true, policyKind: 'CalicoStagedKubernetesNetworkPolicy', optional: true },
+  { id: 'calico-tiers', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'tiers', kind: 'Tier', namespaced: false, policyKind: 'CalicoTier', optional: true },
+  { id: 'calico-networksets', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'networksets', kind: 'NetworkSet', namespaced: true, policyKind: 'CalicoNetworkSet', optional: true },
+  { id: 'calico-globalnetworksets', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'globalnetworksets', kind: 'GlobalNetworkSet', namespaced: false, policyKind: 'CalicoGlobalNetworkSet', optional: true },
+  { id: 'calico-hostendpoints', group: 'crd.projectcalico.org', versions: ['v1'], plural: 'hostendpoints', kind: 'HostEndpoint', namespaced: false, policyKind: 'CalicoHostEndpoint', optional: true },
 ];
 
 export const resourceSpec = (id: ResourceId): ResourceSpec => RESOURCES.find((r) => r.id === id)!;

@@ -16,9 +16,10 @@ import type {
   ServicePort,
   WorkloadInfo,
 } from '../model/types.js';
+import { CALICO_CLUSTER_SCOPED, CALICO_MANIFEST_KINDS } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
 import type { ManifestError, ManifestLocation, ManifestObject } from './parse.js';
-import { containerPorts, controllerOf, protocolOf } from '../model/k8s-fields.js';
+import { containerPorts, controllerOf, protocolOf, serviceAccountOf } from '../model/k8s-fields.js';
 
 export interface ManifestSet {
   namespaces: NamespaceInfo[];
@@ -56,7 +57,7 @@ const IGNORED_KINDS = new Set([
   'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
   'APIService', 'Lease', 'Event', 'CSIDriver', 'RuntimeClass', 'VolumeAttachment', 'Gateway', 'GatewayClass', 'HTTPRoute', 'GRPCRoute',
   'ReferenceGrant', 'CiliumIdentity', 'CiliumEndpoint', 'CiliumNode', 'CiliumLoadBalancerIPPool', 'CiliumCIDRGroup', 'IPPool',
-  'FelixConfiguration', 'BGPConfiguration', 'BGPPeer', 'Tier', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint', 'KubeControllersConfiguration',
+  'FelixConfiguration', 'BGPConfiguration', 'BGPPeer', 'KubeControllersConfiguration',
 ]);
 /** Read for the road builder only (see cniObjects). */
 const CNI_INPUT_KINDS = new Set(['DaemonSet', 'Deployment', 'ConfigMap', 'CustomResourceDefinition', 'Node']);
@@ -69,14 +70,13 @@ function policyKindOf(apiVersion: string, kind: string): PolicyKind | undefined 
   if (group === 'policy.networking.k8s.io' && (kind === 'AdminNetworkPolicy' || kind === 'BaselineAdminNetworkPolicy' || kind === 'ClusterNetworkPolicy'))
     return kind;
   if (group === 'cilium.io' && (kind === 'CiliumNetworkPolicy' || kind === 'CiliumClusterwideNetworkPolicy')) return kind;
-  if (group === 'projectcalico.org' || group === 'crd.projectcalico.org') {
-    if (kind === 'NetworkPolicy') return 'CalicoNetworkPolicy';
-    if (kind === 'GlobalNetworkPolicy') return 'CalicoGlobalNetworkPolicy';
-  }
+  if (group === 'projectcalico.org' || group === 'crd.projectcalico.org') return CALICO_KIND_OF.get(kind);
   return undefined;
 }
+/** Calico kinds by manifest kind: policies, staged policies, tiers, network sets, host endpoints. */
+const CALICO_KIND_OF = new Map(Object.entries(CALICO_MANIFEST_KINDS).map(([pk, k]) => [k, pk as PolicyKind]));
 const CLUSTER_SCOPED: ReadonlySet<PolicyKind> = new Set<PolicyKind>([
-  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'CalicoGlobalNetworkPolicy',
+  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy', ...CALICO_CLUSTER_SCOPED,
 ]);
 
 type Obj = Record<string, unknown>;
@@ -184,6 +184,11 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
           .map((x) => obj(x).ip)
           .filter((x): x is string => typeof x === 'string');
         if (ips.length === 0 && typeof status.podIP === 'string') ips.push(status.podIP);
+        // A host-network pod's addresses are its node's: status.hostIPs / hostIP when podIPs are absent.
+        if (ips.length === 0 && spec.hostNetwork === true) {
+          for (const x of arr(status.hostIPs)) if (typeof obj(x).ip === 'string') ips.push(obj(x).ip as string);
+          if (ips.length === 0 && typeof status.hostIP === 'string') ips.push(status.hostIP);
+        }
         const phase = typeof status.phase === 'string' && PHASES.has(status.phase) ? (status.phase as PodPhase) : 'Unknown';
         pods.set(`${ns}/${name}`, {
           namespace: ns!,
@@ -194,6 +199,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
           phase,
           hostNetwork: spec.hostNetwork === true,
           ports: containerPorts(spec),
+          serviceAccount: serviceAccountOf(spec),
           ref: controllerOf(meta),
         });
         break;
@@ -268,6 +274,7 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
         hostNetwork: tplSpec.hostNetwork === true,
         owner: { kind: w.kind, name: w.name },
         ports: containerPorts(tplSpec),
+        serviceAccount: serviceAccountOf(tplSpec),
         representative: true,
       });
     }

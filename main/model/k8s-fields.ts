@@ -35,3 +35,10 @@ export function controllerOf(metadata: unknown): OwnerRef | undefined {
   const ref = refs.find((r) => r.controller === true) ?? refs[0];
   return ref && typeof ref.kind === 'string' && typeof ref.name === 'string' ? { kind: ref.kind, name: ref.name } : undefined;
 }
+
+/** The service account a pod runs as: spec.serviceAccountName (or the deprecated serviceAccount), else "default". */
+export function serviceAccountOf(podSpec: unknown): string {
+  const s = typeof podSpec === 'object' && podSpec !== null ? (podSpec as Record<string, unknown>) : {};
+  for (const k of ['serviceAccountName', 'serviceAccount']) if (typeof s[k] === 'string' && s[k]) return s[k] as string;
+  return 'default';
+}

@@ -96,6 +96,8 @@ export interface PodInfo {
   /** Top controller (Deployment over its ReplicaSet, CronJob over its Job...); absent for bare pods. */
   owner?: OwnerRef;
   ports: ContainerPort[];
+  /** spec.serviceAccountName ("default" when the spec names none); absent when not known (older snapshots). */
+  serviceAccount?: string;
   /** True when the pod stands for a workload template (manifests), not a real pod. */
   representative?: boolean;
 }
@@ -155,7 +157,14 @@ export type PolicyKind =
   | 'CiliumNetworkPolicy'
   | 'CiliumClusterwideNetworkPolicy'
   | 'CalicoNetworkPolicy'
-  | 'CalicoGlobalNetworkPolicy';
+  | 'CalicoGlobalNetworkPolicy'
+  | 'CalicoStagedNetworkPolicy'
+  | 'CalicoStagedGlobalNetworkPolicy'
+  | 'CalicoStagedKubernetesNetworkPolicy'
+  | 'CalicoTier'
+  | 'CalicoNetworkSet'
+  | 'CalicoGlobalNetworkSet'
+  | 'CalicoHostEndpoint';
 
 export const POLICY_KINDS: readonly PolicyKind[] = [
   'NetworkPolicy',
@@ -166,7 +175,49 @@ export const POLICY_KINDS: readonly PolicyKind[] = [
   'CiliumClusterwideNetworkPolicy',
   'CalicoNetworkPolicy',
   'CalicoGlobalNetworkPolicy',
+  'CalicoStagedNetworkPolicy',
+  'CalicoStagedGlobalNetworkPolicy',
+  'CalicoStagedKubernetesNetworkPolicy',
+  'CalicoTier',
+  'CalicoNetworkSet',
+  'CalicoGlobalNetworkSet',
+  'CalicoHostEndpoint',
 ];
+
+/** The manifest kind of each Calico policy kind (in projectcalico.org/v3 or crd.projectcalico.org/v1). */
+export const CALICO_MANIFEST_KINDS: Readonly<Partial<Record<PolicyKind, string>>> = {
+  CalicoNetworkPolicy: 'NetworkPolicy',
+  CalicoGlobalNetworkPolicy: 'GlobalNetworkPolicy',
+  CalicoStagedNetworkPolicy: 'StagedNetworkPolicy',
+  CalicoStagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy',
+  CalicoStagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
+  CalicoTier: 'Tier',
+  CalicoNetworkSet: 'NetworkSet',
+  CalicoGlobalNetworkSet: 'GlobalNetworkSet',
+  CalicoHostEndpoint: 'HostEndpoint',
+};
+
+/** Calico kinds without a namespace. */
+export const CALICO_CLUSTER_SCOPED: ReadonlySet<PolicyKind> = new Set<PolicyKind>(['CalicoGlobalNetworkPolicy', 'CalicoStagedGlobalNetworkPolicy', 'CalicoTier', 'CalicoGlobalNetworkSet', 'CalicoHostEndpoint']);
+
+/**
+ * Calico staged policies: previews, never enforced (what-if: `promoteStaged` in the policy engine).
+ * Each stands for the enforced kind it would become.
+ */
+export const STAGED_POLICY_KINDS: Readonly<Partial<Record<PolicyKind, PolicyKind>>> = {
+  CalicoStagedNetworkPolicy: 'CalicoNetworkPolicy',
+  CalicoStagedGlobalNetworkPolicy: 'CalicoGlobalNetworkPolicy',
+  CalicoStagedKubernetesNetworkPolicy: 'NetworkPolicy',
+};
+
+/**
+ * Objects that travel with the policies but are not policies themselves: Calico tiers (the order
+ * policies are evaluated in), network sets and host endpoints (peers matched by labels).
+ */
+export const POLICY_CONTEXT_KINDS: ReadonlySet<PolicyKind> = new Set<PolicyKind>(['CalicoTier', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'CalicoHostEndpoint']);
+
+/** A policy that decides traffic when enforced (not a staged preview, not a tier or a network set). */
+export const isEnforceablePolicy = (kind: PolicyKind): boolean => !POLICY_CONTEXT_KINDS.has(kind) && STAGED_POLICY_KINDS[kind] === undefined;
 
 /** A policy as found: the original manifest is kept (metadata.managedFields stripped). */
 export interface PolicyObject {

@@ -1,10 +1,24 @@
 /**
  * Calico selector expressions: k == 'v', k != 'v', k in {'a','b'}, k not in {...}, has(k), !has(k),
- * k contains 's', k starts with 's', k ends with 's', all(), global(), &&, ||, !, parentheses.
+ * k contains 's', k starts with 's', k ends with 's', all(), global() (non-namespaced resources),
+ * &&, ||, !, parentheses.
  */
 import type { Labels } from '../model/types.js';
 
 export type CalicoPredicate = (l: Labels) => boolean;
+
+/**
+ * Marks namespace label sets (namespaceSelector): global() selects non-namespaced resources only
+ * (global network sets, host endpoints), never a namespace nor a namespaced endpoint.
+ */
+export const NAMESPACE_SCOPE = '\u0000namespace';
+const NAMESPACE_LABEL = 'projectcalico.org/namespace';
+
+const keysOf = new WeakMap<CalicoPredicate, ReadonlySet<string>>();
+/** The label keys a parsed selector reads (empty for all(), global()). */
+export function selectorKeys(p: CalicoPredicate): ReadonlySet<string> {
+  return keysOf.get(p) ?? new Set();
+}
 
 type Tok = { t: 'id' | 'str' | 'op'; v: string };
 
@@ -45,6 +59,7 @@ function tokenize(src: string): Tok[] {
 
 export function parseCalicoSelector(src: string): CalicoPredicate {
   const toks = tokenize(src);
+  const keys = new Set<string>();
   let pos = 0;
   const peek = () => toks[pos];
   const isOp = (v: string) => peek()?.t === 'op' && peek().v === v;
@@ -96,19 +111,26 @@ export function parseCalicoSelector(src: string): CalicoPredicate {
   const term = (): CalicoPredicate => {
     const t = toks[pos++];
     if (!t || t.t !== 'id') throw new Error(`expected a label or function at token ${pos}`);
-    if ((t.v === 'all' || t.v === 'global') && isOp('(')) {
+    if (t.v === 'all' && isOp('(')) {
       pos++;
       expect(')');
       return () => true;
+    }
+    if (t.v === 'global' && isOp('(')) {
+      pos++;
+      expect(')');
+      return (l) => l[NAMESPACE_LABEL] === undefined && l[NAMESPACE_SCOPE] === undefined;
     }
     if (t.v === 'has' && isOp('(')) {
       pos++;
       const k = toks[pos++];
       if (!k || k.t !== 'id') throw new Error('has() needs a label key');
       expect(')');
+      keys.add(k.v);
       return (l) => l[k.v] !== undefined;
     }
     const key = t.v;
+    keys.add(key);
     if (isOp('==')) {
       pos++;
       const v = str();
@@ -163,5 +185,8 @@ export function parseCalicoSelector(src: string): CalicoPredicate {
   if (toks.length === 0) return () => true;
   const p = or();
   if (pos < toks.length) throw new Error(`unexpected '${toks[pos].v}' at token ${pos + 1}`);
-  return p;
+  // One function per parse, so the keys can be looked up by it.
+  const out: CalicoPredicate = (l) => p(l);
+  keysOf.set(out, keys);
+  return out;
 }

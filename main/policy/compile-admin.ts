@@ -34,7 +34,9 @@ export function compileAdmin(ctx: CompileContext, p: PolicyObject): CompiledPoli
   if (p.kind === 'BaselineAdminNetworkPolicy') layer = 'baseline';
   else if (p.kind === 'AdminNetworkPolicy') layer = 'admin';
   else layer = spec.tier === 'Baseline' ? 'baseline' : 'admin';
+  // Calico orders the baseline policy as order 1000 within its kube-baseline tier.
   if (p.kind !== 'BaselineAdminNetworkPolicy') priority = typeof spec.priority === 'number' ? spec.priority : 0;
+  else priority = 1000;
   const label =
     p.kind === 'BaselineAdminNetworkPolicy'
       ? `BaselineAdminNetworkPolicy ${p.name}`
@@ -134,16 +136,19 @@ function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, 
         classes: null,
         other: (ep): Tri => {
           if (ep.t !== 'node') return 'no';
-          if (!ep.name) return s.empty ? 'yes' : 'unknown';
-          return s.match(u.nodes.get(ep.name)?.labels ?? {}) ? 'yes' : 'no';
+          if (s.empty) return 'yes';
+          // Without its Node object (or its name), the node's labels are not known.
+          const node = ep.name === undefined ? undefined : u.nodes.get(ep.name);
+          if (!node) return 'unknown';
+          return s.match(node.labels) ? 'yes' : 'no';
         },
-        unknownWhy: 'node name not known to match the nodes selector',
+        unknownWhy: 'node labels not known (no Node object) to match the nodes selector',
       });
     } else if (dir === 'egress' && e.networks !== undefined) {
       const cidrs = asArray(e.networks)
         .map((c, j) => parseCidrOrWarn(ctx, key, `${at}.networks[${j}]`, c))
         .filter((c) => c !== undefined);
-      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] }))));
+      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] })), { nodes: true, pods: ctx.podIps ? u : undefined }));
     } else if (dir === 'egress' && e.domainNames !== undefined) {
       const names = asArray(e.domainNames).map(String);
       peers.push(domainPeer(names, `domain names (${names.join(', ')}) depend on DNS`, 'gateway'));

@@ -1,17 +1,29 @@
 /** Helpers shared by the per-kind compilers: context, IP blocks, port specs, peers. */
-import type { PolicyKind, PolicyObject, Protocol } from '../model/types.js';
+import type { Labels, PolicyKind, PolicyObject, Protocol } from '../model/types.js';
 import { policyKey } from '../model/ids.js';
-import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr } from './ip.js';
-import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, Tri } from './ir.js';
+import { cidrContains, cidrIsWholeFamily, parseCidr, type Cidr, type IpAddr } from './ip.js';
+import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PolicyWarning, PortMatcher, Rule, TierInfo, Tri } from './ir.js';
 import { ALL_PORTS, NO_PORTS, PROTOCOLS, MAX_PORT, portSetOf, protocolSet, union, type PortSet } from './ports.js';
 import type { PodClass, Universe } from './universe.js';
+import type { Bitset } from './bitset.js';
+
+/** Calico objects that are peers by labels: NetworkSets, GlobalNetworkSets (ns undefined), HostEndpoints. */
+export interface CalicoObjects {
+  netsets: { key: string; ns?: string; name: string; labels: Labels; nets: Cidr[] }[];
+  heps: { key: string; name: string; labels: Labels; node?: string; ips: IpAddr[] }[];
+}
 
 export interface CompileContext {
   u: Universe;
+  calico: CalicoObjects;
+  /** Tiers by name: Calico Tier objects and the built-in default, kube-admin and kube-baseline. */
+  tiers: Map<string, TierInfo>;
   warnings: PolicyWarning[];
   nextUid: () => number;
   /** Every CIDR met, to cut the address space into ranges for the matrix. */
   cidrs: Cidr[];
+  /** NetworkPolicy ipBlocks and ANP/BANP networks match pod IPs (the CNI decides; see cni-semantics.ts). */
+  podIps: boolean;
 }
 
 export type Obj = Record<string, unknown>;
@@ -28,9 +40,19 @@ export function keyOf(p: PolicyObject): string {
   return policyKey(p.kind, p.name, p.namespace);
 }
 
-export function emptyPolicy(p: PolicyObject, u: Universe, layer: CompiledPolicy['layer'], priority: number, label: string): CompiledPolicy {
+/** Calico's built-in tiers (docs.tigera.io, "Get started with policy tiers" and the Tier resource). */
+export const BUILTIN_TIERS: Record<string, TierInfo> = {
+  'kube-admin': { name: 'kube-admin', order: 1000, defaultAction: 'pass' },
+  default: { name: 'default', order: 1_000_000, defaultAction: 'deny' },
+  'kube-baseline': { name: 'kube-baseline', order: 10_000_000, defaultAction: 'pass' },
+};
+const LAYER_TIER: Record<CompiledPolicy['layer'], string> = { admin: 'kube-admin', main: 'default', baseline: 'kube-baseline' };
+
+export function emptyPolicy(p: PolicyObject, u: Universe, layer: CompiledPolicy['layer'], priority: number, label: string, tier?: TierInfo): CompiledPolicy {
   return {
     key: keyOf(p),
+    displayName: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+    tier: tier ?? BUILTIN_TIERS[LAYER_TIER[layer]],
     kind: p.kind as PolicyKind,
     label,
     layer,
@@ -68,14 +90,21 @@ export function orPeers(u: Universe, peers: PeerMatcher[]): PeerMatcher {
   if (peers.length === 1) return peers[0];
   const bits = u.none();
   let anyBits = false;
-  for (const p of peers)
+  let maybe: Bitset | undefined;
+  for (const p of peers) {
     if (p.classes) {
       bits.orWith(p.classes);
       anyBits = true;
     }
+    if (p.maybe) (maybe ??= u.none()).orWith(p.maybe);
+  }
+  if (maybe) maybe.andNot(bits);
+  const blocks = peers.flatMap((p) => p.podIpBlocks ?? []);
   const whys = peers.map((p) => p.unknownWhy).filter((w): w is string => !!w);
   return {
     classes: anyBits ? bits : null,
+    maybe,
+    podIpBlocks: blocks.length ? blocks : undefined,
     other: (ep) => {
       let r: Tri = 'no';
       for (const p of peers) {
@@ -106,7 +135,7 @@ export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string,
  * server. Pods are matched by selectors only (how ipBlock treats pod IPs is CNI-specific).
  * `nodes`: whether node/API-server addresses are matched (Cilium's CIDR rules do not).
  */
-export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean } = { nodes: true }): PeerMatcher {
+export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe } = { nodes: true }): PeerMatcher {
   const containsIp = (ip: { v6: boolean; value: bigint }) =>
     blocks.some((b) => cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip)));
   const coversAll = blocks.some((b) => cidrIsWholeFamily(b.cidr) && b.except.length === 0);
@@ -133,7 +162,31 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
         return t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'unknown';
       }
     : raw;
-  return { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
+  const peer: PeerMatcher = { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
+  if (!opts.negate) peer.podIpBlocks = blocks.map((b) => ({ text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
+  if (opts.pods) {
+    // Pods by their IPs (classes are cut so that all pods of one class answer alike).
+    const classes = opts.pods.none();
+    const maybe = opts.pods.none();
+    let any = false;
+    let anyMaybe = false;
+    for (const cls of opts.pods.classes) {
+      const t = matchIps(cls.ips);
+      if (t === 'yes') {
+        classes.set(cls.id);
+        any = true;
+      } else if (t === 'unknown') {
+        maybe.set(cls.id);
+        anyMaybe = true;
+      }
+    }
+    peer.classes = any ? classes : null;
+    if (anyMaybe) {
+      peer.maybe = maybe;
+      peer.unknownWhy = `address (or pod IP) not known to compare with ${list}`;
+    }
+  }
+  return peer;
 }
 
 export function normProtocol(v: unknown, dflt: Protocol | 'ANY'): Protocol | 'ANY' | undefined {

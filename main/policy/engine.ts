@@ -1,7 +1,8 @@
 /** The policy engine: compiled policies over a pod universe, answering verdicts, ports and fences. */
 import type { NamespaceInfo, NodeInfo, PeerId, PodInfo, PolicyObject, Protocol, ServiceInfo } from '../model/types.js';
 import { parsePeerId, workloadOfPod } from '../model/ids.js';
-import { compilePolicies } from './compile.js';
+import { compilePolicies, podIpRuleCidrs } from './compile.js';
+import { byText, DEFAULT_SEMANTICS, type CniSemantics } from './cni-semantics.js';
 import { buildPlan, evalDirection, type DirPlan, type DirResult } from './evaluate.js';
 import { stepsFor, summaryOf, type ExplanationStep } from './explain.js';
 import { parseCidr, parseIp, type Cidr, type IpAddr } from './ip.js';
@@ -67,8 +68,15 @@ export class PolicyEngineCore {
   private readonly plans: Record<Direction, (DirPlan | undefined)[]>;
   readonly workloads = new Map<PeerId, PodInfo[]>();
 
-  constructor(readonly input: PolicyEngineInput) {
-    this.u = new Universe(input);
+  readonly semantics: CniSemantics;
+
+  constructor(
+    readonly input: PolicyEngineInput,
+    semantics: CniSemantics = DEFAULT_SEMANTICS,
+  ) {
+    this.semantics = semantics;
+    const podIpCidrs = semantics.ipBlockPodIps === 'match' ? podIpRuleCidrs(input.policies) : [];
+    this.u = new Universe(input, { hostNetworkAsPod: semantics.hostNetwork === 'as-pod', podIpCidrs: podIpCidrs.length ? podIpCidrs : undefined });
     const c = compilePolicies(this.u, input.policies);
     this.compiled = c.compiled;
     this.warnings = c.warnings;
@@ -116,9 +124,23 @@ export class PolicyEngineCore {
     return { t: 'node', name, ips: name ? (this.u.nodeIps.get(name) ?? []) : [], local };
   }
 
+  /** Whether a pod is its node to the policies (host network, as the road builder treats it). */
+  asNode(p: PodInfo): boolean {
+    return p.hostNetwork && this.semantics.hostNetwork === 'as-node';
+  }
+
+  /**
+   * A host-network pod's node: its addresses from the Node object, else the pod's own
+   * (status.podIPs of a host-network pod are its node's addresses, status.hostIP).
+   */
+  hostNetworkEndpoint(p: PodInfo): Extract<Endpoint, { t: 'node' }> {
+    const ips = p.node ? (this.u.nodeIps.get(p.node) ?? []) : [];
+    return { t: 'node', name: p.node, ips: ips.length ? ips : p.ips.map((a) => parseIp(a)).filter((x): x is IpAddr => x !== undefined) };
+  }
+
   private podPeer(p: PodInfo): ResolvedPeer {
-    if (p.hostNetwork) {
-      return { ep: this.nodeEndpoint(p.node), pod: p, label: `host-network pod ${p.namespace}/${p.name}`, hostNetwork: true };
+    if (this.asNode(p)) {
+      return { ep: this.hostNetworkEndpoint(p), pod: p, label: `host-network pod ${p.namespace}/${p.name}`, hostNetwork: true };
     }
     return { ep: { t: 'pod', cls: this.u.podClass.get(`${p.namespace}/${p.name}`)!, pod: p }, pod: p, label: `pod ${p.namespace}/${p.name}` };
   }
@@ -207,7 +229,7 @@ export class PolicyEngineCore {
         direction: 'egress',
         layer: 'none',
         outcome: 'not-applicable',
-        text: src.hostNetwork ? `source is a host-network pod: policies do not apply` : `source ${src.label} is not a pod: no egress policy applies`,
+        text: src.hostNetwork ? `source is a ${this.hostNetworkText(src)}: policies do not apply` : `source ${src.label} is not a pod: no egress policy applies`,
       });
     let iAllowed = query;
     let iUnknown = NO_PORTS;
@@ -228,11 +250,58 @@ export class PolicyEngineCore {
         direction: 'ingress',
         layer: 'none',
         outcome: 'not-applicable',
-        text: dst.hostNetwork ? `destination is a host-network pod: policies do not apply` : `destination ${dst.label} is not a pod: no ingress policy applies`,
+        text: dst.hostNetwork ? `destination is a ${this.hostNetworkText(dst)}: policies do not apply` : `destination ${dst.label} is not a pod: no ingress policy applies`,
       });
     const allowed = intersect(eAllowed, iAllowed);
     const unknown = subtract(intersect(union(eAllowed, eUnknown), union(iAllowed, iUnknown)), allowed);
     return { allowed, unknown, l7: intersect(l7, allowed), egress, ingress, notes };
+  }
+
+  /** "host-network pod: treated as node n2 (Cilium)". */
+  private hostNetworkText(r: ResolvedPeer): string {
+    return `host-network pod: treated as node ${r.pod?.node ?? '(node not known)'} (${byText(this.semantics, 'hostNetwork')})`;
+  }
+
+  /**
+   * The CNI choices a verdict depends on, as steps: a host-network pod taken as an ordinary pod,
+   * an address rule of the plan whose CIDR holds the other pod's IP (matched or not by the CNI).
+   */
+  private cniNotes(src: ResolvedPeer, dst: ResolvedPeer, r: PairResult): ExplanationStep[] {
+    const out: ExplanationStep[] = [];
+    const s = this.semantics;
+    for (const [dir, me, other] of [
+      ['egress', src, dst],
+      ['ingress', dst, src],
+    ] as const) {
+      if (me.pod?.hostNetwork && !me.hostNetwork)
+        out.push({ direction: dir, layer: 'none', outcome: 'not-applicable', text: `host-network pod: treated as an ordinary pod (${byText(s, 'hostNetwork')})` });
+      const plan = r[dir]?.plan;
+      if (!plan || !other.pod || other.hostNetwork) continue;
+      const ips = other.pod.ips.map((a) => parseIp(a)).filter((x): x is IpAddr => x !== undefined);
+      const seen = new Set<string>();
+      for (const rule of plan.all)
+        for (const b of rule.peer.podIpBlocks ?? []) {
+          if (seen.has(b.text)) continue;
+          if (ips.length === 0) {
+            if (s.ipBlockPodIps !== 'match') continue;
+            seen.add(b.text);
+            out.push({ direction: dir, layer: 'none', outcome: 'not-applicable', text: `ipBlock ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')}, and the IP of ${other.label} is not known` });
+            continue;
+          }
+          if (!ips.some(b.contains)) continue;
+          seen.add(b.text);
+          out.push({
+            direction: dir,
+            layer: 'none',
+            outcome: 'not-applicable',
+            text:
+              s.ipBlockPodIps === 'match'
+                ? `ipBlock ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')})`
+                : `ipBlock ${b.text} does not match pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')}; pods are matched by selectors only)`,
+          });
+        }
+    }
+    return out;
   }
 
   decide(src: ResolvedPeer, dst: ResolvedPeer, protocol: Protocol, port: number): Decision {
@@ -240,10 +309,13 @@ export class PolicyEngineCore {
     const r = this.evalPair(src, dst, q, true);
     const what = `${protocol}/${port}`;
     const steps: ExplanationStep[] = [];
+    const cni = this.cniNotes(src, dst, r);
     steps.push(...r.notes.filter((n) => n.direction === 'egress'));
     if (r.egress) steps.push(...stepsFor('egress', 'source', r.egress.plan, r.egress.res.events ?? [], what));
+    steps.push(...cni.filter((n) => n.direction === 'egress'));
     steps.push(...r.notes.filter((n) => n.direction === 'ingress'));
     if (r.ingress) steps.push(...stepsFor('ingress', 'destination', r.ingress.plan, r.ingress.res.events ?? [], what));
+    steps.push(...cni.filter((n) => n.direction === 'ingress'));
     const verdict: DecisionVerdict = hasPort(r.allowed, protocol, port) ? 'allowed' : hasPort(r.unknown, protocol, port) ? 'unknown' : 'denied';
     // When egress already denies, the destination's ingress is moot but still shown.
     const l7 = verdict === 'allowed' && hasPort(r.l7, protocol, port);

@@ -1,22 +1,34 @@
 /**
  * Evaluation of one direction (the source's egress or the destination's ingress) over a set of
- * ports, layer by layer: Cilium deny, admin tier (ANP / ClusterNetworkPolicy Admin), the
- * NetworkPolicy tier (NetworkPolicy, Cilium allow, Calico by order), baseline tier (BANP /
- * ClusterNetworkPolicy Baseline), then the default allow. Works on port sets so that one port
+ * ports: Cilium deny, then the tiers by order (Calico's model): kube-admin (ANP /
+ * ClusterNetworkPolicy Admin, order 1000), Calico tiers, default (NetworkPolicy at order 1000,
+ * Cilium allow, Calico default tier; order 1,000,000), kube-baseline (BANP / ClusterNetworkPolicy
+ * Baseline, order 10,000,000), then the default allow. Works on port sets so that one port
  * and the whole port space share the code; records what decided when asked to explain.
  */
-import type { CompiledPolicy, Direction, Endpoint, Rule, Tri } from './ir.js';
+import { BUILTIN_TIERS } from './compile-common.js';
+import type { CompiledPolicy, Direction, Endpoint, Rule, TierInfo, Tri } from './ir.js';
 import { intersect, isEmpty, NO_PORTS, subtract, union, type PortSet } from './ports.js';
 import type { PodClass } from './universe.js';
+
+/** One tier as it applies to one pod class in one direction. */
+export interface PlanTier {
+  tier: TierInfo;
+  /** The layer its policies explain as (admin: kube-admin, main: default and Calico tiers, baseline: kube-baseline). */
+  layer: Exclude<EvalEvent['layer'], 'deny' | 'default'>;
+  /** The tier's rules for the class, policies by priority (ties by name), rules in order. */
+  rules: Rule[];
+  /** Policies of the tier that select the class for the direction: the tier applies, its default action too. */
+  selectedBy: CompiledPolicy[];
+}
 
 /** Everything that applies to one pod class in one direction, in evaluation order. */
 export interface DirPlan {
   deny: Rule[];
-  admin: Rule[];
+  /** Tiers with rules or selecting policies, by order (ties by name). */
+  tiers: PlanTier[];
+  /** Whether a tier with default action Deny selects the class (the "fence"), and its policies. */
   isolated: boolean;
-  main: Rule[];
-  baseline: Rule[];
-  /** Main-tier policies that isolate the class (the "fence"). */
   isolatedBy: CompiledPolicy[];
   /** Rule uids in plan order (for signatures) and whether any depends on the destination's named ports. */
   all: Rule[];
@@ -29,42 +41,50 @@ export interface DirPlan {
   id: number;
 }
 
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** @param selecting the compiled policies whose subjects include cls */
 export function buildPlan(selecting: CompiledPolicy[], cls: PodClass, dir: Direction): DirPlan {
   const applies = (r: Rule) => !r.subjectFilter || r.subjectFilter.has(cls.id);
-  const byOrder = (layer: CompiledPolicy['layer']) =>
-    selecting
-      .filter((p) => p.layer === layer)
-      .sort((a, b) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .flatMap((p) => p.rules[dir].filter(applies));
+  const byTier = new Map<TierInfo, CompiledPolicy[]>();
+  for (const p of selecting) {
+    if (p.rules[dir].length === 0 && !p.isolates[dir]) continue;
+    let list = byTier.get(p.tier);
+    if (!list) byTier.set(p.tier, (list = []));
+    list.push(p);
+  }
+  const tiers: PlanTier[] = [...byTier.entries()]
+    .sort(([a], [b]) => a.order - b.order || byName(a.name, b.name))
+    .map(([tier, ps]) => {
+      ps.sort((a, b) => a.priority - b.priority || byName(a.displayName, b.displayName) || byName(a.key, b.key));
+      const layer = ps.some((p) => p.layer === 'main') ? 'main' : ps[0].layer;
+      return { tier, layer, rules: ps.flatMap((p) => p.rules[dir].filter(applies)), selectedBy: ps.filter((p) => p.isolates[dir]) };
+    });
   const deny = selecting.flatMap((p) => p.denyRules[dir].filter(applies));
-  const admin = byOrder('admin');
-  const main = byOrder('main');
-  const baseline = byOrder('baseline');
-  const isolatedBy = selecting.filter((p) => p.layer === 'main' && p.isolates[dir]);
-  const all = [...deny, ...admin, ...main, ...baseline];
+  const isolatedBy = tiers.filter((t) => t.tier.defaultAction === 'deny').flatMap((t) => t.selectedBy);
+  const all = [...deny, ...tiers.flatMap((t) => t.rules)];
   const isolated = isolatedBy.length > 0;
   return {
     deny,
-    admin,
+    tiers,
     isolated,
-    main,
-    baseline,
     isolatedBy,
     all,
     namedPorts: all.some((r) => !r.ports.fixed),
-    open: all.length === 0 && !isolated,
-    key: `${dir}:${isolated ? 'I' : 'O'}:${all.map((r) => r.uid).join(',')}`,
+    open: all.length === 0 && !tiers.some((t) => t.selectedBy.length > 0),
+    key: `${dir}:${deny.map((r) => r.uid).join(',')}|${tiers.map((t) => `${t.tier.name}${t.selectedBy.length ? '+' : '-'}${t.rules.map((r) => r.uid).join(',')}`).join('|')}`,
     id: -1,
   };
 }
 
-export type EventOutcome = 'allowed' | 'denied' | 'passed' | 'unknown' | 'maybe' | 'default-deny' | 'not-isolated' | 'default-allow' | 'logged';
+export type EventOutcome = 'allowed' | 'denied' | 'passed' | 'unknown' | 'maybe' | 'default-deny' | 'tier-pass' | 'not-isolated' | 'default-allow' | 'logged';
 
 export interface EvalEvent {
   layer: 'deny' | 'admin' | 'main' | 'baseline' | 'default';
   outcome: EventOutcome;
   rule?: Rule;
+  /** The tier whose default action decided (default-deny, tier-pass). */
+  tier?: PlanTier;
   ports: PortSet;
   why?: string;
 }
@@ -79,7 +99,7 @@ export interface DirResult {
 
 export function matchPeer(r: Rule, peer: Endpoint): Tri {
   let t: Tri;
-  if (peer.t === 'pod') t = r.peer.classes !== null && r.peer.classes.has(peer.cls.id) ? 'yes' : 'no';
+  if (peer.t === 'pod') t = r.peer.classes !== null && r.peer.classes.has(peer.cls.id) ? 'yes' : r.peer.maybe?.has(peer.cls.id) ? 'unknown' : 'no';
   else t = r.peer.other(peer);
   if (t === 'yes' && r.uncertain) return 'unknown';
   return t;
@@ -153,22 +173,34 @@ export function evalDirection(plan: DirPlan, peer: Endpoint, dstCls: PodClass | 
       events?.push({ layer: 'deny', outcome: 'unknown', rule: r, ports: h.ps, why: r.uncertain ?? r.peer.unknownWhy });
     } else events?.push({ layer: 'deny', outcome: 'denied', rule: r, ports: h.ps });
   }
-  if (plan.admin.length) {
-    const passed = sequential(plan.admin, 'admin');
+  // Tiers by order: a tier that selects the endpoint and matched nothing applies its default action
+  // (Deny, or Pass to the next tier); a tier that does not select it is skipped.
+  // Without policies of its own, the default tier still says "not isolated" in its place.
+  let sawDefault = plan.tiers.some((t) => t.tier.name === 'default');
+  const notIsolated = () => {
+    if (!isEmpty(undecided)) events?.push({ layer: 'main', outcome: 'not-isolated', ports: undecided });
+  };
+  for (const t of plan.tiers) {
+    if (isEmpty(undecided)) break;
+    if (!sawDefault && t.tier.order > BUILTIN_TIERS.default.order) {
+      sawDefault = true;
+      notIsolated();
+    }
+    const selected = t.selectedBy.length > 0;
+    if (t.tier.defaultAction === 'deny' && !selected) {
+      if (t.tier.name === 'default') notIsolated();
+      continue;
+    }
+    const passed = sequential(t.rules, t.layer);
+    if (selected && !isEmpty(undecided)) {
+      if (t.tier.defaultAction === 'deny') {
+        events?.push({ layer: t.layer, outcome: 'default-deny', ports: undecided, tier: t });
+        undecided = NO_PORTS;
+      } else events?.push({ layer: t.layer, outcome: 'tier-pass', ports: undecided, tier: t });
+    }
     undecided = union(undecided, passed);
   }
-  if (!isEmpty(undecided)) {
-    if (plan.isolated) {
-      const passed = sequential(plan.main, 'main');
-      if (!isEmpty(undecided)) events?.push({ layer: 'main', outcome: 'default-deny', ports: undecided });
-      undecided = passed;
-    } else events?.push({ layer: 'main', outcome: 'not-isolated', ports: undecided });
-  }
-  if (plan.baseline.length && !isEmpty(undecided)) {
-    // Pass in the baseline tier leads to the default allow.
-    const passed = sequential(plan.baseline, 'baseline');
-    undecided = union(undecided, passed);
-  }
+  if (!sawDefault) notIsolated();
   if (!isEmpty(undecided)) {
     allowed = union(allowed, undecided);
     events?.push({ layer: 'default', outcome: 'default-allow', ports: undecided });

@@ -12,6 +12,7 @@ export type StepOutcome =
   | 'logged'
   | 'not-isolated'
   | 'isolated-no-match'
+  | 'tier-pass'
   | 'default-allow'
   | 'not-applicable'
   | 'node-local';
@@ -22,6 +23,8 @@ export interface ExplanationStep {
   outcome: StepOutcome;
   /** policyKey (from ids.ts) of the deciding policy. */
   policy?: string;
+  /** The Calico tier of the deciding policy or default action. */
+  tier?: string;
   rule?: { section: string; index: number; name?: string };
   /** L7 protocols enforced on top (Cilium). */
   l7?: string;
@@ -37,6 +40,13 @@ const LAYER: Record<EvalEvent['layer'], StepLayer> = {
   default: 'default',
 };
 
+const ACTION_NAME: Record<Rule['action'], string> = { allow: 'Allow', deny: 'Deny', pass: 'Pass', log: 'Log' };
+
+/** Calico rules name tier, policy and rule: "tier security, policy block-egress, egress rule 2: Deny". */
+export function calicoRuleRef(r: Rule): string {
+  return `tier ${r.policy.tier.name}, policy ${r.policy.displayName}, ${r.section} rule ${r.index}${r.name ? ` '${r.name}'` : ''}: ${ACTION_NAME[r.action]}`;
+}
+
 export function ruleRef(r: Rule): string {
   if (r.policy.layer === 'main' || r.policy.kind.startsWith('Cilium')) return `${r.section} rule #${r.index}${r.name ? ` '${r.name}'` : ''}`;
   return r.name ? `rule '${r.name}'` : `${r.section} rule #${r.index}`;
@@ -51,6 +61,7 @@ function ruleStep(dir: Direction, e: EvalEvent, outcome: StepOutcome, text: stri
     policy: r.policy.key,
     rule: { section: r.section, index: r.index, name: r.name },
     l7: r.l7,
+    ...(r.policy.calico ? { tier: r.policy.tier.name } : {}),
     text,
   };
 }
@@ -62,7 +73,7 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
     const e = events[i];
     const r = e.rule;
     // "NetworkPolicy shop/x, ingress rule #1" but "AdminNetworkPolicy x (priority 10) rule 'name'".
-    const at = r ? `${r.policy.label}${ruleRef(r).startsWith('rule ') ? ' ' : ', '}${ruleRef(r)}` : '';
+    const at = !r ? '' : r.policy.calico ? calicoRuleRef(r) : `${r.policy.label}${ruleRef(r).startsWith('rule ') ? ' ' : ', '}${ruleRef(r)}`;
     switch (e.outcome) {
       case 'allowed': {
         const tail = e.layer === 'admin' ? '; NetworkPolicy not consulted' : '';
@@ -74,7 +85,7 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
         steps.push(ruleStep(dir, e, 'denied', `denied by ${at}${e.layer === 'admin' || e.layer === 'deny' ? '; NetworkPolicy not consulted' : ''}`));
         break;
       case 'passed':
-        steps.push(ruleStep(dir, e, 'passed', `passed on by ${at} to the ${e.layer === 'admin' ? 'NetworkPolicy' : 'next'} tier`));
+        steps.push(ruleStep(dir, e, 'passed', `passed on by ${at} to the ${e.layer === 'admin' && !r!.policy.calico ? 'NetworkPolicy' : 'next'} tier`));
         break;
       case 'logged':
         steps.push(ruleStep(dir, e, 'logged', `logged by ${at}`));
@@ -85,15 +96,35 @@ export function stepsFor(dir: Direction, side: 'source' | 'destination', plan: D
       case 'unknown':
         steps.push(ruleStep(dir, e, 'unknown', `unknown: ${at} (${e.why ?? 'not statically known'})`));
         break;
-      case 'default-deny':
+      case 'default-deny': {
+        const t = e.tier;
+        const by = t ? t.selectedBy : plan.isolatedBy;
+        const names = [...new Set(by.map((p) => p.label))].join(', ');
+        const calico = !!t && (t.tier.name !== 'default' || by.some((p) => p.calico));
         steps.push({
           direction: dir,
-          layer: 'networkpolicy',
+          layer: LAYER[e.layer],
           outcome: 'isolated-no-match',
-          policy: plan.isolatedBy[0]?.key,
-          text: `denied: ${side} isolated by ${[...new Set(plan.isolatedBy.map((p) => p.label))].join(', ')} and no rule allows ${what}`,
+          policy: by[0]?.key,
+          ...(calico ? { tier: t.tier.name } : {}),
+          text: calico
+            ? `denied by the default action of tier ${t.tier.name} (Deny): ${side} selected by ${names} and no rule matched ${what}`
+            : `denied: ${side} isolated by ${names} and no rule allows ${what}`,
         });
         break;
+      }
+      case 'tier-pass': {
+        const t = e.tier!;
+        steps.push({
+          direction: dir,
+          layer: LAYER[e.layer],
+          outcome: 'tier-pass',
+          policy: t.selectedBy[0]?.key,
+          tier: t.tier.name,
+          text: `passed on by the default action of tier ${t.tier.name} (Pass): ${side} selected by ${[...new Set(t.selectedBy.map((p) => p.label))].join(', ')} and no rule matched ${what}`,
+        });
+        break;
+      }
       case 'not-isolated':
         steps.push({ direction: dir, layer: 'networkpolicy', outcome: 'not-isolated', text: `${side} not isolated` });
         break;

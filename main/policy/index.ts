@@ -3,8 +3,9 @@
  * for the API server's address); ask verdicts with explanations, allowed ports, fences, the
  * connectivity matrix, and what a change of policies would do.
  */
-import type { PeerId, PodInfo, PolicyKind, PolicyObject, Protocol, ServiceInfo, ServicePort } from '../model/types.js';
+import { CALICO_MANIFEST_KINDS, isEnforceablePolicy, STAGED_POLICY_KINDS, type PeerId, type PodInfo, type PolicyKind, type PolicyObject, type Protocol, type ServiceInfo, type ServicePort } from '../model/types.js';
 import { unenforcedEngine } from './enforcement.js';
+import type { CniSemantics } from './cni-semantics.js';
 import { parsePeerId, podId, policyKey, serviceId } from '../model/ids.js';
 import { PolicyEngineCore, type Decision, type Fences, type PolicyEngineInput, type ResolvedPeer } from './engine.js';
 import type { PolicyWarning } from './ir.js';
@@ -19,6 +20,18 @@ export { ConnectivityMatrix } from './matrix.js';
 export type { PortLists } from './ports.js';
 export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
+export { podIpRuleCidrs } from './compile.js';
+export {
+  cniSemantics,
+  DEFAULT_SEMANTICS,
+  describeSemantics,
+  HOST_NETWORK_MODES,
+  IPBLOCK_POD_IPS_MODES,
+  semanticsOfRoadBuilder,
+  type CniSemantics,
+  type HostNetworkMode,
+  type IpBlockPodIpsMode,
+} from './cni-semantics.js';
 
 export interface PolicyEngine {
   /**
@@ -51,7 +64,7 @@ function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
   const seen = new Set<unknown>();
   const out: ResolvedPeer[] = [];
   for (const r of list) {
-    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}` : r;
+    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}:${r.ep.ips.map((ip) => ip.value).join(',')}` : r;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(r);
@@ -80,14 +93,21 @@ export interface EngineOptions {
   enforcedKinds?: readonly PolicyKind[];
   /** Named in texts: "allowed — policy not enforced by Flannel". */
   roadBuilder?: string;
+  /**
+   * What the API leaves to the CNI (host-network pods, ipBlock vs pod IPs): `cniSemantics(name,
+   * engine, overrides)`; today's choice (as-node, ignore) when absent.
+   */
+  semantics?: CniSemantics;
 }
 
 export function createPolicyEngine(input: PolicyEngineInput, opts: EngineOptions = {}): PolicyEngine {
   const enforced = opts.enforcedKinds && new Set(opts.enforcedKinds);
-  const ignored = enforced ? input.policies.filter((p) => !enforced.has(p.kind)) : [];
-  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input));
-  const written = new PolicyEngineCore(input);
-  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter((p) => enforced.has(p.kind)) });
+  // Tiers, network sets and staged previews are never "not enforced": they are not policies that decide.
+  const kept = (p: PolicyObject) => enforced!.has(p.kind) || !isEnforceablePolicy(p.kind);
+  const ignored = enforced ? input.policies.filter((p) => !kept(p)) : [];
+  if (!enforced || ignored.length === 0) return engineOver(new PolicyEngineCore(input, opts.semantics));
+  const written = new PolicyEngineCore(input, opts.semantics);
+  const applied = new PolicyEngineCore({ ...input, policies: input.policies.filter(kept) }, opts.semantics);
   return unenforcedEngine(engineOver(written), engineOver(applied), written.cidrs, new Set(ignored.map((p) => policyKey(p.kind, p.name, p.namespace))), opts.roadBuilder ?? 'the road builder');
 }
 
@@ -233,25 +253,77 @@ export interface PolicyChange {
 
 // The base side of what-if is the same cluster and policies call after call: keep its engine
 // and matrix for as long as the caller keeps the policies array (a snapshot's).
-const baseCores = new WeakMap<PolicyObject[], { input: PolicyEngineInput; core: PolicyEngineCore }>();
+const baseCores = new WeakMap<PolicyObject[], { input: PolicyEngineInput; key: string; core: PolicyEngineCore }>();
 const baseMatrices = new WeakMap<PolicyEngineCore, Map<string, ConnectivityMatrix>>();
-function baseCore(input: PolicyEngineInput): PolicyEngineCore {
+function baseCore(input: PolicyEngineInput, eo: WhatIfEngineOptions): PolicyEngineCore {
   const hit = baseCores.get(input.policies);
+  const key = engineKey(eo);
   const same = (a: PolicyEngineInput) =>
     a.namespaces === input.namespaces && a.pods === input.pods && a.nodes === input.nodes && a.services === input.services;
-  if (hit && same(hit.input)) return hit.core;
-  const core = new PolicyEngineCore(input);
-  baseCores.set(input.policies, { input, core });
+  if (hit && hit.key === key && same(hit.input)) return hit.core;
+  const core = new PolicyEngineCore({ ...input, policies: enforcedOnly(input.policies, eo) }, eo.semantics);
+  baseCores.set(input.policies, { input, key, core });
   return core;
 }
 
-/** What a change of policies would do to the workload matrix (IP ranges included). */
-export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}): WhatIfResult {
+/** As createPolicyEngine takes them: the road builder's enforced kinds and CNI semantics. */
+export interface WhatIfEngineOptions {
+  enforcedKinds?: readonly PolicyKind[];
+  semantics?: CniSemantics;
+}
+
+const engineKey = (eo: WhatIfEngineOptions) => `${eo.enforcedKinds ? eo.enforcedKinds.join(',') : '*'}|${eo.semantics ? `${eo.semantics.hostNetwork}/${eo.semantics.ipBlockPodIps}` : ''}`;
+
+/** The policies that decide verdicts under the road builder (tiers, network sets, staged kinds are kept: they are not enforced policies). */
+function enforcedOnly(policies: PolicyObject[], eo: WhatIfEngineOptions): PolicyObject[] {
+  if (!eo.enforcedKinds) return policies;
+  const kinds = new Set(eo.enforcedKinds);
+  return policies.filter((p) => kinds.has(p.kind) || !isEnforceablePolicy(p.kind));
+}
+
+/**
+ * Calico staged policies as the change they preview: each StagedNetworkPolicy,
+ * StagedGlobalNetworkPolicy and StagedKubernetesNetworkPolicy becomes the enforced kind of the same
+ * name (`stagedAction: Delete` removes it instead). Pass the result to whatIf for "what the staged
+ * policies would do"; the engine itself never enforces a staged policy.
+ */
+export function promoteStaged(policies: readonly PolicyObject[]): PolicyChange {
+  const upsert: PolicyObject[] = [];
+  const remove: string[] = [];
+  for (const p of policies) {
+    const kind = STAGED_POLICY_KINDS[p.kind];
+    if (!kind) continue;
+    const spec = (p.manifest.spec ?? {}) as Record<string, unknown>;
+    if (spec.stagedAction === 'Delete') {
+      remove.push(policyKey(kind, p.name, p.namespace));
+      continue;
+    }
+    const { stagedAction: _drop, ...rest } = spec;
+    void _drop;
+    const manifestKind = CALICO_MANIFEST_KINDS[kind] ?? kind;
+    const apiVersion = kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : p.apiVersion;
+    upsert.push({ ...p, kind, apiVersion, manifest: { ...p.manifest, apiVersion, kind: manifestKind, spec: rest } });
+  }
+  return { upsert, remove };
+}
+
+/** What the staged policies of `input` would do once enforced: whatIf of promoteStaged. */
+export function stagedPreview(input: PolicyEngineInput, opts: MatrixOptions = {}, eo: WhatIfEngineOptions = {}): WhatIfResult & { staged: number } {
+  const change = promoteStaged(input.policies);
+  return { ...whatIf(input, change, opts, eo), staged: change.upsert.length + (change.remove?.length ?? 0) };
+}
+
+/**
+ * What a change of policies would do to the workload matrix (IP ranges included). With `eo`, as the
+ * road builder has it: policy kinds it does not enforce change nothing (on either side), and
+ * host-network pods / ipBlock follow its semantics.
+ */
+export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}, eo: WhatIfEngineOptions = {}): WhatIfResult {
   const k = (p: PolicyObject) => policyKey(p.kind, p.name, p.namespace);
   const drop = new Set([...(change.remove ?? []), ...change.upsert.map(k)]);
-  const policies = [...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert];
-  const beforeCore = baseCore(input);
-  const afterCore = new PolicyEngineCore({ ...input, policies });
+  const policies = enforcedOnly([...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert], eo);
+  const beforeCore = baseCore(input, eo);
+  const afterCore = new PolicyEngineCore({ ...input, policies }, eo.semantics);
   // Both sides cut the address space at the CIDRs of both, so their peers are the same.
   const cutKey = `${JSON.stringify({ ...opts, extraCidrs: undefined })}|${afterCore.cidrs.map((c) => c.text).sort().join(',')}`;
   let before = baseMatrices.get(beforeCore)?.get(cutKey);

@@ -41,6 +41,7 @@ function parseV6(s: string): bigint | undefined {
   if (halves.length > 2) return undefined;
   const head = halves[0] === '' ? [] : halves[0].split(':');
   const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1].split(':')) : [];
+  if (halves.length === 2 && head.length + tail.length > 7) return undefined; // also keeps Array() below non-negative
   const groups = halves.length === 2 ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head;
   if (groups.length !== 8 || (halves.length === 2 && head.length + tail.length > 7)) return undefined;
   let v = 0n;

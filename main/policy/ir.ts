@@ -23,6 +23,10 @@ export type Endpoint =
 export interface PeerMatcher {
   /** Pod classes this peer selects; null: none. */
   classes: Bitset | null;
+  /** Pod classes it may select (an address rule against pods whose IP is not known). */
+  maybe?: Bitset;
+  /** Address rules whose answer for pods depends on the CNI: shown when a pod's IP is in them. */
+  podIpBlocks?: { text: string; contains: (ip: IpAddr) => boolean }[];
   /** Verdict for endpoints that are not pods. */
   other: (ep: Endpoint) => Tri;
   /** Why `other` may answer unknown (shown in explanations). */
@@ -56,8 +60,26 @@ export interface Rule {
   l7?: string;
 }
 
+/**
+ * A tier policies are evaluated in (Calico's model, which also places the other kinds): tiers by
+ * order (lower first, ties by name), policies in a tier by priority (ties by name). The first
+ * Allow/Deny decides; Pass goes to the next tier; a tier that selects the endpoint and matched
+ * nothing applies its default action.
+ */
+export interface TierInfo {
+  name: string;
+  /** Infinity: no order (evaluated last). */
+  order: number;
+  defaultAction: 'deny' | 'pass';
+}
+
 export interface CompiledPolicy {
   key: string;
+  /** Shown in explanations: the policy's name without its tier prefix, "shop/allow-web" for namespaced ones. */
+  displayName: string;
+  /** Calico-style explanations ("tier security, policy x, ingress rule 1: Allow"): Calico kinds. */
+  calico?: boolean;
+  tier: TierInfo;
   kind: PolicyKind;
   /** "NetworkPolicy shop/allow-frontend", "AdminNetworkPolicy deny-untrusted (priority 10)". */
   label: string;

@@ -221,7 +221,10 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   // as a destination, with the same named ports.
   const peerSets = new Set<Bitset>();
   for (const c of core.compiled)
-    for (const dir of ['ingress', 'egress'] as const) for (const r of [...c.rules[dir], ...c.denyRules[dir]]) if (r.peer.classes) peerSets.add(r.peer.classes);
+    for (const dir of ['ingress', 'egress'] as const) for (const r of [...c.rules[dir], ...c.denyRules[dir]]) {
+        if (r.peer.classes) peerSets.add(r.peer.classes);
+        if (r.peer.maybe) peerSets.add(r.peer.maybe);
+      }
   const asSrc = partition(n, peerSets);
   const asDst = partition(n, peerSets, portsKeyId);
   // Which parts a rule peer's classes cover (it covers whole parts: the partition refines it).
@@ -309,15 +312,27 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   const planRow = (plan: DirPlan, fixedDst: PodClass | null, onto: Partition, which: 0 | 1): Row => {
     const groupOf = new Int32Array(onto.size);
     let groups = 1;
-    for (const r of plan.all) {
-      if (!r.peer.classes) continue;
+    for (const r of plan.all)
+      for (const bits of [r.peer.classes, r.peer.maybe]) {
+        if (!bits) continue;
+        const remap = new Map<number, number>();
+        for (const part of project(bits, onto, which)) {
+          const g = groupOf[part];
+          let ng = remap.get(g);
+          if (ng === undefined) remap.set(g, (ng = groups++));
+          groupOf[part] = ng;
+        }
+      }
+    // Named ports resolve against each destination: parts with other named ports are other groups.
+    if (!fixedDst && plan.namedPorts) {
       const remap = new Map<number, number>();
-      for (const part of project(r.peer.classes, onto, which)) {
-        const g = groupOf[part];
-        let ng = remap.get(g);
-        if (ng === undefined) remap.set(g, (ng = groups++));
+      for (let part = 0; part < onto.size; part++) {
+        const k = groupOf[part] * 65536 + portsKeyId[onto.rep[part]];
+        let ng = remap.get(k);
+        if (ng === undefined) remap.set(k, (ng = remap.size));
         groupOf[part] = ng;
       }
+      groups = remap.size;
     }
     return compactRow(rowUids++, groupOf, groups, (part) => {
       const cls = u.classes[onto.rep[part]];
@@ -476,10 +491,8 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   }
   for (const [id, pods] of byWorkload) {
     const p0 = pods[0];
-    const classes = [...new Set(pods.filter((p) => !p.hostNetwork).map((p) => u.podClass.get(`${p.namespace}/${p.name}`)!.id))];
-    const nodeEps: Endpoint[] = pods
-      .filter((p) => p.hostNetwork)
-      .map((p) => ({ t: 'node', name: p.node, ips: p.node ? (u.nodeIps.get(p.node) ?? []) : [] }));
+    const classes = [...new Set(pods.filter((p) => !core.asNode(p)).map((p) => u.podClass.get(`${p.namespace}/${p.name}`)!.id))];
+    const nodeEps: Endpoint[] = pods.filter((p) => core.asNode(p)).map((p) => core.hostNetworkEndpoint(p));
     const peer: AnalyzePeer =
       level === 'pod'
         ? { id, type: 'pod', namespace: p0.namespace, name: p0.name, kind: p0.owner?.kind ?? 'Pod' }
@@ -531,12 +544,14 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     const byKey = new Map<string, End>();
     if (g.ext) byKey.set(`x:${g.peer.id}`, { key: `x:${g.peer.id}`, peer: { ep: g.ext, label: g.ext.t === 'ext' ? g.ext.text : '' } });
     for (const p of g.pods ?? []) {
-      const key = p.hostNetwork ? `n:${p.node ?? ''}` : `c:${u.podClass.get(`${p.namespace}/${p.name}`)!.id}:${p.node ?? ''}`;
+      const asNode = core.asNode(p);
+      const nodeEp = asNode ? core.hostNetworkEndpoint(p) : undefined;
+      const key = nodeEp && nodeEp.t === 'node'
+        ? `n:${p.node ?? ''}:${nodeEp.ips.map((ip) => `${ip.v6}/${ip.value}`).join(',')}`
+        : `c:${u.podClass.get(`${p.namespace}/${p.name}`)!.id}:${p.node ?? ''}`;
       if (byKey.has(key)) continue;
-      const ep: Endpoint = p.hostNetwork
-        ? { t: 'node', name: p.node, ips: p.node ? (u.nodeIps.get(p.node) ?? []) : [] }
-        : { t: 'pod', cls: u.podClass.get(`${p.namespace}/${p.name}`)!, pod: p };
-      byKey.set(key, { key, peer: { ep, label: p.name, hostNetwork: p.hostNetwork || undefined, pod: p } });
+      const ep: Endpoint = nodeEp ?? { t: 'pod', cls: u.podClass.get(`${p.namespace}/${p.name}`)!, pod: p };
+      byKey.set(key, { key, peer: { ep, label: p.name, hostNetwork: asNode || undefined, pod: p } });
     }
     ends = [...byKey.values()];
     endsCache.set(g, ends);
@@ -581,6 +596,8 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   // Sources of the same equivalence classes have the same row but for the two diagonal cells:
   // the last few rows are kept by their classes and copied (neighbours in name order often are).
   const recent: { sig: string; si: number; row: Int32Array }[] = [];
+  const directIdx: number[] = [];
+  direct.forEach((v, i) => v && directIdx.push(i));
   const sigOf = (si: number): string | null => (direct[si] || rangeOf[si] >= 0 ? null : srcReps[si].join(','));
 
   /** Every result id of one source group's row (-1: left out), computed on demand. */
@@ -596,6 +613,9 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
       row.set(hit.row);
       row[hit.si] = pairId(si, hit.si, null);
       row[si] = -1;
+      // Host-network pods are nodes to the rules: equal rows over pods and ranges can still
+      // differ toward them (an admin rule allowing every pod, then different fences).
+      for (const di of directIdx) if (di !== si) row[di] = pairId(si, di, null);
       return;
     }
     computeRow(si, row);

@@ -1,11 +1,11 @@
 /**
  * The pods a policy set is evaluated over, grouped into equivalence classes: pods with the same
- * namespace (so the same namespace labels), the same labels and the same named ports get the
+ * namespace (so the same namespace labels), the same labels, named ports and service account get the
  * same verdicts from every policy kind, so selectors and verdicts are computed per class.
  */
 import type { ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo } from '../model/types.js';
 import { Bitset } from './bitset.js';
-import { parseIp, type IpAddr } from './ip.js';
+import { cutAddressSpace, parseIp, type Cidr, type IpAddr } from './ip.js';
 
 export const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -16,7 +16,14 @@ export interface PodClass {
   labels: Labels;
   /** Container ports that carry a name, for named-port rules. */
   namedPorts: ContainerPort[];
+  /** The pods' service account (Calico serviceAccounts matches); undefined when not known. */
+  serviceAccount?: string;
   pods: PodInfo[];
+  /**
+   * With ipBlocks matching pod IPs: the first pod's addresses. Pods of one class sit in the same
+   * policy CIDRs (the class key says which), so address rules answer alike for all of them.
+   */
+  ips: IpAddr[];
 }
 
 export interface UniverseInput {
@@ -24,6 +31,13 @@ export interface UniverseInput {
   pods: PodInfo[];
   nodes: NodeInfo[];
   services?: ServiceInfo[];
+}
+
+export interface UniverseOptions {
+  /** Host-network pods are ordinary pods (selected by policies) instead of their node. */
+  hostNetworkAsPod?: boolean;
+  /** Address rules match pod IPs: pods are told apart by which of these CIDRs hold their IPs. */
+  podIpCidrs?: Cidr[];
 }
 
 function labelsKey(l: Labels): string {
@@ -49,7 +63,27 @@ export class Universe {
   readonly apiserverIps: IpAddr[] = [];
   readonly services: ServiceInfo[];
 
-  constructor(input: UniverseInput) {
+  readonly hostNetworkAsPod: boolean;
+  readonly podIpsMatter: boolean;
+
+  constructor(input: UniverseInput, opts: UniverseOptions = {}) {
+    this.hostNetworkAsPod = opts.hostNetworkAsPod === true;
+    this.podIpsMatter = opts.podIpCidrs !== undefined;
+    // The address space cut at every policy CIDR: addresses in one piece are in the same CIDRs, so
+    // pods whose addresses are in the same pieces are alike to every address rule.
+    const pieces = cutAddressSpace(opts.podIpCidrs ?? []);
+    const pieceOf = (ip: IpAddr): number => {
+      let lo = 0;
+      let hi = pieces.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        const r = pieces[mid];
+        if (Number(r.v6) > Number(ip.v6) || (r.v6 === ip.v6 && r.start > ip.value)) hi = mid - 1;
+        else lo = mid;
+      }
+      return lo;
+    };
+    const ipKey = (ips: IpAddr[]): string => (ips.length === 0 ? '?' : [...new Set(ips.map(pieceOf))].sort((a, b) => a - b).join('|'));
     this.services = input.services ?? [];
     for (const ns of input.namespaces) this.nsLabels.set(ns.name, { ...ns.labels, [NS_NAME_LABEL]: ns.name });
     for (const p of input.pods)
@@ -59,7 +93,7 @@ export class Universe {
     for (const p of input.pods) {
       this.pods.set(`${p.namespace}/${p.name}`, p);
       for (const ip of p.ips) this.ipOwner.set(ip, { pod: `${p.namespace}/${p.name}` });
-      if (p.hostNetwork) continue; // host-network pods are their node to every policy kind
+      if (p.hostNetwork && !this.hostNetworkAsPod) continue; // host-network pods are their node to every policy kind
       let list = byNs.get(p.namespace);
       if (!list) byNs.set(p.namespace, (list = []));
       list.push(p);
@@ -69,10 +103,11 @@ export class Universe {
       const byKey = new Map<string, PodClass>();
       for (const p of byNs.get(ns) ?? []) {
         const named = p.ports.filter((cp) => cp.name);
-        const key = `${labelsKey(p.labels)}\u0000${named.map((cp) => `${cp.name}/${cp.protocol}/${cp.containerPort}`).sort().join(',')}`;
+        const ips = this.podIpsMatter ? p.ips.map(parseIp).filter((x): x is IpAddr => x !== undefined) : [];
+        const key = `${labelsKey(p.labels)}\u0000${named.map((cp) => `${cp.name}/${cp.protocol}/${cp.containerPort}`).sort().join(',')}\u0000${p.serviceAccount ?? '\u0001'}${this.podIpsMatter ? `\u0000${ipKey(ips)}` : ''}`;
         let cls = byKey.get(key);
         if (!cls) {
-          cls = { id: this.classes.length, ns, nsLabels: this.nsLabels.get(ns)!, labels: p.labels, namedPorts: named, pods: [] };
+          cls = { id: this.classes.length, ns, nsLabels: this.nsLabels.get(ns)!, labels: p.labels, namedPorts: named, ...(p.serviceAccount !== undefined ? { serviceAccount: p.serviceAccount } : {}), pods: [], ips };
           byKey.set(key, cls);
           this.classes.push(cls);
         }

@@ -86,6 +86,7 @@ export function readInventory(db: Database.Database): SnapshotHeader {
     put(p, 'node', r.node);
     if (r.owner_kind !== null) p.owner = { kind: r.owner_kind, name: r.owner_name };
     put(p, 'representative', boolOf(r.representative));
+    put(p, 'serviceAccount', r.service_account);
     return p;
   });
   const endpoints = new Map<string, ServiceInfo['endpoints']>();

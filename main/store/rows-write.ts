@@ -49,9 +49,11 @@ export function writeInventory(db: Database.Database, snap: Snapshot): void {
   for (const n of snap.nodes) node.run(n.name, json(n.labels), json(n.addresses), json(n.podCIDRs), bool(n.ready));
   const wl = db.prepare('INSERT INTO workloads (namespace, kind, name, labels, pod_labels, replicas) VALUES (?, ?, ?, ?, ?, ?)');
   for (const w of snap.workloads) wl.run(w.namespace, w.kind, w.name, json(w.labels), json(w.podLabels), opt(w.replicas));
+  // service_account is schema 3; a file at an older schema (built on purpose) goes without it.
+  const sa = db.prepare("SELECT 1 FROM pragma_table_info('pods') WHERE name = 'service_account'").get() !== undefined;
   const pod = db.prepare(
-    `INSERT INTO pods (namespace, name, labels, ips, node, phase, host_network, owner_kind, owner_name, ports, representative)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pods (namespace, name, labels, ips, node, phase, host_network, owner_kind, owner_name, ports, representative${sa ? ', service_account' : ''})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${sa ? ', ?' : ''})`,
   );
   for (const p of snap.pods) {
     pod.run(
@@ -66,6 +68,7 @@ export function writeInventory(db: Database.Database, snap: Snapshot): void {
       p.owner?.name ?? null,
       json(p.ports),
       bool(p.representative),
+      ...(sa ? [opt(p.serviceAccount)] : []),
     );
   }
   const svc = db.prepare(

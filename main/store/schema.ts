@@ -234,9 +234,15 @@ CREATE INDEX roads_by_src ON roads (src);
 CREATE INDEX roads_by_dst ON roads (dst);
 `;
 
+/** v3: the pod's service account (Calico serviceAccounts / serviceAccountSelector matches). */
+const V3 = `
+ALTER TABLE pods ADD COLUMN service_account TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'snapshot tables, interned peers, flows indexed by time', sql: V1 },
   { version: 2, description: 'capture bookkeeping (clean close, pruned flows), road peer indexes', sql: V2 },
+  { version: 3, description: "pods' service account", sql: V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

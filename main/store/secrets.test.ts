@@ -39,11 +39,11 @@ describe('secrets never reach a snapshot file', () => {
     expect(() => SnapshotWriter.create(file, snap)).toThrow(/never hold secrets/);
   });
 
-  it('refuses a kubeconfig nested anywhere in a manifest', () => {
-    const manifest = { kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { extra: [{ kind: 'Config', users: [], clusters: [] }] } };
-    expect(() => cleanSnapshot(withPolicy({ kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespace: 'a', name: 'x', manifest }))).toThrow(
-      /kubeconfig/,
-    );
+  it('redacts a kubeconfig nested anywhere in a manifest, and keeps the rest', () => {
+    const manifest = { kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { podSelector: {}, extra: [{ kind: 'Config', users: [], clusters: [] }] } };
+    const { snapshot, redacted } = cleanSnapshot(withPolicy({ kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespace: 'a', name: 'x', manifest }));
+    expect(snapshot.policies.at(-1)!.manifest.spec).toEqual({ podSelector: {}, extra: [REDACTED] });
+    expect(redacted).toEqual([`policies[${demoSnapshot().policies.length}] (NetworkPolicy a/x).manifest.spec.extra[0]`]);
   });
 
   it('redacts credential-looking text in annotations, notes, server URLs and L7 queries', () => {

@@ -1,22 +1,15 @@
 /**
- * Snapshots never hold secrets. Anything shaped like a Secret object or a kubeconfig is refused
- * outright (it means a source handed us the wrong thing); credential-looking text inside free-form
- * fields (manifest annotations, notes, details, L7 query strings) is redacted.
+ * Snapshots never hold secrets. A policy that is itself a Secret or a kubeconfig is refused
+ * outright (a source handed us the wrong thing); a Secret or kubeconfig nested inside a manifest,
+ * and credential-looking text in every free-form field (manifest strings such as annotations,
+ * notes, findings, warnings, probe details, road-builder facts, L7 paths and queries), is
+ * replaced by REDACTED: that field goes, the snapshot is kept. The shapes: ./credentials.ts.
  */
 import type { FlowRecord, Snapshot } from '../model/types.js';
+import { findCredential } from './credentials.js';
 import { SnapshotFileError } from './errors.js';
 
 export const REDACTED = '[redacted: looked like a credential]';
-
-/** Text that is a credential or embeds one. */
-const SECRET_TEXT: readonly RegExp[] = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\b(client-key-data|client-certificate-data|certificate-authority-data)\s*:/,
-  /\bkind\s*:\s*["']?Config\b[\s\S]*\busers\s*:/,
-  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, // JWT (service-account tokens)
-  /\bBearer\s+[A-Za-z0-9._~+/-]{16,}/i,
-  /\b(token|password|passwd|secret|api[-_]?key)\s*[:=]\s*["']?[^\s"',&]{8,}/i,
-];
 
 /** Keys whose values are credentials wherever they appear in a manifest. */
 const SECRET_KEYS = new Set([
@@ -33,7 +26,7 @@ const SECRET_KEYS = new Set([
 ]);
 
 export function looksLikeSecretText(text: string): boolean {
-  return SECRET_TEXT.some((re) => re.test(text));
+  return findCredential(text) !== undefined;
 }
 
 /** A Secret, or a kubeconfig (kind Config with users/clusters). */
@@ -48,7 +41,7 @@ export function isSecretObject(value: unknown): boolean {
 
 const redactText = (text: string): string => (looksLikeSecretText(text) ? REDACTED : text);
 
-/** Deep copy of a manifest with credential keys and credential-looking strings redacted. Throws on embedded Secret objects. */
+/** Deep copy of a manifest with credential keys, credential-looking strings and nested Secret / kubeconfig objects redacted. */
 function cleanValue(value: unknown, where: string, found: string[]): unknown {
   if (typeof value === 'string') {
     const out = redactText(value);
@@ -58,7 +51,8 @@ function cleanValue(value: unknown, where: string, found: string[]): unknown {
   if (Array.isArray(value)) return value.map((v, i) => cleanValue(v, `${where}[${i}]`, found));
   if (value && typeof value === 'object') {
     if (isSecretObject(value)) {
-      throw new SnapshotFileError('secret', where, `refusing to store ${where}: it is a Secret or kubeconfig, and snapshots never hold secrets`);
+      found.push(where);
+      return REDACTED;
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -94,8 +88,8 @@ export function cleanQuery(query: string): string {
 export function cleanFlow(flow: FlowRecord): FlowRecord {
   const l7 = flow.l7;
   if (!l7 || (!l7.query && !l7.path)) return flow;
-  const query = l7.query !== undefined && l7.type === 'http' ? cleanQuery(l7.query) : l7.query;
-  const path = l7.path !== undefined ? cleanQuery(l7.path) : l7.path;
+  const query = l7.query !== undefined && l7.type === 'http' ? redactText(cleanQuery(l7.query)) : l7.query;
+  const path = l7.path !== undefined ? redactText(cleanQuery(l7.path)) : l7.path;
   if (query === l7.query && path === l7.path) return flow;
   return { ...flow, l7: { ...l7, query, path } };
 }
@@ -108,7 +102,7 @@ export interface CleanResult {
 
 /**
  * The snapshot as it may be stored. Throws SnapshotFileError('secret') when a policy manifest
- * is a Secret or kubeconfig; redacts credential-looking text elsewhere.
+ * is itself a Secret or kubeconfig; redacts nested ones and credential-looking text elsewhere.
  */
 export function cleanSnapshot(snap: Snapshot): CleanResult {
   const found: string[] = [];
@@ -125,20 +119,40 @@ export function cleanSnapshot(snap: Snapshot): CleanResult {
     }
     return { ...p, manifest: cleanValue(p.manifest, `${where}.manifest`, found) as Record<string, unknown> };
   });
+  /** One free-text field: its text, or REDACTED (and where, for the caller). */
+  const field = <T extends string | undefined>(text: T, where: string): T => {
+    if (text === undefined) return text;
+    const out = redactText(text);
+    if (out !== text) found.push(where);
+    return out as T;
+  };
   const details: Record<string, string> = {};
   for (const [k, v] of Object.entries(snap.roadBuilder.details)) {
     details[k] = redactText(v);
     if (details[k] !== v) found.push(`roadBuilder.details.${k}`);
   }
-  const roadBuilder = { ...snap.roadBuilder, details, evidence: snap.roadBuilder.evidence.map(redactText) };
+  const roadBuilder = {
+    ...snap.roadBuilder,
+    details,
+    evidence: snap.roadBuilder.evidence.map((e, i) => field(e, `roadBuilder.evidence[${i}]`)),
+    ...(snap.roadBuilder.mode !== undefined ? { mode: field(snap.roadBuilder.mode, 'roadBuilder.mode') } : {}),
+  };
   const notes = snap.notes.map((n, i) => {
     const text = redactText(n.text);
     if (text !== n.text) found.push(`notes[${i}]`);
     return text === n.text ? n : { ...n, text };
   });
-  const findings = snap.findings.map((f) => ({ ...f, detail: redactText(f.detail) }));
-  const warnings = snap.warnings.map((w) => ({ ...w, message: redactText(w.message) }));
-  const probes = snap.probes.map((p) => (p.detail ? { ...p, detail: redactText(p.detail) } : p));
+  const findings = snap.findings.map((f, i) => ({ ...f, title: field(f.title, `findings[${i}].title`), detail: field(f.detail, `findings[${i}].detail`) }));
+  const warnings = snap.warnings.map((w, i) => ({
+    ...w,
+    message: field(w.message, `warnings[${i}].message`),
+    ...(w.subject !== undefined ? { subject: field(w.subject, `warnings[${i}].subject`) } : {}),
+  }));
+  const probes = snap.probes.map((p, i) => ({
+    ...p,
+    ...(p.detail !== undefined ? { detail: field(p.detail, `probes[${i}].detail`) } : {}),
+    ...(p.dstTarget !== undefined ? { dstTarget: field(p.dstTarget, `probes[${i}].dstTarget`) } : {}),
+  }));
   const flows = snap.flows.map(cleanFlow);
   return {
     snapshot: { ...snap, cluster, roadBuilder, policies, notes, findings, warnings, probes, flows },

@@ -1,4 +1,6 @@
 /** `netcity serve`: browser mode — the backend plus the UI on a loopback URL with a per-run token. */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Backend } from '../../api/backend.js';
 import { appVersion, rendererDir } from '../../app-paths.js';
@@ -21,6 +23,8 @@ Options:
   --port N           listen on port N (default: a free port)
   --kubeconfig FILE  use this kubeconfig instead of KUBECONFIG / ~/.kube/config
   --config-dir DIR   settings and snapshot library (default ~/.config/netcity)
+  --allow DIR        a folder the app may open and save files in, besides the snapshot library and
+                     the paths named here (repeatable; also "allowedFolders" in settings.json)
   --road-builder NAME for manifests: the CNI the cluster runs when the folder does not hold it
                      (flannel, calico, cilium, weave, canal, antrea, kube-router, aws-vpc-cni, ...);
                      its policy enforcement decides the predicted verdicts
@@ -39,6 +43,7 @@ const serve: Command = {
         port: { type: 'string' },
         kubeconfig: { type: 'string' },
         'config-dir': { type: 'string' },
+        allow: { type: 'string', multiple: true },
         'road-builder': { type: 'string' },
         ...SIZE_CAP_OPTIONS,
       },
@@ -50,7 +55,9 @@ const serve: Command = {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
     }
     const caps = sizeCaps(values);
-    const backend = new Backend({ mode: 'browser', version: appVersion(), configDir: values['config-dir'], kubeconfigPath: values.kubeconfig });
+    const allow = (values.allow ?? []).map((d) => resolve(io.cwd, d));
+    for (const d of allow) if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--allow: ${d} is not a folder`);
+    const backend = new Backend({ mode: 'browser', version: appVersion(), configDir: values['config-dir'], kubeconfigPath: values.kubeconfig, allow });
     if (caps.maxFileMB) backend.settings.maxManifestFileMB = caps.maxFileMB;
     if (caps.maxTotalMB) backend.settings.maxManifestTotalMB = caps.maxTotalMB;
     // Ctrl-C while the first city is still loading stops that load.

@@ -18,6 +18,7 @@ import type {
   WorkloadInfo,
   WorkloadKind,
 } from '../types.js';
+import { CALICO_MANIFEST_KINDS } from '../types.js';
 
 export interface WorkloadSpec {
   namespace: string;
@@ -172,13 +173,17 @@ const API_VERSIONS: Record<PolicyKind, string> = {
   CiliumClusterwideNetworkPolicy: 'cilium.io/v2',
   CalicoNetworkPolicy: 'crd.projectcalico.org/v1',
   CalicoGlobalNetworkPolicy: 'crd.projectcalico.org/v1',
+  CalicoStagedNetworkPolicy: 'crd.projectcalico.org/v1',
+  CalicoStagedGlobalNetworkPolicy: 'crd.projectcalico.org/v1',
+  CalicoStagedKubernetesNetworkPolicy: 'crd.projectcalico.org/v1',
+  CalicoTier: 'crd.projectcalico.org/v1',
+  CalicoNetworkSet: 'crd.projectcalico.org/v1',
+  CalicoGlobalNetworkSet: 'crd.projectcalico.org/v1',
+  CalicoHostEndpoint: 'crd.projectcalico.org/v1',
 };
 
-/** The manifest kind for a policy kind (Calico's are plain NetworkPolicy/GlobalNetworkPolicy in their group). */
-const MANIFEST_KINDS: Partial<Record<PolicyKind, string>> = {
-  CalicoNetworkPolicy: 'NetworkPolicy',
-  CalicoGlobalNetworkPolicy: 'GlobalNetworkPolicy',
-};
+/** The manifest kind for a policy kind (Calico's are plain NetworkPolicy/GlobalNetworkPolicy... in their group). */
+const MANIFEST_KINDS = CALICO_MANIFEST_KINDS;
 
 export function policy(kind: PolicyKind, name: string, namespace: string | undefined, spec: Record<string, unknown>): PolicyObject {
   const apiVersion = API_VERSIONS[kind];

@@ -1,5 +1,5 @@
 /** Test clusters and policy builders for the policy engine suites. */
-import type { Labels, NamespaceInfo, NodeInfo, PodInfo, PolicyKind, PolicyObject, Protocol } from '../../../main/model/types.js';
+import { CALICO_MANIFEST_KINDS, type Labels, type NamespaceInfo, type NodeInfo, type PodInfo, type PolicyKind, type PolicyObject, type Protocol } from '../../../main/model/types.js';
 import type { PolicyEngineInput } from '../../../main/policy/index.js';
 
 const API: Record<PolicyKind, string> = {
@@ -11,12 +11,19 @@ const API: Record<PolicyKind, string> = {
   CiliumClusterwideNetworkPolicy: 'cilium.io/v2',
   CalicoNetworkPolicy: 'projectcalico.org/v3',
   CalicoGlobalNetworkPolicy: 'projectcalico.org/v3',
+  CalicoStagedNetworkPolicy: 'projectcalico.org/v3',
+  CalicoStagedGlobalNetworkPolicy: 'projectcalico.org/v3',
+  CalicoStagedKubernetesNetworkPolicy: 'projectcalico.org/v3',
+  CalicoTier: 'projectcalico.org/v3',
+  CalicoNetworkSet: 'projectcalico.org/v3',
+  CalicoGlobalNetworkSet: 'projectcalico.org/v3',
+  CalicoHostEndpoint: 'projectcalico.org/v3',
 };
-const NAMESPACED = new Set<PolicyKind>(['NetworkPolicy', 'CiliumNetworkPolicy', 'CalicoNetworkPolicy']);
+const NAMESPACED = new Set<PolicyKind>(['NetworkPolicy', 'CiliumNetworkPolicy', 'CalicoNetworkPolicy', 'CalicoStagedNetworkPolicy', 'CalicoStagedKubernetesNetworkPolicy', 'CalicoNetworkSet']);
 
 export function pol(kind: PolicyKind, name: string, spec: Record<string, unknown>, namespace?: string): PolicyObject {
   const ns = NAMESPACED.has(kind) ? (namespace ?? 'x') : undefined;
-  const manifestKind = kind === 'CalicoNetworkPolicy' ? 'NetworkPolicy' : kind === 'CalicoGlobalNetworkPolicy' ? 'GlobalNetworkPolicy' : kind;
+  const manifestKind = CALICO_MANIFEST_KINDS[kind] ?? kind;
   return {
     kind,
     apiVersion: API[kind],

@@ -113,7 +113,7 @@ describe('peers that are not pods', () => {
     const e = engine([np('allow-b', 'x', { podSelector: podA, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] })], [hn]);
     // Its labels say pod=b, but policies see the node, not a pod.
     const d = e.evaluate('pod:x/agent', 'pod:y/a', 'TCP', 80);
-    expect(d.steps[0].text).toBe('source is a host-network pod: policies do not apply');
+    expect(d.steps[0].text).toBe('source is a host-network pod: treated as node n1 (CNI unknown, assumed; set --host-network as-pod|as-node): policies do not apply');
     expect(e.fences('pod:x/agent')).toEqual({ ingress: { isolated: false, by: [] }, egress: { isolated: false, by: [] } });
     const xa = xyz().pods.find((p) => p.namespace === 'x' && p.name === 'a')!;
     expect(e.evaluate('pod:x/agent', 'pod:x/a', 'TCP', 80).verdict).toBe(xa.node === 'n1' ? 'allowed' : 'denied');
