@@ -1,0 +1,13 @@
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+const child = spawn(process.execPath, ['bin/netcity.mjs', 'serve', '--port', '0', '--config-dir', '/tmp/shotcfg', '--demo'], { env: { ...process.env, HOME: '/tmp/shotcfg', KUBECONFIG: '/tmp/shotcfg/none' } });
+let buf = '';
+const url = await new Promise((res) => child.stdout.on('data', (d) => { buf += d; const m = buf.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/); if (m) res(m[0]); }));
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const p = await b.newPage({ viewport: { width: 1600, height: 950 } });
+p.on('pageerror', (e) => console.log('PAGEERROR', e.message));
+p.on('console', (m) => m.type() === 'error' && console.log('CONSOLE', m.text()));
+await p.goto(url);
+await p.waitForTimeout(5000);
+console.log(await p.evaluate('JSON.stringify({level: window.__netcity.level, vp: window.__netcityMap.viewport(), d: window.__netcity.map.nodes.filter(n=>n.kind==="district").map(n=>n.id+":"+n.w), legend: document.querySelector("[data-testid=legend]").offsetWidth + "x" + document.querySelector("[data-testid=legend]").offsetHeight})'));
+await b.close(); child.kill();

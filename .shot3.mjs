@@ -1,0 +1,20 @@
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+const child = spawn(process.execPath, ['bin/netcity.mjs', 'serve', '--port', '0', '--config-dir', '/tmp/shotcfg', '--demo'], { env: { ...process.env, HOME: '/tmp/shotcfg', KUBECONFIG: '/tmp/shotcfg/none' } });
+let buf = '';
+const url = await new Promise((res) => child.stdout.on('data', (d) => { buf += d; const m = buf.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/); if (m) res(m[0]); }));
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const p = await b.newPage({ viewport: { width: 1600, height: 950 } });
+await p.goto(url);
+await p.waitForTimeout(5000);
+const r = await p.evaluate(`(() => { const m = window.__netcity.map; const road = m.edges.find((e) => e.source === 'wl:shop/Deployment/recommendation' && e.target === 'wl:payments/Deployment/payment' && e.observed === 'denied');
+ const pts=[]; for (let i=0;i<road.route.length;i+=2) pts.push({x:road.route[i],y:road.route[i+1]});
+ const total = pts.slice(1).reduce((n, p, i) => n + Math.hypot(p.x - pts[i].x, p.y - pts[i].y), 0); let left=total/2, mid=pts[0];
+ for (let i=1;i<pts.length;i++){const len=Math.hypot(pts[i].x-pts[i-1].x,pts[i].y-pts[i-1].y); if(left<=len){mid={x:pts[i-1].x+(pts[i].x-pts[i-1].x)*left/len,y:pts[i-1].y+(pts[i].y-pts[i-1].y)*left/len};break;} left-=len;}
+ const at = window.__netcityMap.toPage(mid.x, mid.y); const el = document.elementFromPoint(at.x, at.y); return {at, el: el.tagName + '.' + el.className, level: window.__netcity.level}; })()`);
+console.log(JSON.stringify(r));
+console.log(await p.evaluate(`JSON.stringify(['road:wl:shop/Deployment/recommendation->wl:payments/Deployment/payment:denied','road:wl:monitoring/StatefulSet/prometheus->wl:data/Deployment/redis:possible'].map(id => { const c = window.__netcityMap.inspect(id); const e = window.__netcity.map.edges.find(x=>x.id===id); return {id, z: c && c.zIndex, flags: e.flags, pts: c && c.points.map(p=>Math.round(p.x)+','+Math.round(p.y)).join(' ') }; }))`));
+console.log(await p.evaluate(`JSON.stringify(window.__netcity.map.labels.blocks.filter(l => Math.abs(l.x-230)<60 && l.y>300 && l.y<570))`));
+await p.mouse.click(r.at.x, r.at.y); await p.waitForTimeout(1500); console.log(await p.evaluate('JSON.stringify(window.__netcity.selection)'));
+await p.screenshot({ path: '/tmp/map3.png' });
+await b.close(); child.kill();
