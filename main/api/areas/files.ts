@@ -1,6 +1,6 @@
 /** Snapshots on disk (library, open, save), flow imports, manifests as a city, and diffs. */
 import { basename, dirname, resolve } from 'node:path';
-import { diffSnapshots, formatDiffText } from '../../diff/index.js';
+import { diffRows, diffSnapshots, formatDiffText } from '../../diff/index.js';
 import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
 import { buildMapModel } from '../../map/build.js';
@@ -107,7 +107,7 @@ export function filesArea(b: Backend) {
         line('Roads', 'roads'),
         line('Connectivity', 'connectivity'),
       ].filter((x): x is string => !!x);
-      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), map };
+      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), rows: diffRows(d), map };
     },
     async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
