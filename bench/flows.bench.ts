@@ -1,15 +1,14 @@
 /**
  * Flows bench: decode + aggregate rate from the fake relay over loopback (relay in its own
- * process), heap under a sustained 50,000 flows/s capture, and the JSON import of a 1 GB capture
- * (flows/s and peak RSS, in a process of its own).
+ * process) and heap under a sustained 50,000 flows/s capture. The JSON import of a 1 GB capture
+ * is bench/import.bench.ts (`npm run bench -- import`).
  *
  * The issue asks for a flat heap over 10 minutes at 50,000 flows/s; this bench runs the same
  * capture for FLOWS_BENCH_SUSTAIN_S seconds (default 30) to stay within the bench budget. Run the
  * full figure with FLOWS_BENCH_SUSTAIN_S=600 npm run bench.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -135,66 +134,6 @@ const bench: Bench = {
         report({ name: 'flows the relay dropped for falling behind (lost events, shown as warnings)', value: lost, unit: 'flows' });
       } finally {
         await stopRelay(child);
-      }
-    }
-
-    // 3. JSON import of a large capture (default 1 GB, FLOWS_BENCH_IMPORT_MB), in its own process
-    //    so its peak RSS is the import's: decode + aggregate on one core, roads capped.
-    {
-      const dir = mkdtempSync(join(tmpdir(), 'netcity-flows-bench-'));
-      try {
-        const fixtures = join(packageRoot(), 'test', 'fixtures', 'hubble');
-        const lines = ['sample-400-tcp-flows.jsonl', 'sample-400-udp-flows.jsonl'].flatMap((f) => readFileSync(join(fixtures, f), 'utf8').split('\n').filter(Boolean));
-        // A quarter of the flows go to ever new world addresses: distinct roads without end, as on a busy edge.
-        const world = JSON.parse(lines[0]);
-        world.flow.destination = { identity: 16777217, labels: ['cidr:0.0.0.0/0'] };
-        world.flow.destination_names = [];
-        world.flow.is_reply = false;
-        world.flow.IP.destination = '@IP@';
-        const [head, tail] = JSON.stringify(world).split('@IP@');
-        const path = join(dir, 'big.jsonl');
-        const wantMb = Number(process.env.FLOWS_BENCH_IMPORT_MB ?? 1024);
-        let written = 0;
-        let total = 0;
-        await new Promise<void>((resolve, reject) => {
-          const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-          out.on('error', reject);
-          const more = () => {
-            while (written < wantMb * 1024 * 1024) {
-              const i = total++;
-              const line = (i % 4 === 3 ? `${head}${10 + ((i >> 16) & 0xff)}.${(i >> 8) & 0xff}.${i & 0xff}.${(i >> 24) & 0xff}${tail}` : lines[i % lines.length]) + '\n';
-              written += line.length;
-              if (!out.write(line)) return void out.once('drain', more);
-            }
-            out.end(resolve);
-          };
-          more();
-        });
-        const mb = statSync(path).size / 1024 / 1024;
-        const script = join(dir, 'import.mjs');
-        const mod = join(packageRoot(), 'out', 'cli', 'main', 'flows', 'json-import.js');
-        writeFileSync(
-          script,
-          `import { importHubbleFile } from ${JSON.stringify(mod)};
-const t0 = performance.now();
-const r = await importHubbleFile(${JSON.stringify(path)});
-const s = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ flows: r.flows, s, roads: r.aggregator.roadCount, overflow: r.aggregator.overflowFlows, cpuS: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`,
-        );
-        const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let outText = '';
-        child.stdout!.on('data', (d) => (outText += d));
-        await new Promise((resolve) => child.once('exit', resolve));
-        const r = JSON.parse(outText);
-        const rate = r.flows / r.s;
-        report({ name: `JSON import decode+aggregate (${total.toLocaleString('en')} lines, ${mb.toFixed(0)} MB, wall clock)`, value: Math.round(rate), unit: 'flows/s', goal: '>= 100000', ok: rate >= 100_000 });
-        report({ name: 'JSON import per CPU-second', value: Math.round(r.flows / r.cpuS), unit: 'flows/cpu-s', goal: '>= 100000', ok: r.flows / r.cpuS >= 100_000 });
-        report({ name: 'JSON import throughput', value: Number((mb / r.s).toFixed(1)), unit: 'MB/s' });
-        report({ name: `JSON import peak RSS (${mb.toFixed(0)} MB capture)`, value: Math.round(r.maxRssMb), unit: 'MB', goal: '< 1000 (bounded)', ok: r.maxRssMb < 1000 });
-        report({ name: 'roads kept (cap 100,000; the rest in per-district "other" roads)', value: r.roads, unit: 'roads' });
-        report({ name: 'flows counted in "other" roads', value: r.overflow, unit: 'flows' });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
       }
     }
   },

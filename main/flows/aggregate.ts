@@ -55,6 +55,8 @@ interface L7State {
   dnsRcodes: Map<string, number>;
 }
 
+// Collections are made when first needed: most roads never see a drop reason or a policy, and a
+// capture can hold 100,000 roads.
 interface RoadState {
   key: string;
   src: PeerId;
@@ -62,27 +64,51 @@ interface RoadState {
   protocol: RoadAggregate['protocol'];
   port?: number;
   verdict: RoadAggregate['verdict'];
-  dropReasons: Map<string, number>;
+  dropReasons?: Map<string, number>;
   dstService?: string;
   count: number;
   firstSeen: number;
   lastSeen: number;
-  allowedBy: Set<string>;
-  deniedBy: Set<string>;
+  allowedBy?: Set<string>;
+  deniedBy?: Set<string>;
   /** Staged policies' rules (Goldmane pending traces), created when first met. */
   pendingBy?: Set<string>;
-  sources: Set<FlowSource>;
+  /** Usually one source; a list (never long: there are four kinds) rather than a Set per road. */
+  sources: FlowSource[];
   noReply: number;
   l7?: L7State;
 }
+
+const newRoad = (key: string, src: PeerId, dst: PeerId, protocol: RoadAggregate['protocol'], port: number | undefined, verdict: RoadAggregate['verdict'], first: number, last: number): RoadState => ({
+  key,
+  src,
+  dst,
+  protocol,
+  port,
+  verdict,
+  dropReasons: undefined,
+  dstService: undefined,
+  count: 0,
+  firstSeen: first,
+  lastSeen: last,
+  allowedBy: undefined,
+  deniedBy: undefined,
+  sources: [],
+  noReply: 0,
+  l7: undefined,
+});
+
+const addSource = (r: RoadState, s: FlowSource): void => {
+  if (!r.sources.includes(s)) r.sources.push(s);
+};
 
 const bump = (m: Map<string, number>, k: string, by = 1): void => {
   m.set(k, (m.get(k) ?? 0) + by);
 };
 
-const toRecord = (m: Map<string, number>): Record<string, number> => {
+const toRecord = (m: Map<string, number> | undefined): Record<string, number> => {
   const out: Record<string, number> = {};
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  if (m) for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
   return out;
 };
 
@@ -102,6 +128,11 @@ export function roadOf(flow: FlowRecord): { src: PeerId; dst: PeerId; port?: num
 
 export class RoadAggregator {
   private readonly roadsByKey = new Map<string, RoadState>();
+  /**
+   * The same roads by src, then dst: add() finds a flow's road without building its key string
+   * (the key is built once, for a new road). Each list holds the roads of one pair of peers.
+   */
+  private readonly roadsByPeers = new Map<PeerId, Map<PeerId, RoadState[]>>();
   private readonly ring: (FlowRecord | undefined)[];
   private ringNext = 0;
   private ringSize = 0;
@@ -160,48 +191,61 @@ export class RoadAggregator {
       dst = flow.dst.workload ?? flow.dst.peer;
       port = flow.port;
     }
-    let key = roadKey(src, dst, flow.protocol, port, flow.verdict);
-    let road = this.roadsByKey.get(key);
-    if (!road && this.roadsByKey.size >= this.maxRoads) {
-      // Bounded memory: a new road past the cap goes to its district pair's "other" road.
-      src = districtOf(src);
-      dst = districtOf(dst);
-      port = undefined;
-      key = roadKey(src, dst, flow.protocol, port, flow.verdict);
-      road = this.roadsByKey.get(key);
-      this.overflow++;
-    }
+    let road = this.find(src, dst, flow.protocol, port, flow.verdict);
     if (!road) {
-      road = {
-        key,
-        src,
-        dst,
-        protocol: flow.protocol,
-        port,
-        verdict: flow.verdict,
-        dropReasons: new Map(),
-        count: 0,
-        firstSeen: flow.time,
-        lastSeen: flow.time,
-        allowedBy: new Set(),
-        deniedBy: new Set(),
-        sources: new Set(),
-        noReply: 0,
-      };
-      this.roadsByKey.set(key, road);
+      // Not seen under these fields: a new road (or a saved one whose fields differ from its key).
+      let key = roadKey(src, dst, flow.protocol, port, flow.verdict);
+      road = this.roadsByKey.get(key);
+      if (!road && this.roadsByKey.size >= this.maxRoads) {
+        // Bounded memory: a new road past the cap goes to its district pair's "other" road.
+        src = districtOf(src);
+        dst = districtOf(dst);
+        port = undefined;
+        key = roadKey(src, dst, flow.protocol, port, flow.verdict);
+        road = this.find(src, dst, flow.protocol, port, flow.verdict) ?? this.roadsByKey.get(key);
+        this.overflow++;
+      }
+      if (!road) road = this.create(key, src, dst, flow.protocol, port, flow.verdict, flow.time, flow.time);
     }
     road.count++;
     if (flow.time < road.firstSeen) road.firstSeen = flow.time;
     if (flow.time > road.lastSeen) road.lastSeen = flow.time;
-    road.sources.add(flow.source);
-    if (flow.dropReason) bump(road.dropReasons, flow.dropReason);
+    if (road.sources.length !== 1 || road.sources[0] !== flow.source) addSource(road, flow.source);
+    if (flow.dropReason) bump((road.dropReasons ??= new Map()), flow.dropReason);
     // A reply's dstService names the client side; only requests name the road's service.
     if (flow.dstService && flow.isReply !== true) road.dstService = flow.dstService;
-    if (flow.allowedBy) for (const p of flow.allowedBy) road.allowedBy.add(p);
-    if (flow.deniedBy) for (const p of flow.deniedBy) road.deniedBy.add(p);
+    if (flow.allowedBy && flow.allowedBy.length) {
+      const set = (road.allowedBy ??= new Set());
+      for (const p of flow.allowedBy) set.add(p);
+    }
+    if (flow.deniedBy && flow.deniedBy.length) {
+      const set = (road.deniedBy ??= new Set());
+      for (const p of flow.deniedBy) set.add(p);
+    }
     if (flow.pendingBy?.length) for (const p of flow.pendingBy) (road.pendingBy ??= new Set()).add(p);
     if (flow.noReply) road.noReply++;
     if (flow.l7) this.addL7(road, flow);
+  }
+
+  private find(src: PeerId, dst: PeerId, protocol: RoadAggregate['protocol'], port: number | undefined, verdict: RoadAggregate['verdict']): RoadState | undefined {
+    const list = this.roadsByPeers.get(src)?.get(dst);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if ((r.port ?? undefined) === port && r.protocol === protocol && r.verdict === verdict) return r;
+    }
+    return undefined;
+  }
+
+  private create(key: string, src: PeerId, dst: PeerId, protocol: RoadAggregate['protocol'], port: number | undefined, verdict: RoadAggregate['verdict'], first: number, last: number): RoadState {
+    const road = newRoad(key, src, dst, protocol, port, verdict, first, last);
+    this.roadsByKey.set(key, road);
+    let byDst = this.roadsByPeers.get(src);
+    if (byDst === undefined) this.roadsByPeers.set(src, (byDst = new Map()));
+    const list = byDst.get(dst);
+    if (list === undefined) byDst.set(dst, [road]);
+    else list.push(road);
+    return road;
   }
 
   addMany(flows: Iterable<FlowRecord>): void {
@@ -210,36 +254,18 @@ export class RoadAggregator {
 
   /** Merges an already-aggregated road (e.g. from a saved snapshot) so new flows add to it. */
   addRoad(r: RoadAggregate): void {
-    let road = this.roadsByKey.get(r.key);
-    if (!road) {
-      road = {
-        key: r.key,
-        src: r.src,
-        dst: r.dst,
-        protocol: r.protocol,
-        port: r.port,
-        verdict: r.verdict,
-        dropReasons: new Map(),
-        count: 0,
-        firstSeen: r.firstSeen,
-        lastSeen: r.lastSeen,
-        allowedBy: new Set(),
-        deniedBy: new Set(),
-        sources: new Set(),
-        noReply: 0,
-      };
-      this.roadsByKey.set(r.key, road);
-    }
+    // A saved road's key is the one roadKey() gives its fields (roads are only made that way).
+    const road = this.roadsByKey.get(r.key) ?? this.create(r.key, r.src, r.dst, r.protocol, r.port, r.verdict, r.firstSeen, r.lastSeen);
     road.count += r.count;
     this.total += r.count;
     road.firstSeen = Math.min(road.firstSeen, r.firstSeen);
     road.lastSeen = Math.max(road.lastSeen, r.lastSeen);
-    for (const [k, n] of Object.entries(r.dropReasons)) bump(road.dropReasons, k, n);
+    for (const [k, n] of Object.entries(r.dropReasons)) bump((road.dropReasons ??= new Map()), k, n);
     if (r.dstService) road.dstService = r.dstService;
-    for (const p of r.allowedBy) road.allowedBy.add(p);
-    for (const p of r.deniedBy) road.deniedBy.add(p);
+    for (const p of r.allowedBy) (road.allowedBy ??= new Set()).add(p);
+    for (const p of r.deniedBy) (road.deniedBy ??= new Set()).add(p);
     if (r.pendingBy?.length) for (const p of r.pendingBy) (road.pendingBy ??= new Set()).add(p);
-    for (const s of r.sources) road.sources.add(s);
+    for (const s of r.sources) addSource(road, s);
     road.noReply += r.noReply ?? 0;
     if (r.l7) {
       const l7 = this.l7State(road);
@@ -276,6 +302,7 @@ export class RoadAggregator {
 
   clear(): void {
     this.roadsByKey.clear();
+    this.roadsByPeers.clear();
     this.overflow = 0;
     this.ring.fill(undefined);
     this.ringNext = 0;
@@ -323,8 +350,8 @@ export class RoadAggregator {
       count: r.count,
       firstSeen: r.firstSeen,
       lastSeen: r.lastSeen,
-      allowedBy: [...r.allowedBy].sort(),
-      deniedBy: [...r.deniedBy].sort(),
+      allowedBy: r.allowedBy ? [...r.allowedBy].sort() : [],
+      deniedBy: r.deniedBy ? [...r.deniedBy].sort() : [],
       sources: [...r.sources].sort(),
     };
     if (r.port !== undefined) out.port = r.port;

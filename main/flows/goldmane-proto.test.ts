@@ -25,7 +25,7 @@ describe('Goldmane proto subset', () => {
   it.skipIf(!upstream || !existsSync(upstream))('matches upstream field numbers, types and enum values', () => {
     const root = ours();
     const up = protobuf.loadSync(upstream!);
-    for (const t of root.lookup('goldmane')!.nestedArray) {
+    for (const t of (root.lookup('goldmane') as protobuf.Namespace).nestedArray) {
       if (t instanceof protobuf.Type) {
         const u = up.lookupType(`goldmane.${t.name}`);
         for (const f of t.fieldsArray) {

@@ -102,9 +102,18 @@ const boolValue = (v: unknown): boolean | undefined =>
 // pod-template-hash and the pod suffix both use Kubernetes' "safe" alphabet (no vowels, no 0/1/3).
 const RS_POD = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
+// Flows name the same pods over and over: remember the last answers (bounded: cleared when full).
+const guessed = new Map<string, string | null>();
+
 /** "cart-7d9f8b6c4-x2kqz" -> "cart" (the Deployment behind a ReplicaSet pod), else undefined. */
 export function guessDeployment(podName: string): string | undefined {
-  return RS_POD.exec(podName)?.[1];
+  let g = guessed.get(podName);
+  if (g === undefined) {
+    g = RS_POD.exec(podName)?.[1] ?? null;
+    if (guessed.size >= 10_000) guessed.clear();
+    guessed.set(podName, g);
+  }
+  return g ?? undefined;
 }
 
 function workloadOf(ep: Obj, ns: string, pod: string, opts: FlowMappingOptions): PeerId | undefined {

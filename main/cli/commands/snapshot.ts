@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RoadBuilderName, Snapshot } from '../../model/types.js';
-import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
+import { CNI_CHOICE_USAGE, cniChoiceOptions, describeRoadBuilder, roadBuilderOption, withCniChoices } from './road-builder-option.js';
+import { describeSemantics, semanticsOfRoadBuilder } from '../../policy/cni-semantics.js';
 import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 import { SNAPSHOT_EXTENSION, saveSnapshot } from '../../store/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
@@ -14,6 +15,7 @@ const usage = `
 Usage:
   netcity snapshot --demo --out FILE.netcity
   netcity snapshot --manifests PATH... --out FILE.netcity [--name NAME] [--namespace DEFAULT_NS] [--road-builder NAME]
+                   [--host-network as-node|as-pod] [--ipblock-pod-ips match|ignore]
   netcity snapshot --context CONTEXT [--namespace NS]... [--flows 60s] [--kubeconfig FILE] --out FILE.netcity
 
 Saves a snapshot: one .netcity file holding the inventory, every policy (original manifests),
@@ -40,6 +42,8 @@ Options:
   --road-builder NAME manifests: the CNI the cluster runs (flannel, calico, cilium, weave, canal,
                       antrea, kube-router, aws-vpc-cni, azure-cni...) when the folder does not hold it;
                       without it the CNI the manifests declare is used, else "unknown"
+${CNI_CHOICE_USAGE}
+                   (any source; recorded with the snapshot's road builder, so the app uses them)
 ${SIZE_CAP_USAGE}
 `;
 
@@ -173,11 +177,14 @@ const snapshot: Command = {
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
         'road-builder': { type: 'string' },
+        'host-network': { type: 'string' },
+        'ipblock-pod-ips': { type: 'string' },
         ...SIZE_CAP_OPTIONS,
       },
     });
     const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
     if (roadBuilder && !values.manifests) throw new UsageError('--road-builder only applies to --manifests (a live cluster shows its own)');
+    const choices = cniChoiceOptions(values);
     const caps = sizeCaps(values);
     const sources = [values.demo, values.manifests, values.context !== undefined].filter(Boolean).length;
     if (sources !== 1) throw new UsageError('pick exactly one source: --demo, --manifests PATH... or --context CONTEXT');
@@ -217,6 +224,10 @@ const snapshot: Command = {
       }
     }
     if (values.name) snap = { ...snap, name: values.name };
+    if (choices.hostNetwork || choices.ipBlockPodIps) {
+      snap = { ...snap, roadBuilder: withCniChoices(snap.roadBuilder, choices) };
+      io.err(`CNI semantics: ${describeSemantics(semanticsOfRoadBuilder(snap.roadBuilder))}\n`);
+    }
     io.progress?.(`writing ${path.basename(out)}`);
     saveSnapshot(out, snap);
     io.out(
