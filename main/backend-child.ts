@@ -10,10 +10,19 @@ import { errorToWire } from './api/contract.js';
 
 async function run(): Promise<void> {
   if (!process.send) throw new Error('backend-child must be started with an IPC channel (by the Electron shell)');
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { demo: { type: 'boolean' }, kubeconfig: { type: 'string' } } });
-  const backend = new Backend({ mode: 'electron', version: appVersion(), kubeconfigPath: values.kubeconfig });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { demo: { type: 'boolean' }, kubeconfig: { type: 'string' }, allow: { type: 'string', multiple: true } },
+  });
+  const backend = new Backend({ mode: 'electron', version: appVersion(), kubeconfigPath: values.kubeconfig, allow: values.allow });
   backend.on((event) => process.send?.({ event }));
-  process.on('message', async (m: { id: number; method: string; args: unknown }) => {
+  process.on('message', async (m: { id: number; method: string; args: unknown; grant?: { path: string; kind: 'file' | 'folder' } }) => {
+    // Only the Electron main process writes to this channel: a path the user picked in its dialog.
+    if (m.grant) {
+      if (m.grant.kind === 'folder') backend.paths.allowFolder(m.grant.path);
+      else backend.paths.allowFile(m.grant.path);
+      return;
+    }
     try {
       process.send?.({ id: m.id, response: { result: await backend.call(m.method as never, m.args) } });
     } catch (err) {

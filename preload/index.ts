@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { METHOD_NAMES } from '../main/api/contract.js';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../main/electron/channels.js';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, IPC_PICK_CHANNEL } from '../main/electron/channels.js';
 
 const methods = new Set<string>(METHOD_NAMES);
 
@@ -13,6 +13,10 @@ contextBridge.exposeInMainWorld('netcity', {
   invoke(method: string, args: unknown) {
     if (!methods.has(method)) return Promise.resolve({ error: { name: 'ValidationError', message: `unknown method ${method}` } });
     return ipcRenderer.invoke(IPC_INVOKE_CHANNEL, method, args);
+  },
+  /** A native file or folder dialog ('snapshot' | 'flows' | 'folder'); resolves to the path picked, or undefined. */
+  pick(kind: string) {
+    return ipcRenderer.invoke(IPC_PICK_CHANNEL, kind);
   },
   onEvent(listener: (event: unknown) => void) {
     const wrapped = (_e: IpcRendererEvent, event: unknown) => listener(event);

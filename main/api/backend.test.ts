@@ -10,7 +10,7 @@ let dir: string;
 let b: Backend;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'netcity-backend-'));
-  b = new Backend({ mode: 'browser', version: 'test', configDir: dir, kubeconfigPath: join(dir, 'no-kubeconfig') });
+  b = new Backend({ mode: 'browser', version: 'test', configDir: dir, kubeconfigPath: join(dir, 'no-kubeconfig'), allow: [dir, FIXTURES] });
   b.openDemo();
 });
 afterEach(async () => {

@@ -24,6 +24,7 @@ import {
   type Settings,
 } from './contract.js';
 import { createHandlers, type Handlers } from './handlers.js';
+import { PathGuard } from './paths.js';
 import { TaskRegistry } from './tasks.js';
 import { ValidationError } from './validate.js';
 
@@ -34,6 +35,8 @@ export interface BackendOptions {
   configDir?: string;
   /** Default kubeconfig path (else KUBECONFIG / ~/.kube/config as kubectl does). */
   kubeconfigPath?: string;
+  /** Folders the API may read and write besides the snapshot library (`netcity serve --allow DIR`). */
+  allow?: string[];
 }
 
 export class NotFoundError extends Error {
@@ -49,6 +52,8 @@ export class Backend {
   settings: Settings;
   /** Exec plugins the user allowed in the Connect dialog; no other plugin runs from the app. */
   readonly execTrust: ExecTrust;
+  /** The files and folders API calls may use (see paths.ts). */
+  readonly paths: PathGuard;
   private listeners = new Set<Listener>();
   private handlers: Handlers;
 
@@ -65,6 +70,15 @@ export class Backend {
       ...this.loadSettings(configDir),
     };
     this.execTrust = new ExecTrust(join(configDir, 'exec-plugins-allowed.json'));
+    const settingsFile = join(configDir, 'settings.json');
+    this.paths = new PathGuard(
+      () => this.settings.snapshotDir,
+      options.mode === 'electron'
+        ? `Choose it with Browse… (what you pick there may be used), or add its folder to "allowedFolders" in ${settingsFile}.`
+        : `Start NetCity with \`netcity serve --allow FOLDER\` (repeatable), or add the folder to "allowedFolders" in ${settingsFile}.`,
+    );
+    const fromSettings = Array.isArray(this.settings.allowedFolders) ? this.settings.allowedFolders.filter((f): f is string => typeof f === 'string') : [];
+    for (const folder of [...(options.allow ?? []), ...fromSettings]) this.paths.allowFolder(folder);
     this.handlers = createHandlers(this);
   }
 

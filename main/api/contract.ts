@@ -300,6 +300,8 @@ export interface ProbePlanView {
   estimatedSeconds: number;
   warnings: string[];
   refused?: string;
+  /** The city is not a live cluster: this is the plan that would run once connected (permissions unchecked). */
+  needsConnect?: true;
 }
 
 export interface SnapshotEntry {
@@ -321,6 +323,8 @@ export interface DiffView {
   removed: string[];
   changed: string[];
   text: string;
+  /** The diff as table rows, grouped by section then namespace. */
+  rows: { section: string; change: string; namespace: string; subject: string; details: string[] }[];
   map: MapModel;
 }
 
@@ -342,6 +346,8 @@ export interface Settings {
   /** Manifest loads refuse a file larger than this (MiB), and a load larger than the total. */
   maxManifestFileMB: number;
   maxManifestTotalMB: number;
+  /** Folders API calls may use besides the library: edited in settings.json only, never through the API. */
+  allowedFolders?: string[];
 }
 
 export interface ImportResult {

@@ -123,6 +123,8 @@ export function createHandlers(b: Backend): Handlers {
     'export.render': (a) => exporter.render(a),
     'settings.get': async () => ({ ...b.settings }),
     'settings.set': async (a) => {
+      // The library is where saves go: it may move only into a folder the user already allowed.
+      if (a.snapshotDir !== undefined) a.snapshotDir = b.paths.check(a.snapshotDir, 'moving the snapshot library to');
       Object.assign(b.settings, a);
       b.saveSettings();
       return { ...b.settings };

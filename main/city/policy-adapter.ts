@@ -5,7 +5,7 @@
 import type { ExplanationStepView, PortVerdict } from '../api/contract.js';
 import type { FenceInfo, PolicyView } from '../map/policy-view.js';
 import type { PeerId, Protocol, Snapshot } from '../model/types.js';
-import { createPolicyEngine, type ConnectivityMatrix, type PolicyEngine } from '../policy/index.js';
+import { createPolicyEngine, semanticsOfRoadBuilder, type ConnectivityMatrix, type PolicyEngine } from '../policy/index.js';
 import { fromPortLists, isEmpty, subtract, toPortLists, type PortLists } from '../policy/ports.js';
 import { enforcedPolicyKinds, roadBuilderLabel } from '../cluster/cni-detect.js';
 
@@ -23,10 +23,12 @@ export function createEngineView(s: Snapshot): EngineView {
   // Policy kinds the road builder does not enforce have no effect (all count when it is unknown).
   const input = { namespaces: s.namespaces, pods: s.pods, nodes: s.nodes, policies: s.policies, services: s.services };
   const enforcedKinds = enforcedPolicyKinds(s.roadBuilder);
-  const engine = createPolicyEngine(input, { enforcedKinds, roadBuilder: roadBuilderLabel(s.roadBuilder) });
+  // Host-network pods and ipBlock vs pod IPs as the road builder (or the user's choice recorded with it) has them.
+  const semantics = semanticsOfRoadBuilder(s.roadBuilder);
+  const engine = createPolicyEngine(input, { enforcedKinds, roadBuilder: roadBuilderLabel(s.roadBuilder), semantics });
   // When the road builder ignores some of the policies, the policies as written tell which of the
   // open connections are open only for that reason (drawn as "allowed — not enforced").
-  const asWritten = enforcedKinds && s.policies.some((p) => !enforcedKinds.includes(p.kind)) ? createPolicyEngine(input) : undefined;
+  const asWritten = enforcedKinds && s.policies.some((p) => !enforcedKinds.includes(p.kind)) ? createPolicyEngine(input, { semantics }) : undefined;
   const fenceCache = new Map<PeerId, FenceInfo>();
   const verdictCache = new Map<string, { verdict: 'allowed' | 'denied' | 'unknown'; unenforced: boolean }>();
   const portsCache = new Map<string, Record<Protocol, string>>();

@@ -1,4 +1,5 @@
 /** Text renderings of a SnapshotDiff: plain text for terminals, Markdown for reviews, JSON for tools. */
+import { parsePeerId, peerDisplayName } from '../model/ids.js';
 import type { ConnectivityChange, EntityChange, FieldChange, PolicyChange, RoadChange, SnapshotDiff } from './types.js';
 
 export type DiffFormat = 'txt' | 'md' | 'json';
@@ -64,6 +65,43 @@ function sections(d: SnapshotDiff): Section[] {
     conn,
     roads,
   ];
+}
+
+/** One row of the diff as a table (the app's diff view): grouped by section, then namespace. */
+export interface DiffRow {
+  section: string;
+  /** added / removed / changed, new / vanished / verdict-flipped, newly-allowed / newly-denied / newly-unknown. */
+  change: string;
+  /** The namespace the row belongs to ('' for cluster-wide objects). */
+  namespace: string;
+  subject: string;
+  details: string[];
+}
+
+const namespaceOf = (id: string): string => parsePeerId(id).namespace ?? (id.startsWith('ns:') ? id.slice(3) : '');
+
+export function diffRows(d: SnapshotDiff): DiffRow[] {
+  const rows: DiffRow[] = [];
+  const entity = (section: string, list: EntityChange[]) => {
+    for (const e of list) rows.push({ section, change: e.change, namespace: namespaceOf(e.id), subject: peerDisplayName(e.id), details: e.fields.map(fieldText) });
+  };
+  entity('Namespaces', d.namespaces);
+  entity('Nodes', d.nodes);
+  entity('Workloads', d.workloads);
+  entity('Pods', d.pods);
+  entity('Services', d.services);
+  for (const p of d.policies) rows.push({ section: 'Policies', change: p.change, namespace: p.namespace ?? '', subject: `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`, details: [p.summary, ...p.rules.map((r) => r.description)] });
+  for (const c of d.connectivity.changes)
+    rows.push({ section: 'Connectivity', change: c.change, namespace: namespaceOf(c.dst), subject: `${peerDisplayName(c.src)} → ${peerDisplayName(c.dst)}`, details: [portsText(c.ports), `because: ${c.because}`] });
+  for (const r of d.roads) {
+    const side = r.after ?? r.before!;
+    const verdicts = r.change === 'verdict-flipped' ? `${r.before!.verdicts.join('+')} → ${r.after!.verdicts.join('+')}` : `${side.verdicts.join('+')}, ${side.count} flows`;
+    rows.push({ section: 'Roads', change: r.change, namespace: namespaceOf(r.dst), subject: `${peerDisplayName(r.src)} → ${peerDisplayName(r.dst)}`, details: [`${r.protocol}${r.port !== undefined ? ` ${r.port}` : ''}`, verdicts] });
+  }
+  // Sections keep their order; inside one, rows go by namespace, then subject.
+  const order = new Map<string, number>();
+  for (const r of rows) if (!order.has(r.section)) order.set(r.section, order.size);
+  return rows.sort((a, b) => order.get(a.section)! - order.get(b.section)! || a.namespace.localeCompare(b.namespace) || a.subject.localeCompare(b.subject));
 }
 
 function connectivityNote(d: SnapshotDiff): string | undefined {

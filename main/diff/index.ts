@@ -4,5 +4,5 @@ export { diffPolicyRules } from './policy-rules.js';
 export { diffRoads, roadPathId } from './roads.js';
 export { diffInventory } from './inventory.js';
 export { diffConnectivity, directionsOf } from './connectivity.js';
-export { formatDiff, formatDiffText, formatDiffMarkdown, DIFF_FORMATS, type DiffFormat } from './format.js';
+export { diffRows, formatDiff, formatDiffText, formatDiffMarkdown, DIFF_FORMATS, type DiffFormat, type DiffRow } from './format.js';
 export type * from './types.js';

@@ -59,6 +59,11 @@ export class BackendProcess {
     });
   }
 
+  /** The user picked this in a native dialog: the backend may use it (the renderer cannot send this). */
+  grant(path: string, kind: 'file' | 'folder'): void {
+    if (this.child?.connected) this.child.send({ grant: { path, kind } });
+  }
+
   stop(): void {
     this.child?.kill('SIGTERM');
   }

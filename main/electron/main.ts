@@ -12,10 +12,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../serve/csp.js';
 import { findExecutable, loginShellPath, mergePaths } from '../cluster/login-path.js';
 import { BackendProcess } from './backend-process.js';
-import { APP_ORIGIN, APP_SCHEME, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './channels.js';
-import { appFileFor, isAppNavigation, isExternalHttps, isTrustedSender } from './trust.js';
+import { APP_ORIGIN, APP_SCHEME, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, IPC_PICK_CHANNEL } from './channels.js';
+import { appFileFor, isAppNavigation, isExternalHttps, isTrustedSender, pickDialog } from './trust.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// Packaged (npm run package), the app is an asar archive; the backend runs under plain Node,
+// which cannot read inside one, so its files are unpacked beside it.
+const backendRoot = root.endsWith('.asar') ? `${root}.unpacked` : root;
 const rendererDir = join(root, 'out', 'renderer');
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -73,7 +76,7 @@ async function createWindow(): Promise<void> {
   const { node, path } = await nodeExecutable();
   const backend = new BackendProcess({
     nodePath: node,
-    entry: join(root, 'out', 'cli', 'main', 'backend-child.js'),
+    entry: join(backendRoot, 'out', 'cli', 'main', 'backend-child.js'),
     args: process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('--inspect') && a !== '.'),
     env: { ...process.env, PATH: path, ELECTRON_RUN_AS_NODE: undefined },
     onEvent: (e) => {
@@ -96,7 +99,18 @@ async function createWindow(): Promise<void> {
     if (typeof method !== 'string') return { error: { code: 'invalid-argument', name: 'ValidationError', message: 'method must be a string' } };
     return backend.call(method, args);
   });
+  // A native dialog: the file or folder the user picks is granted to the backend, then named to the page.
+  ipcMain.handle(IPC_PICK_CHANNEL, async (event, kind: unknown) => {
+    const frame = event.senderFrame;
+    const spec = pickDialog(kind);
+    if (!spec || !isTrustedSender(frame, !!frame && frame === event.sender.mainFrame)) return undefined;
+    const r = await dialog.showOpenDialog(win, { properties: [spec.property], filters: spec.filters });
+    const picked = r.canceled ? undefined : r.filePaths[0];
+    if (picked) backend.grant(picked, spec.grant);
+    return picked;
+  });
   win.on('closed', () => {
+    ipcMain.removeHandler(IPC_PICK_CHANNEL);
     ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
     backend.stop();
   });

@@ -1,6 +1,6 @@
 /** Pure checks the Electron shell makes on every IPC call and app:// request (tested under plain Node). */
 import { join, normalize, sep } from 'node:path';
-import { APP_HOST, APP_ORIGIN } from './channels.js';
+import { APP_HOST, APP_ORIGIN, type PickKind } from './channels.js';
 
 /** Only the app's own top-level page may call the backend. */
 export function isTrustedSender(frame: { url: string } | null | undefined, isMainFrame: boolean): boolean {
@@ -36,6 +36,15 @@ export function appFileFor(rendererDir: string, requestUrl: string): string | un
 /** Navigation stays inside the app; anything else is refused (external links go to the OS browser). */
 export function isAppNavigation(url: string): boolean {
   return url.startsWith(`${APP_ORIGIN}/`);
+}
+
+/** The native dialog for a pick request from the page, or undefined for anything else. */
+export function pickDialog(kind: unknown): { property: 'openFile' | 'openDirectory'; grant: 'file' | 'folder'; filters?: { name: string; extensions: string[] }[] } | undefined {
+  const k = kind as PickKind;
+  if (k === 'folder') return { property: 'openDirectory', grant: 'folder' };
+  if (k === 'snapshot') return { property: 'openFile', grant: 'file', filters: [{ name: 'NetCity snapshots', extensions: ['netcity'] }] };
+  if (k === 'flows') return { property: 'openFile', grant: 'file' };
+  return undefined;
 }
 
 /** What openExternal may open: https, with no credentials in the URL (user:pw@ would hand them to the site). */

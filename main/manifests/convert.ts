@@ -184,6 +184,11 @@ export function convertObjects(objects: ManifestObject[], opts: ConvertOptions =
           .map((x) => obj(x).ip)
           .filter((x): x is string => typeof x === 'string');
         if (ips.length === 0 && typeof status.podIP === 'string') ips.push(status.podIP);
+        // A host-network pod's addresses are its node's: status.hostIPs / hostIP when podIPs are absent.
+        if (ips.length === 0 && spec.hostNetwork === true) {
+          for (const x of arr(status.hostIPs)) if (typeof obj(x).ip === 'string') ips.push(obj(x).ip as string);
+          if (ips.length === 0 && typeof status.hostIP === 'string') ips.push(status.hostIP);
+        }
         const phase = typeof status.phase === 'string' && PHASES.has(status.phase) ? (status.phase as PodPhase) : 'Unknown';
         pods.set(`${ns}/${name}`, {
           namespace: ns!,

@@ -24,6 +24,8 @@ export interface LoadOptions extends ConvertOptions {
   maxFileMB?: number;
   /** Largest total of all files read, in MiB (default 1024). */
   maxTotalMB?: number;
+  /** The app's path confinement: a file or folder (by real path) the walk may enter; others are reported, not read. */
+  mayRead?: (realPath: string) => boolean;
   /** How the user raises each cap, named in the error (default: the CLI flags). */
   raiseWith?: { file: string; total: string };
 }
@@ -80,6 +82,10 @@ async function collect(path: string, explicit: boolean, w: Walk): Promise<void> 
     const message =
       code === 'ENOENT' ? 'no such file or folder; check the path' : code === 'ELOOP' ? 'a symlink that points back to itself; nothing to read' : `cannot be read (${code ?? (e as Error).message})`;
     w.errors.push({ file: path, document: 0, message });
+    return;
+  }
+  if (w.opts.mayRead && !w.opts.mayRead(real)) {
+    w.errors.push({ file: path, document: 0, message: 'a symlink that leads outside the folders NetCity may use; not read' });
     return;
   }
   if (st.isDirectory()) {

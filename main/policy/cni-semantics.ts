@@ -87,3 +87,33 @@ export function byText(s: CniSemantics, which: 'hostNetwork' | 'ipBlockPodIps'):
     ? 'CNI unknown, assumed; set --host-network as-pod|as-node'
     : 'CNI unknown, assumed; set --ipblock-pod-ips match|ignore';
 }
+
+export const HOST_NETWORK_MODES: readonly HostNetworkMode[] = ['as-node', 'as-pod'];
+export const IPBLOCK_POD_IPS_MODES: readonly IpBlockPodIpsMode[] = ['match', 'ignore'];
+
+/**
+ * The semantics of a road builder as a snapshot carries it: its name, its separate policy engine
+ * (`details['policy-engine']`) and the user's choices recorded with it (`details['host-network']`,
+ * `details['ipblock-pod-ips']`, set by `--host-network` / `--ipblock-pod-ips`).
+ */
+export function semanticsOfRoadBuilder(rb: { name: string; details?: Record<string, string> } | undefined): CniSemantics {
+  const d = rb?.details ?? {};
+  const host = HOST_NETWORK_MODES.find((m) => m === d['host-network']);
+  const ipb = IPBLOCK_POD_IPS_MODES.find((m) => m === d['ipblock-pod-ips']);
+  return cniSemantics(rb?.name, d['policy-engine'], { hostNetwork: host, ipBlockPodIps: ipb });
+}
+
+/** One line for the command line: "host-network pods as their node (Cilium); ipBlock does not match pod IPs (Cilium)". */
+export function describeSemantics(s: CniSemantics): string {
+  const host = s.hostNetwork === 'as-node' ? 'host-network pods as their node' : 'host-network pods as ordinary pods';
+  const ipb = s.ipBlockPodIps === 'match' ? 'ipBlock matches pod IPs' : 'ipBlock does not match pod IPs';
+  return `${host} (${byText(s, 'hostNetwork')}); ${ipb} (${byText(s, 'ipBlockPodIps')})`;
+}
+
+/** Records the user's choices with a road builder (they travel with its snapshot): details host-network / ipblock-pod-ips. */
+export function withCniChoices<T extends { details: Record<string, string> }>(rb: T, c: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode }): T {
+  const details = { ...rb.details };
+  if (c.hostNetwork) details['host-network'] = c.hostNetwork;
+  if (c.ipBlockPodIps) details['ipblock-pod-ips'] = c.ipBlockPodIps;
+  return { ...rb, details };
+}

@@ -14,13 +14,25 @@ import { ALL_PORTS, fromPortLists, hasPort, isEmpty, NO_PORTS, portSetOf, subtra
 
 export type { Decision, Fences, PolicyEngineInput } from './engine.js';
 export type { ExplanationStep, StepLayer, StepOutcome } from './explain.js';
+export { calicoRuleText } from './explain.js';
 export type { PolicyWarning } from './ir.js';
 export type { AnalyzeConnection, AnalyzePeer, AnalyzeResult, MatrixOptions, PairPorts } from './matrix.js';
 export { ConnectivityMatrix } from './matrix.js';
 export type { PortLists } from './ports.js';
 export { describePorts, fromPortLists, toPortLists } from './ports.js';
 export { workloadOfPod } from './engine.js';
-export { cniSemantics, DEFAULT_SEMANTICS, type CniSemantics, type HostNetworkMode, type IpBlockPodIpsMode } from './cni-semantics.js';
+export { podIpRuleCidrs } from './compile.js';
+export {
+  cniSemantics,
+  DEFAULT_SEMANTICS,
+  describeSemantics,
+  HOST_NETWORK_MODES,
+  IPBLOCK_POD_IPS_MODES,
+  semanticsOfRoadBuilder,
+  type CniSemantics,
+  type HostNetworkMode,
+  type IpBlockPodIpsMode,
+} from './cni-semantics.js';
 
 export interface PolicyEngine {
   /**
@@ -242,16 +254,32 @@ export interface PolicyChange {
 
 // The base side of what-if is the same cluster and policies call after call: keep its engine
 // and matrix for as long as the caller keeps the policies array (a snapshot's).
-const baseCores = new WeakMap<PolicyObject[], { input: PolicyEngineInput; core: PolicyEngineCore }>();
+const baseCores = new WeakMap<PolicyObject[], { input: PolicyEngineInput; key: string; core: PolicyEngineCore }>();
 const baseMatrices = new WeakMap<PolicyEngineCore, Map<string, ConnectivityMatrix>>();
-function baseCore(input: PolicyEngineInput): PolicyEngineCore {
+function baseCore(input: PolicyEngineInput, eo: WhatIfEngineOptions): PolicyEngineCore {
   const hit = baseCores.get(input.policies);
+  const key = engineKey(eo);
   const same = (a: PolicyEngineInput) =>
     a.namespaces === input.namespaces && a.pods === input.pods && a.nodes === input.nodes && a.services === input.services;
-  if (hit && same(hit.input)) return hit.core;
-  const core = new PolicyEngineCore(input);
-  baseCores.set(input.policies, { input, core });
+  if (hit && hit.key === key && same(hit.input)) return hit.core;
+  const core = new PolicyEngineCore({ ...input, policies: enforcedOnly(input.policies, eo) }, eo.semantics);
+  baseCores.set(input.policies, { input, key, core });
   return core;
+}
+
+/** As createPolicyEngine takes them: the road builder's enforced kinds and CNI semantics. */
+export interface WhatIfEngineOptions {
+  enforcedKinds?: readonly PolicyKind[];
+  semantics?: CniSemantics;
+}
+
+const engineKey = (eo: WhatIfEngineOptions) => `${eo.enforcedKinds ? eo.enforcedKinds.join(',') : '*'}|${eo.semantics ? `${eo.semantics.hostNetwork}/${eo.semantics.ipBlockPodIps}` : ''}`;
+
+/** The policies that decide verdicts under the road builder (tiers, network sets, staged kinds are kept: they are not enforced policies). */
+function enforcedOnly(policies: PolicyObject[], eo: WhatIfEngineOptions): PolicyObject[] {
+  if (!eo.enforcedKinds) return policies;
+  const kinds = new Set(eo.enforcedKinds);
+  return policies.filter((p) => kinds.has(p.kind) || !isEnforceablePolicy(p.kind));
 }
 
 /**
@@ -281,18 +309,22 @@ export function promoteStaged(policies: readonly PolicyObject[]): PolicyChange {
 }
 
 /** What the staged policies of `input` would do once enforced: whatIf of promoteStaged. */
-export function stagedPreview(input: PolicyEngineInput, opts: MatrixOptions = {}): WhatIfResult & { staged: number } {
+export function stagedPreview(input: PolicyEngineInput, opts: MatrixOptions = {}, eo: WhatIfEngineOptions = {}): WhatIfResult & { staged: number } {
   const change = promoteStaged(input.policies);
-  return { ...whatIf(input, change, opts), staged: change.upsert.length + (change.remove?.length ?? 0) };
+  return { ...whatIf(input, change, opts, eo), staged: change.upsert.length + (change.remove?.length ?? 0) };
 }
 
-/** What a change of policies would do to the workload matrix (IP ranges included). */
-export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}): WhatIfResult {
+/**
+ * What a change of policies would do to the workload matrix (IP ranges included). With `eo`, as the
+ * road builder has it: policy kinds it does not enforce change nothing (on either side), and
+ * host-network pods / ipBlock follow its semantics.
+ */
+export function whatIf(input: PolicyEngineInput, change: PolicyChange, opts: MatrixOptions = {}, eo: WhatIfEngineOptions = {}): WhatIfResult {
   const k = (p: PolicyObject) => policyKey(p.kind, p.name, p.namespace);
   const drop = new Set([...(change.remove ?? []), ...change.upsert.map(k)]);
-  const policies = [...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert];
-  const beforeCore = baseCore(input);
-  const afterCore = new PolicyEngineCore({ ...input, policies });
+  const policies = enforcedOnly([...input.policies.filter((p) => !drop.has(k(p))), ...change.upsert], eo);
+  const beforeCore = baseCore(input, eo);
+  const afterCore = new PolicyEngineCore({ ...input, policies }, eo.semantics);
   // Both sides cut the address space at the CIDRs of both, so their peers are the same.
   const cutKey = `${JSON.stringify({ ...opts, extraCidrs: undefined })}|${afterCore.cidrs.map((c) => c.text).sort().join(',')}`;
   let before = baseMatrices.get(beforeCore)?.get(cutKey);

@@ -4,7 +4,7 @@ export { ConntrackFlowMapper, flowFromConntrack } from './conntrack-flows.js';
 export { AddressIndex, type Inventory } from './address-index.js';
 export type { ProbeCluster, KubeObject, ObjectRef, AccessCheck, PodView, ExecResult } from './probe-cluster.js';
 export { KubeProbeCluster } from './kube-probe-cluster.js';
-export { ProbePlan, describePlan, checkPlanPermissions, assertPlanPermitted, ProbeRefusedError, EPHEMERAL_WARNING } from './plan.js';
+export { ProbePlan, describePlan, checkPlanPermissions, plannedPermissions, assertPlanPermitted, ProbeRefusedError, EPHEMERAL_WARNING } from './plan.js';
 export { runConfirmedPlan, ProbeNotConfirmedError, type CleanupReport } from './run.js';
 export { cleanupLeftovers, type LeftoverReport } from './cleanup.js';
 export { planFlows, FlowCapture, type FlowCaptureOptions, type FlowCaptureSummary } from './flow-capture.js';

@@ -170,6 +170,14 @@ const permissionOf = (p: AccessCheck, allowed: boolean): Permission => ({
   allowed,
 });
 
+/** The permissions a plan needs, unchecked (for a plan shown before any cluster is connected). */
+export function plannedPermissions(plan: ProbePlan): Omit<Permission, 'allowed'>[] {
+  return plan.permissions.map((p) => {
+    const { allowed: _unchecked, ...rest } = permissionOf(p, false);
+    return rest;
+  });
+}
+
 /** Asks the API server about every permission the plan needs (SelfSubjectAccessReview). */
 export async function checkPlanPermissions(cluster: ProbeCluster, plan: ProbePlan): Promise<Permission[]> {
   const answers = await cluster.canI([...plan.permissions]);

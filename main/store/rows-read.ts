@@ -199,6 +199,7 @@ export function readRoads(db: Database.Database): RoadAggregate[] {
     put(road, 'port', r.port);
     put(road, 'dstService', rest.dstService);
     put(road, 'noReply', rest.noReply);
+    put(road, 'pendingBy', rest.pendingBy);
     put(road, 'l7', rest.l7);
     return road;
   });

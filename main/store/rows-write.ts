@@ -144,6 +144,7 @@ export function writeRoads(db: Database.Database, roads: RoadAggregate[]): void 
       dstService: r.dstService,
       allowedBy: r.allowedBy,
       deniedBy: r.deniedBy,
+      pendingBy: r.pendingBy,
       sources: r.sources,
       noReply: r.noReply,
       l7: r.l7,

@@ -28,7 +28,7 @@ type TestView = {
   explanation?: { source: { label: string }; target: { label: string }; ports: { port: number; predicted: string; steps: { text: string; policy?: string }[] }[] };
   nodeDetails?: { label: string; kind: string };
   whatIf?: { newlyAllowed: unknown[]; errors: string[] };
-  diff?: { summary: string[]; added: string[]; removed: string[] };
+  diff?: { summary: string[]; added: string[]; removed: string[]; rows: { section: string }[] };
   findings: { kind: string }[];
 };
 const view = <T>(fn: (v: TestView) => T): Promise<T> =>
@@ -135,10 +135,29 @@ describe('demo city in the browser', () => {
     expect(w.errors).toEqual([]);
     expect(w.newlyAllowed.length).toBeGreaterThan(0);
     expect(await view((v) => v.overlays.whatif)).toBe(true);
+    // A readable table: the newly allowed connections by namespace, no IP-range noise by default.
+    const table = page.locator('[data-testid="whatif-table"]');
+    expect(await table.locator('h3', { hasText: 'Newly allowed' }).count()).toBe(1);
+    expect(await table.locator('tr[data-change="newly-allowed"]').count()).toBeGreaterThan(0);
+    expect(await table.locator('td.subject', { hasText: 'ip:' }).count()).toBe(0);
     await shot('06-whatif-dialog');
     await page.keyboard.press('Escape');
     await shot('07-whatif-map');
     await page.click('[data-testid="overlay-whatif"]');
+    await settle();
+  });
+
+  it('what-if of bad YAML is an error that says what to do, not an empty result', async () => {
+    await page.click('[data-testid="open-whatif"]');
+    await page.fill('[data-testid="whatif-yaml"]', 'kind: NetworkPolicy\nmetadata: [unclosed\n  name: x\n');
+    await page.click('[data-testid="whatif-preview"]');
+    await page.waitForSelector('[data-testid="whatif-errors"]');
+    const text = (await page.locator('[data-testid="whatif-result"]').textContent()) ?? '';
+    expect(text).toContain('could not be previewed');
+    expect(text).not.toMatch(/Newly denied|Newly allowed/);
+    expect(await page.locator('[data-testid="whatif-table"]').count()).toBe(0);
+    await shot('06b-whatif-bad-yaml');
+    await page.keyboard.press('Escape');
     await settle();
   });
 
@@ -156,6 +175,11 @@ describe('demo city in the browser', () => {
     const d = await view((v) => v.diff!);
     expect(d.summary.join(' ')).toMatch(/Pods|Policies|Workloads/);
     expect(d.added.length + d.removed.length).toBeGreaterThan(0);
+    // A table grouped by section and namespace, not a raw text dump.
+    const table = page.locator('[data-testid="diff-table"]');
+    expect(await table.locator('h3').count()).toBeGreaterThan(1);
+    expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(d.rows.some((r) => r.section === 'Policies')).toBe(true);
     await shot('09-diff-dialog');
     await page.keyboard.press('Escape');
     expect(await view((v) => v.overlays.diff)).toBe(true);

@@ -123,6 +123,22 @@ describe('workflows around the map', () => {
     await shot('35-port-error-and-keys');
   });
 
+  it('probe without a cluster shows the plan it would run and a Connect button that opens Connect', async () => {
+    await page.click('[data-testid="open-probe"]');
+    await page.click('[data-testid="probe-plan"]');
+    await page.waitForSelector('[data-testid="probe-plan-view"]');
+    const text = (await page.locator('[data-testid="probe-plan-view"]').textContent()) ?? '';
+    expect(text).toContain('Objects NetCity will create');
+    expect(text).toContain('checked once connected');
+    expect(text).toMatch(/not a live cluster/);
+    expect(await page.locator('[data-testid="probe-run"]').count()).toBe(0);
+    await shot('37-probe-no-cluster');
+    await page.click('[data-testid="probe-connect"]');
+    await waitFor("v.dialog === 'connect'");
+    await page.keyboard.press('Escape');
+    await waitFor("v.dialog === 'none'");
+  });
+
   it('renames a snapshot in the dialog itself (no prompt)', async () => {
     await page.click('[data-testid="open-snapshots"]');
     await page.fill('[data-testid="snapshot-name"]', 'before rename');

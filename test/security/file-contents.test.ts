@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../main/api/backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netcity-sec-files-'));
-const backend = new Backend({ mode: 'browser', version: 'test', configDir: join(dir, 'cfg') });
+const backend = new Backend({ mode: 'browser', version: 'test', configDir: join(dir, 'cfg'), allow: [dir] });
 afterAll(() => backend.dispose());
 
 describe('flows.import of a file that is not a flow capture', () => {

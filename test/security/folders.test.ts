@@ -94,7 +94,7 @@ describe('size caps', () => {
   });
 
   it('manifests.open in the app: the same error, with the setting to raise it', async () => {
-    const backend = new Backend({ mode: 'browser', version: 'test', configDir: mkdtempSync(join(dir, 'cfg-')) });
+    const backend = new Backend({ mode: 'browser', version: 'test', configDir: mkdtempSync(join(dir, 'cfg-')), allow: [dir] });
     try {
       const err = (await bounded(backend.call('manifests.open', { paths: [big] })).catch((e: unknown) => e)) as ManifestLimitError;
       expect(err.code).toBe('too-large');
@@ -145,7 +145,7 @@ describe('cancelling a load', () => {
   });
 
   it("the app's manifests.open is a task that Cancel stops", async () => {
-    const backend = new Backend({ mode: 'browser', version: 'test', configDir: mkdtempSync(join(dir, 'cfg-')) });
+    const backend = new Backend({ mode: 'browser', version: 'test', configDir: mkdtempSync(join(dir, 'cfg-')), allow: [dir] });
     const seen: string[] = [];
     backend.on((e) => {
       if (e.event !== 'task.progress') return;

@@ -16,7 +16,9 @@ export const ROOT = join(__dirname, '..', '..');
 
 export async function startServe(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const configDir = mkdtempSync(join(tmpdir(), 'netcity-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'netcity.mjs'), 'serve', '--config-dir', configDir, ...args], {
+  // The tests' user allowed the fixtures and this run's config folder (API paths are confined to allowed folders).
+  const allow = ['--allow', join(ROOT, 'test', 'e2e', 'fixtures'), '--allow', configDir];
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'netcity.mjs'), 'serve', '--config-dir', configDir, ...allow, ...args], {
     cwd: ROOT,
     env: { ...process.env, HOME: configDir, KUBECONFIG: join(configDir, 'none'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /** Snapshots on disk (library, open, save), flow imports, manifests as a city, and diffs. */
 import { basename, dirname, resolve } from 'node:path';
-import { diffSnapshots, formatDiffText } from '../../diff/index.js';
+import { diffRows, diffSnapshots, formatDiffText } from '../../diff/index.js';
 import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
 import { buildMapModel } from '../../map/build.js';
@@ -39,7 +39,7 @@ export function filesArea(b: Backend) {
   };
 
   const openPath = async (path: string): Promise<CitySummary> => {
-    const full = resolve(path);
+    const full = b.paths.check(path, 'opening');
     const snap = openSnapshot(full, { maxRawFlows: b.settings.maxRawFlows });
     const city = b.addCity('snapshot', snap, { filePath: full });
     // The timeline reads the file: all stored flows, not only the ones loaded.
@@ -59,7 +59,7 @@ export function filesArea(b: Backend) {
       const snap = { ...city.snapshot, name: a.name ?? city.snapshot.name };
       let path: string;
       if (a.path) {
-        path = resolve(a.path.endsWith('.netcity') ? a.path : `${a.path}.netcity`);
+        path = b.paths.check(a.path.endsWith('.netcity') ? a.path : `${a.path}.netcity`, 'saving');
         saveSnapshot(path, snap);
       } else path = library().pathOf(library().save(snap, snap.name));
       city.filePath ??= path;
@@ -107,10 +107,11 @@ export function filesArea(b: Backend) {
         line('Roads', 'roads'),
         line('Connectivity', 'connectivity'),
       ].filter((x): x is string => !!x);
-      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), map };
+      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), rows: diffRows(d), map };
     },
     async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
+      const importPath = a.path ? b.paths.check(a.path, 'importing flows from') : undefined;
       const city = a.cityId ? b.city(a.cityId) : b.addCity('import', emptySnapshot(basename(a.fileName), 'import', unknownRoadBuilder(['flows imported from a file'], ['import'])));
       const snap = city.snapshot;
       const aggregator = seededAggregator(snap);
@@ -127,7 +128,7 @@ export function filesArea(b: Backend) {
           },
           onProgress: (p: { bytesRead: number; totalBytes?: number; flows: number }) => task.progress(p.bytesRead, p.totalBytes, `${p.flows.toLocaleString()} flows`),
         };
-        return a.path ? importHubbleFiles([resolve(a.path)], opts) : importHubbleStream(a.fileName, (async function* () { yield a.text!; })(), opts);
+        return importPath ? importHubbleFiles([importPath], opts) : importHubbleStream(a.fileName, (async function* () { yield a.text!; })(), opts);
       }, { awaited: true });
       void taskId;
       const result = await done;
@@ -140,16 +141,18 @@ export function filesArea(b: Backend) {
       return { cityId: city.id, flows: result.flows, invalidLines: invalid, warnings };
     },
     async openManifests(paths: string[], roadBuilder?: RoadBuilderName): Promise<CitySummary> {
+      const checked = paths.map((p) => b.paths.check(p, 'reading manifests in'));
       const label = paths.length === 1 ? basename(paths[0]) : `${paths.length} manifest paths`;
       // A task: progress in the task bar, and Cancel (or closing `serve` with Ctrl-C) stops the walk and the parse.
       const { done } = b.tasks.start(
         `Reading manifests ${label}`,
         (task) =>
           loadManifests(
-            paths.map((p) => resolve(p)),
+            checked,
             {
               signal: task.signal,
               onProgress: (n, total) => task.progress(n, total, `${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`),
+              mayRead: (p) => b.paths.allows(p),
               maxFileMB: b.settings.maxManifestFileMB,
               maxTotalMB: b.settings.maxManifestTotalMB,
               raiseWith: { file: 'Settings: maxManifestFileMB (or `netcity serve --max-file-mb N`)', total: 'Settings: maxManifestTotalMB (or `netcity serve --max-total-mb N`)' },

@@ -10,6 +10,7 @@ import {
   KubeProbeCluster,
   checkPlanPermissions,
   cleanupLeftovers,
+  plannedPermissions,
   FlowCapture,
   parsePathTarget,
   planEnforcement,
@@ -42,9 +43,10 @@ const PLAN_TTL_MS = 10 * 60_000;
 export function probesArea(b: Backend, kubeconfigOf: (cityId: string) => { context: string; kubeconfigPath?: string } | undefined) {
   const pending = new Map<string, PendingPlan & { at: number }>();
 
+  /** The live cluster behind a city; undefined for a snapshot, the demo or manifests (the plan is still shown). */
   const clusterFor = async (city: City) => {
     const target = kubeconfigOf(city.id);
-    if (!target) throw new Error(`${city.snapshot.name} is not a live cluster: probes run in a cluster you are connected to (Connect first)`);
+    if (!target) return undefined;
     const { kubeConfig } = await resolveContext(target.context, b.kubeconfigSource(target.kubeconfigPath));
     return { cluster: new KubeProbeCluster(kubeConfig, target.context) as ProbeCluster, context: target.context };
   };
@@ -57,7 +59,9 @@ export function probesArea(b: Backend, kubeconfigOf: (cityId: string) => { conte
   return {
     async plan(a: ArgsOf<'probes.plan'>): Promise<ProbePlanView> {
       const city = b.city(a.cityId);
-      const { cluster, context } = await clusterFor(city);
+      const live = await clusterFor(city);
+      const context = live?.context ?? 'the cluster you connect to';
+      const cluster = live?.cluster as ProbeCluster;
       const common = a.image ? { image: a.image } : { image: b.settings.probeImage };
       let plan: ProbePlan;
       let run: PendingPlan['run'];
@@ -124,13 +128,21 @@ export function probesArea(b: Backend, kubeconfigOf: (cityId: string) => { conte
           }
         };
       }
-      const perms = await checkPlanPermissions(cluster, plan);
-      const missing = perms.filter((p) => !p.allowed);
       const planId = randomUUID();
-      const refused = missing.length
-        ? `You may not run this probe with context '${context}': missing ${missing.map((p) => `${p.verb} ${p.resource}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}. Nothing was created.`
-        : undefined;
-      pending.set(planId, { cityId: city.id, plan, cluster, refused, run, at: Date.now() });
+      let perms: { verb: string; resource: string; namespace?: string; allowed?: boolean }[];
+      let refused: string | undefined;
+      if (live) {
+        perms = await checkPlanPermissions(cluster, plan);
+        const missing = perms.filter((p) => !p.allowed);
+        refused = missing.length
+          ? `You may not run this probe with context '${context}': missing ${missing.map((p) => `${p.verb} ${p.resource}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}. Nothing was created.`
+          : undefined;
+        pending.set(planId, { cityId: city.id, plan, cluster, refused, run, at: Date.now() });
+      } else {
+        // No cluster: the plan is what would run, the permissions what RBAC must grant (checked once connected).
+        perms = plannedPermissions(plan);
+        refused = `${city.snapshot.name} is not a live cluster: probes run in a cluster you are connected to. Connect to a context, then show the plan again; its permissions are checked against RBAC then. Nothing was created.`;
+      }
       for (const [id, p] of pending) if (Date.now() - p.at > PLAN_TTL_MS) pending.delete(id);
       return {
         planId,
@@ -144,6 +156,7 @@ export function probesArea(b: Backend, kubeconfigOf: (cityId: string) => { conte
         estimatedSeconds: plan.estimate?.seconds ?? Math.round(plan.timeLimitMs / 1000),
         warnings: [...plan.notes],
         refused,
+        ...(live ? {} : { needsConnect: true as const }),
       };
     },
     async run(a: ArgsOf<'probes.run'>): Promise<ResultOf<'probes.run'>> {

@@ -8,8 +8,9 @@ import { createEngineView } from '../../city/policy-adapter.js';
 import { buildMapModel } from '../../map/build.js';
 import { parseManifestText, convertObjects, formatManifestError } from '../../manifests/index.js';
 import { policyKey } from '../../model/ids.js';
-import type { PolicyObject, Protocol, Snapshot } from '../../model/types.js';
-import { whatIf } from '../../policy/index.js';
+import { isEnforceablePolicy, type PolicyObject, type Protocol, type Snapshot } from '../../model/types.js';
+import { semanticsOfRoadBuilder, whatIf } from '../../policy/index.js';
+import { enforcedPolicyKinds, roadBuilderLabel } from '../../cluster/cni-detect.js';
 import type { ResultOf } from '../contract.js';
 
 export async function whatIfPreview(city: City, yaml: string): Promise<ResultOf<'whatif.preview'>> {
@@ -28,7 +29,14 @@ export async function whatIfPreview(city: City, yaml: string): Promise<ResultOf<
   const next: Snapshot = { ...base, policies: [...base.policies.filter((p) => !keys.has(policyKey(p.kind, p.name, p.namespace))), ...upserts] };
 
   const input = { namespaces: base.namespaces, pods: base.pods, nodes: base.nodes, policies: base.policies, services: base.services };
-  const diff = upserts.length ? whatIf(input, { upsert: upserts }) : { newlyAllowed: [], newlyDenied: [] };
+  // As analyze and the map see it: kinds the road builder does not enforce change nothing.
+  const engineOpts = { enforcedKinds: enforcedPolicyKinds(base.roadBuilder), semantics: semanticsOfRoadBuilder(base.roadBuilder) };
+  const diff = upserts.length ? whatIf(input, { upsert: upserts }, {}, engineOpts) : { newlyAllowed: [], newlyDenied: [] };
+  const notEnforced = upserts.filter((p) => engineOpts.enforcedKinds && !engineOpts.enforcedKinds.includes(p.kind) && isEnforceablePolicy(p.kind));
+  if (notEnforced.length)
+    errors.push(
+      `Not enforced by ${roadBuilderLabel(base.roadBuilder)}, so no change to the verdicts: ${notEnforced.map((p) => policyKey(p.kind, p.name, p.namespace)).join(', ')}`,
+    );
   const fmt = (ports: Record<string, string>) =>
     Object.entries(ports)
       .filter(([, v]) => v)

@@ -76,7 +76,7 @@ describe('netcity analyze', () => {
     expect(r.out).toContain(
       [
         'shop/report[CronJob] => shop/cart[Deployment] : nothing allowed',
-        '    TCP/7070: denied: egress: denied: source isolated by CiliumNetworkPolicy shop/report-egress and no rule allows TCP/7070; ingress: denied: destination isolated by NetworkPolicy shop/default-deny, NetworkPolicy shop/allow-frontend and no rule allows TCP/7070',
+        '    TCP/7070: denied: egress: denied: source isolated by CiliumNetworkPolicy shop/report-egress and no rule allows TCP/7070; ingress: denied: destination isolated by NetworkPolicy shop/allow-frontend, NetworkPolicy shop/default-deny and no rule allows TCP/7070',
       ].join('\n'),
     );
     expect(r.out).toContain('shop/cart[Deployment] => shop/frontend[Deployment] : nothing allowed');
@@ -129,5 +129,55 @@ describe('netcity analyze', () => {
     await expect(run(['shop', '--focus', 'cart'])).rejects.toThrow('--focus: expected ns/name');
     await expect(run(['shop', '--focus', 'shop/none'])).rejects.toThrow('--focus shop/none: no such workload');
     await expect(run(['shop', '--bogus'])).rejects.toThrow(UsageError);
+  });
+});
+
+describe('netcity analyze: CNI-dependent semantics', () => {
+  const base = ['cidr', '--level', 'pod', '--no-ip-ranges'];
+  const lines = (out: string) => out.trim().split('\n');
+
+  it('--host-network as-pod --ipblock-pod-ips match reproduces the upstream e2e "egress access to server in CIDR block"', async () => {
+    const r = await run([...base, '--host-network', 'as-pod', '--ipblock-pod-ips', 'match']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('CNI semantics: host-network pods as ordinary pods (--host-network as-pod); ipBlock matches pod IPs (--ipblock-pod-ips match)');
+    const from = lines(r.out).filter((l) => l.startsWith('x/a[Pod] =>'));
+    expect(from).toEqual(['x/a[Pod] => y/b[Pod] : All Connections']);
+  });
+
+  it('defaults from the road builder: Calico matches pod IPs, Cilium does not, unknown keeps today\'s choice with a caveat', async () => {
+    const calico = await run([...base, '--road-builder', 'calico']);
+    expect(calico.err).toContain('ipBlock matches pod IPs (Calico)');
+    expect(lines(calico.out)).toContain('x/a[Pod] => y/b[Pod] : All Connections');
+    const cilium = await run([...base, '--road-builder', 'cilium']);
+    expect(cilium.err).toContain('ipBlock does not match pod IPs (Cilium)');
+    expect(lines(cilium.out).filter((l) => l.startsWith('x/a[Pod] =>'))).toEqual([]);
+    const unknown = await run(base);
+    expect(unknown.err).toContain('host-network pods as their node (CNI unknown, assumed; set --host-network as-pod|as-node)');
+    expect(lines(unknown.out).filter((l) => l.startsWith('x/a[Pod] =>'))).toEqual([]);
+    // An override beats the road builder.
+    const over = await run([...base, '--road-builder', 'calico', '--ipblock-pod-ips', 'ignore']);
+    expect(lines(over.out).filter((l) => l.startsWith('x/a[Pod] =>'))).toEqual([]);
+  });
+
+  it('--explain names the choice in the verdicts it decides', async () => {
+    const r = await run([...base, '--road-builder', 'calico', '--explain', '--focus', 'x/a']);
+    expect(r.out).toContain('ipBlock 10.1.0.14/32 matches pod IPs under Calico (pod y/b is 10.1.0.14)');
+    const agent = await run([...base, '--road-builder', 'cilium', '--explain', '--focus', 'x/agent']);
+    expect(agent.out).toContain('source is a host-network pod: treated as node n1 (Cilium): policies do not apply');
+  });
+
+  it('a host-network pod without a Node object is matched by its status.hostIP', async () => {
+    const r = await run([...base, '--road-builder', 'calico']);
+    const toC = lines(r.out).filter((l) => l.endsWith('y/c[Pod] : All Connections'));
+    expect(toC).toEqual(['x/agent[Pod] => y/c[Pod] : All Connections']);
+    // As an ordinary pod, the agent is no longer the node network's address to the ipBlock... unless ipBlock matches pod IPs.
+    const asPod = await run([...base, '--road-builder', 'cilium', '--host-network', 'as-pod']);
+    expect(lines(asPod.out).filter((l) => l.endsWith('y/c[Pod] : All Connections'))).toEqual([]);
+  });
+
+  it('rejects unknown choices as usage errors', async () => {
+    await expect(run([...base, '--host-network', 'bridge'])).rejects.toThrow(UsageError);
+    await expect(run([...base, '--host-network', 'bridge'])).rejects.toThrow('--host-network: expected as-node or as-pod, got "bridge"');
+    await expect(run([...base, '--ipblock-pod-ips', 'sometimes'])).rejects.toThrow('--ipblock-pod-ips: expected match or ignore, got "sometimes"');
   });
 });

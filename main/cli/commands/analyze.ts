@@ -2,20 +2,21 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatLocation, formatManifestError, loadManifests } from '../../manifests/index.js';
-import { createPolicyEngine, promoteStaged, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
+import { createPolicyEngine, describeSemantics, podIpRuleCidrs, promoteStaged, semanticsOfRoadBuilder, workloadOfPod, type AnalyzeConnection, type AnalyzeResult } from '../../policy/index.js';
 import { policyKey } from '../../model/ids.js';
 import { isEnforceablePolicy, type PodInfo, type Protocol } from '../../model/types.js';
 import { ANALYZE_FORMATS, formatMatrixChunks, type AnalyzeFormat, type Explanations, type MatrixSource } from '../../policy/matrix-format.js';
 import { fromPortLists, hasPort, PROTOCOLS } from '../../policy/ports.js';
 import { UsageError, type Command } from '../command.js';
 import { detectDeclaredRoadBuilder, enforcedPolicyKinds, namedRoadBuilder, roadBuilderLabel } from '../../cluster/cni-detect.js';
-import { describeRoadBuilder, roadBuilderOption } from './road-builder-option.js';
+import { CNI_CHOICE_USAGE, cniChoiceOptions, describeRoadBuilder, roadBuilderOption, withCniChoices } from './road-builder-option.js';
 import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 
 const usage = `
 Usage: netcity analyze <files or folders...> [--format txt|json|csv|md|dot|mermaid]
                        [--level workload|pod] [--focus ns/name] [--explain] [--namespace NS]
-                       [--no-ip-ranges] [--road-builder NAME] [--staged]
+                       [--no-ip-ranges] [--road-builder NAME]
+                       [--host-network as-node|as-pod] [--ipblock-pod-ips match|ignore] [--staged]
 
 Reads Kubernetes manifests as \`kubectl apply -f <path> -R\` would (YAML or JSON, several documents
 per file, List kinds, folders recursively) and prints which workloads (or pods) and external IP
@@ -37,6 +38,7 @@ Options:
                    declare. Policy kinds it does not enforce have no effect: such connections are
                    allowed and marked "unenforced" (a field per connection in json). With no
                    known road builder every policy is taken as enforced (a caveat on stderr).
+${CNI_CHOICE_USAGE}
   --staged         preview Calico staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy,
                    StagedKubernetesNetworkPolicy) as if enforced; without it they are not
 ${SIZE_CAP_USAGE}
@@ -134,6 +136,8 @@ const analyze: Command = {
           namespace: { type: 'string', short: 'n', default: 'default' },
           'no-ip-ranges': { type: 'boolean', default: false },
           'road-builder': { type: 'string' },
+          'host-network': { type: 'string' },
+          'ipblock-pod-ips': { type: 'string' },
           staged: { type: 'boolean', default: false },
           ...SIZE_CAP_OPTIONS,
         },
@@ -149,6 +153,7 @@ const analyze: Command = {
     if (level !== 'workload' && level !== 'pod') throw new UsageError(`--level: expected workload or pod, got "${level}"`);
     if (values.focus !== undefined && !/^[^/]+\/[^/]+$/.test(values.focus)) throw new UsageError(`--focus: expected ns/name, got "${values.focus}"`);
     const named = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
+    const choices = cniChoiceOptions(values);
     const caps = sizeCaps(values);
 
     const set = await loadManifests(
@@ -172,13 +177,16 @@ const analyze: Command = {
     } else if (stagedCount) io.err(`note: ${stagedCount} staged polic${stagedCount === 1 ? 'y is' : 'ies are'} not enforced (preview them with --staged)\n`);
 
     io.progress?.(`evaluating ${set.policies.length.toLocaleString('en-US')} policies over ${set.pods.length.toLocaleString('en-US')} pods`);
-    const rb = named ? namedRoadBuilder(named) : detectDeclaredRoadBuilder(set.cniObjects);
+    const rb = withCniChoices(named ? namedRoadBuilder(named) : detectDeclaredRoadBuilder(set.cniObjects), choices);
+    const semantics = semanticsOfRoadBuilder(rb);
     if (rb.enforcesNetworkPolicy !== 'unknown') io.err(`road builder: ${describeRoadBuilder(rb)}\n`);
     else if (set.policies.length) io.err('note: CNI unknown: verdicts assume every policy is enforced (name the road builder with --road-builder NAME)\n');
     const engine = createPolicyEngine(
       { namespaces: set.namespaces, pods: set.pods, nodes: set.nodes, policies: set.policies, services: set.services },
-      { enforcedKinds: enforcedPolicyKinds(rb), roadBuilder: roadBuilderLabel(rb) },
+      { enforcedKinds: enforcedPolicyKinds(rb), roadBuilder: roadBuilderLabel(rb), semantics },
     );
+    // Said when it can decide a verdict: host-network pods, or address rules that may meet pod IPs.
+    if (set.pods.some((p) => p.hostNetwork) || podIpRuleCidrs(set.policies).length) io.err(`CNI semantics: ${describeSemantics(semantics)}\n`);
     for (const w of engine.warnings) {
       const at = set.policySources[w.policy];
       io.err(`error: ${at ? `${formatLocation({ ...at, file: rel(at.file) })} (${w.policy}): ` : `${w.policy}: `}${w.message}\n`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoSnapshot } from '../../model/scenario/demo.js';
 import { openSnapshot } from '../../store/index.js';
+import { createEngineView } from '../../city/policy-adapter.js';
 import { UsageError, type CliIO } from '../command.js';
 import snapshot, { parseDuration } from './snapshot.js';
 
@@ -83,6 +84,21 @@ stringData: {password: hunter2hunter2}
     expect(openSnapshot(path.join(dir, 'c.netcity')).roadBuilder).toMatchObject({ name: 'unknown', enforcesNetworkPolicy: 'unknown' });
     await expect(snapshot.run(['--manifests', 'k8s', '--road-builder', 'bogus', '--out', 'd.netcity'], io)).rejects.toThrow(/--road-builder: expected one of cilium, calico/);
     await expect(snapshot.run(['--demo', '--road-builder', 'flannel', '--out', 'd.netcity'], io)).rejects.toThrow(/only applies to --manifests/);
+  });
+
+  it('--host-network / --ipblock-pod-ips are recorded with the road builder, and the app engine uses them', async () => {
+    const fix = path.join(__dirname, '../../../test/unit/policy/fixtures/cidr');
+    expect(await snapshot.run(['--manifests', fix, '--road-builder', 'cilium', '--host-network', 'as-pod', '--ipblock-pod-ips', 'match', '--out', 'e.netcity'], io)).toBe(0);
+    const back = openSnapshot(path.join(dir, 'e.netcity'));
+    expect(back.roadBuilder.details).toMatchObject({ 'host-network': 'as-pod', 'ipblock-pod-ips': 'match' });
+    expect(err.join('')).toContain('CNI semantics: host-network pods as ordinary pods (--host-network as-pod); ipBlock matches pod IPs (--ipblock-pod-ips match)');
+    const view = createEngineView(back);
+    expect(view.verdict('pod:x/a', 'pod:y/b', 'TCP', 80)).toBe('allowed'); // ipBlock 10.1.0.14/32 matches y/b's IP
+    expect(view.raw.evaluate('pod:x/agent', 'pod:y/c', 'TCP', 80).summary).toContain('host-network pod: treated as an ordinary pod (--host-network as-pod)');
+    // Without the choices, Cilium's own semantics.
+    expect(await snapshot.run(['--manifests', fix, '--road-builder', 'cilium', '--out', 'f.netcity'], io)).toBe(0);
+    expect(createEngineView(openSnapshot(path.join(dir, 'f.netcity'))).verdict('pod:x/a', 'pod:y/b', 'TCP', 80)).toBe('denied');
+    await expect(snapshot.run(['--manifests', fix, '--host-network', 'yes', '--out', 'g.netcity'], io)).rejects.toThrow(UsageError);
   });
 
   it('--manifests with nothing usable fails with the loader errors', async () => {

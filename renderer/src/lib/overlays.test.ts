@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
-import { DEFAULT_OVERLAYS, NO_FILTERS, edgeLook, edgePasses, levelForZoom, visibleCounts } from './overlays';
+import { DEFAULT_OVERLAYS, NO_FILTERS, edgeLook, edgePasses, levelForZoom, pickRoad, roadRank, visibleCounts } from './overlays';
 
 const edge = (over: Partial<MapEdge>): MapEdge => ({
   id: 'e',
@@ -82,5 +82,24 @@ describe('names', () => {
     expect(peerName('pod:shop/cart-1')).toBe('shop/cart-1');
     expect(peerName('world')).toBe('world');
     expect(roadName('wl:a/Job/x → dns:api.stripe.com TCP 443')).toBe('a/x (Job) → api.stripe.com TCP 443');
+  });
+});
+
+describe('pickRoad', () => {
+  // Two roads bundled on one street (x = 230 from y 270 to 570), one denied, one a predicted possible road.
+  const denied = { id: 'denied', route: [205, 270, 230, 270, 230, 570, 360, 570], rank: roadRank({ mismatch: false, denied: true, mixed: false }) };
+  const possible = { id: 'possible', route: [100, 570, 230, 570, 230, 270, 570, 270], rank: roadRank({ mismatch: false, denied: false, mixed: false }) };
+  it('on a shared street, picks the most telling road whichever the canvas hit', () => {
+    expect(pickRoad([denied, possible], 230.4, 500, 6, 'possible')).toBe('denied');
+    expect(pickRoad([denied, possible], 230, 500, 6, 'denied')).toBe('denied');
+  });
+  it('where the roads part, the road under the pointer is picked even if it ranks lower', () => {
+    expect(pickRoad([denied, possible], 400, 270, 6, 'possible')).toBe('possible');
+  });
+  it('a mismatch outranks a denied road; equals keep the hit one', () => {
+    const mismatch = { ...possible, id: 'mismatch', rank: roadRank({ mismatch: true, denied: false, mixed: false }) };
+    expect(pickRoad([denied, mismatch], 230, 400, 6, 'denied')).toBe('mismatch');
+    const other = { ...denied, id: 'other' };
+    expect(pickRoad([denied, other], 230, 400, 6, 'other')).toBe('other');
   });
 });

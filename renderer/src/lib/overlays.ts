@@ -117,3 +117,37 @@ export function visibleCounts(model: MapModel, o: Overlays, f: Filters): Visible
   }
   return { nodes: model.nodes.filter((n) => nodePasses(n, f, nodes)).length, edges, deniedRoads: denied };
 }
+
+/** How telling a road is where roads share a street: the one drawn on top and picked by a click. */
+export function roadRank(classes: { mismatch: boolean; denied: boolean; mixed: boolean }): number {
+  return classes.mismatch ? 13 : classes.denied || classes.mixed ? 12 : 10;
+}
+
+/** Distance from a point to a polyline given as flat x,y pairs. */
+function distanceToRoute(route: number[], x: number, y: number): number {
+  let best = Infinity;
+  for (let i = 0; i + 3 < route.length; i += 2) {
+    const [ax, ay, bx, by] = [route[i], route[i + 1], route[i + 2], route[i + 3]];
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len = dx * dx + dy * dy;
+    const t = len ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len)) : 0;
+    best = Math.min(best, Math.hypot(x - (ax + t * dx), y - (ay + t * dy)));
+  }
+  return best;
+}
+
+/**
+ * The road a click at (x, y) picks: of the visible roads running within `tolerance` of the point
+ * (roads bundled on one street overlap), the most telling one — the one drawn on top — and among
+ * equals the one the canvas hit. Keeps a click on a shared street from landing on whichever road
+ * happens to be a fraction of a pixel nearer.
+ */
+export function pickRoad(candidates: { id: string; route?: number[]; rank: number }[], x: number, y: number, tolerance: number, hit: string): string {
+  let best: { id: string; rank: number } | undefined;
+  for (const c of candidates) {
+    if (!c.route || c.route.length < 4 || distanceToRoute(c.route, x, y) > tolerance) continue;
+    if (!best || c.rank > best.rank || (c.rank === best.rank && c.id === hit)) best = c;
+  }
+  return best && best.rank > (candidates.find((c) => c.id === hit)?.rank ?? -1) ? best.id : hit;
+}

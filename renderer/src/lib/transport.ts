@@ -14,6 +14,8 @@ export interface Transport {
 export interface PreloadBridge {
   invoke(method: string, args: unknown): Promise<WireResponse<unknown>>;
   onEvent(listener: (e: ApiEvent) => void): () => void;
+  /** Desktop app only: a native dialog; what the user picks there the backend may use. */
+  pick?(kind: 'snapshot' | 'flows' | 'folder'): Promise<string | undefined>;
 }
 
 declare global {
@@ -105,6 +107,9 @@ function browserTransport(): Transport {
     },
   };
 }
+
+/** A native file or folder dialog (desktop app), or undefined in the browser: there paths are typed, within the folders `netcity serve --allow` names. */
+export const pickPath = typeof window !== 'undefined' && window.netcity?.pick ? (kind: 'snapshot' | 'flows' | 'folder') => window.netcity!.pick!(kind) : undefined;
 
 export function createTransport(): Transport {
   return window.netcity ? electronTransport(window.netcity) : browserTransport();

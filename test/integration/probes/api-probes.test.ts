@@ -23,9 +23,22 @@ afterAll(async () => {
 });
 
 describe('probes through the API', () => {
-  it('refuses to plan a probe on a city that is not a live cluster', async () => {
+  it('on a city that is not a live cluster, shows the plan it would run (objects, RBAC unchecked) and the way forward, and runs nothing', async () => {
     backend.openDemo();
-    await expect(backend.call('probes.plan', { cityId: 'demo', kind: 'enforcement' })).rejects.toThrow(/not a live cluster/);
+    const before = creates();
+    for (const kind of ['enforcement', 'flows'] as const) {
+      const plan = await backend.call('probes.plan', { cityId: 'demo', kind });
+      expect(plan.needsConnect).toBe(true);
+      expect(plan.refused).toMatch(/not a live cluster.*Connect to a context/);
+      expect(plan.objects.length).toBeGreaterThan(0);
+      expect(plan.permissions.length).toBeGreaterThan(0);
+      expect(plan.permissions.every((p) => p.allowed === undefined)).toBe(true);
+      await expect(backend.call('probes.run', { cityId: 'demo', planId: plan.planId, consent: true })).rejects.toThrow(/unknown or expired/);
+    }
+    const matrix = await backend.call('probes.plan', { cityId: 'demo', kind: 'matrix', namespace: 'shop' });
+    expect(matrix.checks).toBeGreaterThan(1);
+    expect(matrix.needsConnect).toBe(true);
+    expect(creates()).toBe(before);
   });
 
   it('shows the plan — objects, privileges, permissions, estimate — and creates nothing', async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PodInfo } from '../../../main/model/types.js';
-import { cniSemantics, createPolicyEngine, type CniSemantics } from '../../../main/policy/index.js';
+import { cniSemantics, createPolicyEngine, whatIf, type CniSemantics } from '../../../main/policy/index.js';
 import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
 import { ALL_PODS, np, xyz } from './cluster.js';
 
@@ -212,5 +212,23 @@ describe('found by the differential test', () => {
     const anp = { kind: 'AdminNetworkPolicy' as const, apiVersion: 'policy.networking.k8s.io/v1alpha1', name: 'deny-z1', manifest: { spec: { priority: 10, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { zone: 'one' } } }] }] } } };
     expect(createPolicyEngine({ ...input, policies: [anp] }).evaluate('pod:y/a', 'pod:x/agent', 'TCP', 80).verdict).toBe('denied');
     expect(createPolicyEngine({ ...input, nodes: [], policies: [anp] }).evaluate('pod:y/a', 'pod:x/agent', 'TCP', 80).verdict).toBe('unknown');
+  });
+});
+
+describe('whatIf with the road builder', () => {
+  const deny = np('deny-x', 'x', { podSelector: {}, policyTypes: ['Ingress'] });
+  it('kinds the road builder does not enforce change nothing', () => {
+    const input = { ...xyz(), policies: [] };
+    expect(whatIf(input, { upsert: [deny] }).newlyDenied.length).toBeGreaterThan(0);
+    expect(whatIf(input, { upsert: [deny] }, {}, { enforcedKinds: [] })).toMatchObject({ newlyDenied: [], newlyAllowed: [], newlyUnknown: [] });
+    expect(whatIf(input, { upsert: [deny] }, {}, { enforcedKinds: ['CiliumNetworkPolicy'] }).newlyDenied).toEqual([]);
+  });
+
+  it('follows the CNI semantics (an ipBlock toward a pod IP)', () => {
+    const input = { ...xyz(), policies: [np('iso', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'] })] };
+    const open = np('to-pods', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.1.0.0/24' } }] }] });
+    const pairs = (s: CniSemantics) => whatIf(input, { upsert: [open] }, { level: 'pod', includeIpRanges: false }, { semantics: s }).newlyAllowed.map((c) => `${c.src}>${c.dst}`);
+    expect(pairs(cniSemantics('calico'))).toContain('pod:x/a>pod:y/a');
+    expect(pairs(cniSemantics('cilium'))).toEqual([]);
   });
 });
