@@ -186,7 +186,11 @@ function adminPolicy(g: Gen, kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkP
   for (const dir of ['ingress', 'egress'] as const) {
     if (g.chance(0.3)) continue;
     spec[dir] = Array.from({ length: g.int(1, 3) }, (_, j) => {
-      const r: Record<string, unknown> = { name: `r${j}`, action: g.pick(actions), [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)) };
+      const r: Record<string, unknown> = {
+        name: `r${j}`,
+        action: g.pick(actions),
+        [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)),
+      };
       const ports = adminPorts(g);
       if (ports) r.ports = ports;
       return r;
@@ -218,7 +222,11 @@ function clusterPolicy(g: Gen, name: string, tier: 'Admin' | 'Baseline', priorit
   for (const dir of ['ingress', 'egress'] as const) {
     if (g.chance(0.3)) continue;
     spec[dir] = Array.from({ length: g.int(1, 3) }, (_, j) => {
-      const r: Record<string, unknown> = { name: `r${j}`, action: g.pick(['Accept', 'Deny', 'Pass']), [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)) };
+      const r: Record<string, unknown> = {
+        name: `r${j}`,
+        action: g.pick(['Accept', 'Deny', 'Pass']),
+        [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)),
+      };
       const protocols = cnpProtocols(g);
       if (protocols) r.protocols = protocols;
       return r;
@@ -297,13 +305,23 @@ const API = {
 
 function engineFor(c: RefCluster, modes: RefModes) {
   const pods: PodInfo[] = c.pods.map((p) => ({ ...p, phase: 'Running', ports: p.ports.map((x) => ({ ...x })) }));
-  const nodes: NodeInfo[] = c.nodes.map((n) => ({ name: n.name, labels: n.labels, addresses: n.ips.map((address) => ({ type: 'InternalIP', address })), podCIDRs: [] }));
+  const nodes: NodeInfo[] = c.nodes.map((n) => ({
+    name: n.name,
+    labels: n.labels,
+    addresses: n.ips.map((address) => ({ type: 'InternalIP', address })),
+    podCIDRs: [],
+  }));
   const policies: PolicyObject[] = c.policies.map((p) => ({
     kind: p.kind,
     apiVersion: API[p.kind],
     name: p.name,
     namespace: p.namespace,
-    manifest: { apiVersion: API[p.kind], kind: p.kind, metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) }, spec: structuredClone(p.spec) },
+    manifest: {
+      apiVersion: API[p.kind],
+      kind: p.kind,
+      metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) },
+      spec: structuredClone(p.spec),
+    },
   }));
   return createPolicyEngine(
     { namespaces: c.namespaces, pods, nodes, policies },
@@ -351,8 +369,15 @@ function check(k: Case, stats: { imprecise: number; compared: number }): Disagre
       }
       if (!('node' in q.src) && !('node' in q.dst)) {
         const cell = m.pair(cellId(q.src), cellId(q.dst));
-        const got = !cell ? 'denied' : hasPort(fromPortLists(cell.allowed), q.proto as Protocol, q.port) ? 'allowed' : cell.unknown && hasPort(fromPortLists(cell.unknown), q.proto as Protocol, q.port) ? 'unknown' : 'denied';
-        if (got !== d.verdict) return { modes, query: q, engine: `${got} (matrix; evaluate says ${d.verdict})`, reference: want, via: 'matrix', summary: d.summary };
+        const got = !cell
+          ? 'denied'
+          : hasPort(fromPortLists(cell.allowed), q.proto as Protocol, q.port)
+            ? 'allowed'
+            : cell.unknown && hasPort(fromPortLists(cell.unknown), q.proto as Protocol, q.port)
+              ? 'unknown'
+              : 'denied';
+        if (got !== d.verdict)
+          return { modes, query: q, engine: `${got} (matrix; evaluate says ${d.verdict})`, reference: want, via: 'matrix', summary: d.summary };
       }
     }
   }
@@ -405,7 +430,7 @@ function shrink(k: Case): Case {
       }
     }
   };
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const c of candidates(cur))
       if (fails(c)) {
@@ -437,7 +462,8 @@ describe('engine = reference evaluator on generated clusters', () => {
         expect.fail(message);
       }
     }
-    if (process.env.NETCITY_STATS) console.log(`seed ${seed}: ${stats.compared} verdicts compared, ${stats.imprecise} unknown to the engine where the reference is sure`);
+    if (process.env.NETCITY_STATS)
+      console.log(`seed ${seed}: ${stats.compared} verdicts compared, ${stats.imprecise} unknown to the engine where the reference is sure`);
     // The reference is sure more often than the engine only rarely (an unknown deny before a sure deny...).
     expect(stats.compared).toBeGreaterThan(cases * 30);
     expect(stats.imprecise).toBeLessThan(stats.compared / 50);
@@ -451,12 +477,27 @@ describe('engine = reference evaluator on generated clusters', () => {
         { namespace: 'a', name: 'client', labels: { app: 'client' }, ips: ['10.0.0.5'], node: 'n1', hostNetwork: false, ports: [] },
         { namespace: 'a', name: 'agent', labels: { app: 'agent' }, ips: ['192.168.0.9'], node: 'n2', hostNetwork: true, ports: [] },
       ],
-      policies: [{ kind: 'NetworkPolicy', name: 'only-cidr', namespace: 'a', spec: { podSelector: { matchLabels: { app: 'client' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }],
+      policies: [
+        {
+          kind: 'NetworkPolicy',
+          name: 'only-cidr',
+          namespace: 'a',
+          spec: { podSelector: { matchLabels: { app: 'client' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
+        },
+      ],
     };
     const q = (modes: RefModes) => refEvaluate(cluster, modes, { pod: 'a/client' }, { pod: 'a/agent' }, 'TCP', 80);
     // The agent's address (its node's, 192.168.0.9) is outside 10.0.0.0/8 in every mode.
     for (const m of MODES) expect(q(m)).toBe('denied');
-    const toSelf = (modes: RefModes) => refEvaluate({ ...cluster, pods: [...cluster.pods, { ...cluster.pods[0], name: 'peer', labels: { app: 'server' }, ips: ['10.0.0.6'] }] }, modes, { pod: 'a/client' }, { pod: 'a/peer' }, 'TCP', 80);
+    const toSelf = (modes: RefModes) =>
+      refEvaluate(
+        { ...cluster, pods: [...cluster.pods, { ...cluster.pods[0], name: 'peer', labels: { app: 'server' }, ips: ['10.0.0.6'] }] },
+        modes,
+        { pod: 'a/client' },
+        { pod: 'a/peer' },
+        'TCP',
+        80,
+      );
     expect(toSelf({ hostNetwork: 'as-node', ipBlockPodIps: 'match' })).toBe('allowed');
     expect(toSelf({ hostNetwork: 'as-node', ipBlockPodIps: 'ignore' })).toBe('denied');
   });

@@ -32,7 +32,12 @@ export interface RefCluster {
   namespaces: { name: string; labels: Labels }[];
   pods: RefPod[];
   nodes: { name: string; labels: Labels; ips: string[] }[];
-  policies: { kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy'; name: string; namespace?: string; spec: Record<string, any> }[];
+  policies: {
+    kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
+    name: string;
+    namespace?: string;
+    spec: Record<string, any>;
+  }[];
 }
 
 export interface RefModes {
@@ -115,10 +120,7 @@ function selects(sel: any, labels: Labels): boolean {
 // ---------------------------------------------------------------- ends
 
 /** What a rule sees at the other end. */
-type Entity =
-  | { t: 'pod'; pod: RefPod }
-  | { t: 'node'; name?: string; ips: string[]; hasObject: boolean; labels: Labels }
-  | { t: 'ext'; ip: string };
+type Entity = { t: 'pod'; pod: RefPod } | { t: 'node'; name?: string; ips: string[]; hasObject: boolean; labels: Labels } | { t: 'ext'; ip: string };
 
 export function refEvaluate(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, proto: Proto, port: number): RefVerdict {
   const answers = new Map<string, boolean>();
@@ -126,11 +128,13 @@ export function refEvaluate(c: RefCluster, modes: RefModes, src: RefEnd, dst: Re
   // Every combination of the unknown facts consulted (depth-first, few in practice).
   const explore = (): void => {
     try {
-      outcomes.add(verdictWith(c, modes, src, dst, proto, port, (k) => {
-        const v = answers.get(k);
-        if (v === undefined) throw new Ask(k);
-        return v;
-      }));
+      outcomes.add(
+        verdictWith(c, modes, src, dst, proto, port, (k) => {
+          const v = answers.get(k);
+          if (v === undefined) throw new Ask(k);
+          return v;
+        }),
+      );
     } catch (e) {
       if (!(e instanceof Ask)) throw e;
       for (const v of [true, false]) {
@@ -183,7 +187,8 @@ function verdictWith(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, p
     return e.t === 'pod' ? e.pod : undefined;
   })();
   const namedPort = (name: string, protocol: Proto | undefined): boolean =>
-    !!dstPod && dstPod.ports.some((cp) => cp.name === name && cp.containerPort === port && cp.protocol === proto && (protocol === undefined || protocol === proto));
+    !!dstPod &&
+    dstPod.ports.some((cp) => cp.name === name && cp.containerPort === port && cp.protocol === proto && (protocol === undefined || protocol === proto));
 
   // ------------------------------------------------ NetworkPolicy
   const npPortMatch = (ports: any[] | undefined): boolean => {
@@ -274,11 +279,18 @@ function verdictWith(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, p
     const a = tier(admin, me, dir, other);
     if (a === 'allowed' || a === 'denied') return a; // Pass or no match: on to the NetworkPolicy tier
     const nps = c.policies.filter(
-      (p) => p.kind === 'NetworkPolicy' && p.namespace === me.namespace && selects(p.spec.podSelector, me.labels) && typesOf(p.spec).includes(dir === 'ingress' ? 'Ingress' : 'Egress'),
+      (p) =>
+        p.kind === 'NetworkPolicy' &&
+        p.namespace === me.namespace &&
+        selects(p.spec.podSelector, me.labels) &&
+        typesOf(p.spec).includes(dir === 'ingress' ? 'Ingress' : 'Egress'),
     );
-    if (nps.length) return nps.some((p) => (p.spec[dir] ?? []).some((r: any) => npPeerMatch(p.namespace!, r[side], other) && npPortMatch(r.ports))) ? 'allowed' : 'denied';
+    if (nps.length)
+      return nps.some((p) => (p.spec[dir] ?? []).some((r: any) => npPeerMatch(p.namespace!, r[side], other) && npPortMatch(r.ports))) ? 'allowed' : 'denied';
     const baseline = c.policies
-      .filter((p) => (p.kind === 'BaselineAdminNetworkPolicy' || (p.kind === 'ClusterNetworkPolicy' && p.spec.tier === 'Baseline')) && anpSubject(p.spec.subject, me))
+      .filter(
+        (p) => (p.kind === 'BaselineAdminNetworkPolicy' || (p.kind === 'ClusterNetworkPolicy' && p.spec.tier === 'Baseline')) && anpSubject(p.spec.subject, me),
+      )
       .sort(byPriority);
     return tier(baseline, me, dir, other) === 'denied' ? 'denied' : 'allowed'; // Pass in the baseline tier: the default allow
   };
