@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Backend } from './backend.js';
 import type { RoadBuilderName } from '../model/types.js';
+import { withCniChoices, type HostNetworkMode, type IpBlockPodIpsMode } from '../policy/cni-semantics.js';
 
 export interface StartupOptions {
   demo: boolean;
@@ -11,11 +12,20 @@ export interface StartupOptions {
   log: (message: string) => void;
   /** For a folder of manifests: the CNI the cluster runs (`--road-builder`). */
   roadBuilder?: RoadBuilderName;
+  /** `--host-network` / `--ipblock-pod-ips`: recorded with the opened city's road builder. */
+  cniChoices?: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode };
+}
+
+/** The user's CNI choices on the city just opened: its engine is rebuilt with them. */
+function applyChoices(backend: Backend, id: string, c: StartupOptions['cniChoices']): void {
+  if (!c?.hostNetwork && !c?.ipBlockPodIps) return;
+  const city = backend.city(id);
+  city.update({ ...city.snapshot, roadBuilder: withCniChoices(city.snapshot.roadBuilder, c) });
 }
 
 export async function openInitialCity(backend: Backend, opts: StartupOptions): Promise<void> {
   if (opts.demo) {
-    backend.openDemo();
+    applyChoices(backend, backend.openDemo().id, opts.cniChoices);
     return;
   }
   if (opts.paths.length > 0) {
@@ -32,6 +42,7 @@ export async function openInitialCity(backend: Backend, opts: StartupOptions): P
       paths.length === 1 && statSync(paths[0]).isFile() && paths[0].endsWith('.netcity')
         ? await backend.call('snapshots.open', { path: paths[0] })
         : await backend.call('manifests.open', { paths, ...(opts.roadBuilder ? { roadBuilder: opts.roadBuilder } : {}) });
+    applyChoices(backend, city.id, opts.cniChoices);
     opts.log(`opened "${city.name}" (${city.counts.pods} pods, ${city.counts.policies} policies) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return;
   }

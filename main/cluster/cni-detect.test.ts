@@ -174,6 +174,16 @@ const cases: Case[] = [
     in: { daemonSets: [ds('kube-system', 'kube-proxy', [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.34.0' }])] },
     want: { name: 'unknown', enforcesNetworkPolicy: 'unknown', podCIDRs: ['10.244.0.0/24'] },
   },
+  {
+    name: 'Calico 3.30 with Goldmane: a flow source',
+    in: {
+      daemonSets: [ds('calico-system', 'calico-node', [{ name: 'calico-node', image: 'docker.io/calico/node:v3.30.2', env: [{ name: 'CALICO_IPV4POOL_VXLAN', value: 'Always' }] }])],
+      deployments: [dep('calico-system', 'goldmane'), dep('calico-system', 'whisker')],
+      apiGroups: ['crd.projectcalico.org'],
+    },
+    want: { name: 'calico', version: '3.30.2', flowSources: ['goldmane', 'probe'] },
+    details: { 'flow-logs': 'calico-system/goldmane', goldmane: 'calico-system/goldmane' },
+  },
 ];
 
 describe('detectRoadBuilder', () => {

@@ -257,6 +257,9 @@ function calicoEngine(v: View, ds: Obj | undefined): Engine & { mode: string; po
   const details: Record<string, string> = {};
   const flowLogs = v.deployment('goldmane', 'whisker');
   if (flowLogs) details['flow-logs'] = where(flowLogs);
+  // Goldmane (Calico 3.30+) serves the flows Whisker shows: a flow source with Calico's policy trace.
+  const goldmane = v.deployment('goldmane');
+  if (goldmane) details.goldmane = where(goldmane);
   const typha = v.deployment('calico-typha');
   if (typha) details.typha = where(typha);
   const net = inst?.spec?.calicoNetwork ?? {};
@@ -274,7 +277,7 @@ function calicoEngine(v: View, ds: Obj | undefined): Engine & { mode: string; po
   else mode = 'unknown';
   if (bpf) mode = `${mode}, eBPF dataplane`;
   const cidr = env.CALICO_IPV4POOL_CIDR ?? pool.cidr;
-  return { name: 'calico', version, enforces: true, kinds: calicoKinds(version), flowSources: ['probe'], details, evidence, mode, ...(cidr ? { podCIDRs: [String(cidr)] } : {}) };
+  return { name: 'calico', version, enforces: true, kinds: calicoKinds(version), flowSources: goldmane ? ['goldmane', 'probe'] : ['probe'], details, evidence, mode, ...(cidr ? { podCIDRs: [String(cidr)] } : {}) };
 }
 
 function antreaFacts(v: View, ds: Obj) {
@@ -455,7 +458,7 @@ const DETECTORS: Detector[] = [
     const ds = v.ds(['calico-node']);
     if (!ds && !v.resource('Installation', 'operator.tigera.io')) return undefined;
     const e = calicoEngine(v, ds);
-    return base('calico', { ...(e.version ? { version: e.version } : {}), mode: e.mode, policyKinds: e.kinds, details: e.details, evidence: e.evidence, ...(e.podCIDRs ? { podCIDRs: e.podCIDRs } : {}) });
+    return base('calico', { ...(e.version ? { version: e.version } : {}), mode: e.mode, policyKinds: e.kinds, flowSources: e.flowSources, details: e.details, evidence: e.evidence, ...(e.podCIDRs ? { podCIDRs: e.podCIDRs } : {}) });
   },
   (v) => {
     const ds = v.ds(['antrea-agent']);

@@ -71,6 +71,8 @@ interface RoadState {
   lastSeen: number;
   allowedBy?: Set<string>;
   deniedBy?: Set<string>;
+  /** Staged policies' rules (Goldmane pending traces), created when first met. */
+  pendingBy?: Set<string>;
   /** Usually one source; a list (never long: there are four kinds) rather than a Set per road. */
   sources: FlowSource[];
   noReply: number;
@@ -220,6 +222,7 @@ export class RoadAggregator {
       const set = (road.deniedBy ??= new Set());
       for (const p of flow.deniedBy) set.add(p);
     }
+    if (flow.pendingBy?.length) for (const p of flow.pendingBy) (road.pendingBy ??= new Set()).add(p);
     if (flow.noReply) road.noReply++;
     if (flow.l7) this.addL7(road, flow);
   }
@@ -261,6 +264,7 @@ export class RoadAggregator {
     if (r.dstService) road.dstService = r.dstService;
     for (const p of r.allowedBy) (road.allowedBy ??= new Set()).add(p);
     for (const p of r.deniedBy) (road.deniedBy ??= new Set()).add(p);
+    if (r.pendingBy?.length) for (const p of r.pendingBy) (road.pendingBy ??= new Set()).add(p);
     for (const s of r.sources) addSource(road, s);
     road.noReply += r.noReply ?? 0;
     if (r.l7) {
@@ -352,6 +356,7 @@ export class RoadAggregator {
     };
     if (r.port !== undefined) out.port = r.port;
     if (r.dstService) out.dstService = r.dstService;
+    if (r.pendingBy?.size) out.pendingBy = [...r.pendingBy].sort();
     if (r.noReply > 0) out.noReply = r.noReply;
     if (r.l7) {
       const l7: L7Summary = {

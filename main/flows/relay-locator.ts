@@ -41,6 +41,10 @@ export interface LocateOptions {
   /** Where to look, in order. Cilium installs into kube-system by default; some use cilium or cilium-system. */
   namespaces?: string[];
   serviceName?: string;
+  /** What is looked for, in messages (default "Hubble Relay"; "Goldmane" for Calico's flows). */
+  label?: string;
+  /** How to get it when it is not there. */
+  hint?: string;
 }
 
 export const DEFAULT_RELAY_NAMESPACES = ['kube-system', 'cilium', 'cilium-system'];
@@ -70,6 +74,8 @@ function targetPortOn(pod: RelayPod, target: number | string): number | undefine
 export async function locateHubbleRelay(lister: RelayClusterLister, opts: LocateOptions = {}): Promise<RelayLocation> {
   const namespaces = opts.namespaces ?? DEFAULT_RELAY_NAMESPACES;
   const name = opts.serviceName ?? 'hubble-relay';
+  const what = opts.label ?? 'Hubble Relay';
+  const addr = opts.label ? 'its address' : 'the Relay address';
   const forbidden: string[] = [];
   for (const ns of namespaces) {
     let services: ServiceInfo[];
@@ -80,39 +86,39 @@ export async function locateHubbleRelay(lister: RelayClusterLister, opts: Locate
         forbidden.push(ns);
         continue;
       }
-      throw new RelayNotFoundError(`Hubble Relay: listing services in ${ns} failed (${(e as Error).message})`);
+      throw new RelayNotFoundError(`${what}: listing services in ${ns} failed (${(e as Error).message})`);
     }
     const svc = services.find((s) => s.name === name);
     if (!svc) continue;
     const where = `Service ${ns}/${name}`;
     if (!svc.selector || Object.keys(svc.selector).length === 0) {
-      throw new RelayNotFoundError(`Hubble Relay: ${where} has no pod selector, so there is no pod to port-forward to; give the Relay address instead`);
+      throw new RelayNotFoundError(`${what}: ${where} has no pod selector, so there is no pod to port-forward to; give ${addr} instead`);
     }
     const sp = svc.ports.find((p) => p.protocol === 'TCP') ?? svc.ports[0];
-    if (!sp) throw new RelayNotFoundError(`Hubble Relay: ${where} has no ports`);
+    if (!sp) throw new RelayNotFoundError(`${what}: ${where} has no ports`);
     let pods: RelayPod[];
     try {
       pods = await lister.listPods(ns, svc.selector);
     } catch (e) {
-      if (isForbidden(e)) throw new RelayNotFoundError(`Hubble Relay: not permitted to list pods in ${ns} (needed to port-forward to ${where}); ask for "list pods" there or give the Relay address`);
-      throw new RelayNotFoundError(`Hubble Relay: listing pods of ${where} failed (${(e as Error).message})`);
+      if (isForbidden(e)) throw new RelayNotFoundError(`${what}: not permitted to list pods in ${ns} (needed to port-forward to ${where}); ask for "list pods" there or give ${addr}`);
+      throw new RelayNotFoundError(`${what}: listing pods of ${where} failed (${(e as Error).message})`);
     }
     const ready = pods.filter(podReady).sort((a, b) => a.name.localeCompare(b.name));
     if (!ready.length) {
       const seen = pods.length ? pods.map((p) => `${p.name}: ${p.phase}${p.ready === false ? ', not ready' : ''}`).join('; ') : 'none';
-      throw new RelayNotFoundError(`Hubble Relay: ${where} has no ready pod (pods: ${seen}); check \`kubectl -n ${ns} describe pods -l ${Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',')}\``);
+      throw new RelayNotFoundError(`${what}: ${where} has no ready pod (pods: ${seen}); check \`kubectl -n ${ns} describe pods -l ${Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',')}\``);
     }
     for (const pod of ready) {
       const podPort = targetPortOn(pod, sp.targetPort ?? sp.port);
       if (podPort) return { namespace: ns, service: name, servicePort: sp.port, pod: pod.name, podPort };
     }
-    throw new RelayNotFoundError(`Hubble Relay: ${where} targets port "${sp.targetPort}", which no ready pod declares`);
+    throw new RelayNotFoundError(`${what}: ${where} targets port "${sp.targetPort}", which no ready pod declares`);
   }
   if (forbidden.length === namespaces.length) {
-    throw new RelayNotFoundError(`Hubble Relay: not permitted to list services in ${forbidden.join(', ')}; ask for "list services" there or give the Relay address`);
+    throw new RelayNotFoundError(`${what}: not permitted to list services in ${forbidden.join(', ')}; ask for "list services" there or give ${addr}`);
   }
   const more = forbidden.length ? ` (not permitted to look in ${forbidden.join(', ')})` : '';
-  throw new RelayNotFoundError(`Hubble Relay: no Service "${name}" in ${namespaces.filter((n) => !forbidden.includes(n)).join(', ')}${more}; ${ENABLE_HINT}`);
+  throw new RelayNotFoundError(`${what}: no Service "${name}" in ${namespaces.filter((n) => !forbidden.includes(n)).join(', ')}${more}; ${opts.hint ?? ENABLE_HINT}`);
 }
 
 /**

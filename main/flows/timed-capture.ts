@@ -1,5 +1,6 @@
 /**
- * Captures Hubble flows for a fixed time into a snapshot (`netcity snapshot --context C --flows 60s`).
+ * Captures Hubble flows for a fixed time into a snapshot (`netcity snapshot --context C --flows 60s`);
+ * `withCaptured` is the one way captured flows join a snapshot (Hubble and Goldmane alike).
  * The connection is given (an address, or a port-forward opener), so this module needs no cluster code.
  */
 import type { RelayConnection } from './hubble-client.js';
@@ -52,12 +53,22 @@ export async function captureFlowsInto(base: Snapshot, opts: TimedCaptureOptions
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', stop);
   }
-  const raw = aggregator.rawFlows();
-  const times = raw.map((f) => f.time);
-  const window = raw.length ? { from: Math.min(base.window.from ?? Infinity, ...times), to: Math.max(base.window.to ?? 0, ...times) } : base.window;
   return {
-    snapshot: { ...base, flows: [...base.flows, ...raw], roads: aggregator.roads(), warnings: [...base.warnings, ...capture.warnings()], window },
+    snapshot: withCaptured(base, aggregator, capture.warnings()),
     flows,
     error: capture.stats().error ?? (flows === 0 ? problem : undefined),
   };
+}
+
+/** The snapshot with what a capture aggregated: raw flows, roads, warnings, the time window. One path for every flow source. */
+export function withCaptured(base: Snapshot, aggregator: RoadAggregator, warnings: Snapshot['warnings'] = []): Snapshot {
+  const raw = aggregator.rawFlows();
+  let from = base.window.from ?? Infinity;
+  let to = base.window.to ?? 0;
+  for (const f of raw) {
+    if (f.time < from) from = f.time;
+    if (f.time > to) to = f.time;
+  }
+  const window = raw.length ? { from, to } : base.window;
+  return { ...base, flows: [...base.flows, ...raw], roads: aggregator.roads(), warnings: [...base.warnings, ...warnings], window };
 }

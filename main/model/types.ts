@@ -231,7 +231,7 @@ export interface PolicyObject {
 
 export type Verdict = 'FORWARDED' | 'DROPPED' | 'AUDIT' | 'REDIRECTED' | 'ERROR' | 'TRACED' | 'TRANSLATED' | 'UNKNOWN';
 
-export type FlowSource = 'hubble' | 'probe' | 'import' | 'demo';
+export type FlowSource = 'hubble' | 'goldmane' | 'probe' | 'import' | 'demo';
 
 /**
  * Peer ids name the ends of flows and roads. Built only through ./ids.ts:
@@ -276,6 +276,8 @@ export interface FlowRecord {
   dstService?: string;
   allowedBy?: string[];
   deniedBy?: string[];
+  /** Rules staged (not enforced) policies would have applied (Calico Goldmane's pending trace). */
+  pendingBy?: string[];
   l7?: L7Info;
   isReply?: boolean;
   node?: string;
@@ -310,6 +312,8 @@ export interface RoadAggregate {
   lastSeen: number;
   allowedBy: string[];
   deniedBy: string[];
+  /** Staged policies' rules from the flows' pending traces (Goldmane); absent when none. */
+  pendingBy?: string[];
   sources: FlowSource[];
   noReply?: number;
   l7?: L7Summary;

@@ -32,6 +32,15 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as text for a warning, whatever it is (an object with a broken toString too). */
+export function shown(v: unknown): string {
+  try {
+    return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 export function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
@@ -125,7 +134,7 @@ export interface IpBlock {
 
 export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string, text: unknown): Cidr | undefined {
   const c = typeof text === 'string' ? parseCidr(text) : undefined;
-  if (!c) ctx.warnings.push({ policy: key, message: `${where}: invalid CIDR '${String(text)}' (rule part ignored)` });
+  if (!c) ctx.warnings.push({ policy: key, message: `${where}: invalid CIDR '${shown(text)}' (rule part ignored)` });
   else ctx.cidrs.push(c);
   return c;
 }
@@ -191,7 +200,7 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
 
 export function normProtocol(v: unknown, dflt: Protocol | 'ANY'): Protocol | 'ANY' | undefined {
   if (v === undefined || v === null || v === '') return dflt;
-  const s = String(v).toUpperCase();
+  const s = shown(v).toUpperCase();
   if (s === 'TCP' || s === 'UDP' || s === 'SCTP' || s === 'ANY') return s;
   return undefined;
 }
@@ -251,7 +260,7 @@ export function portValue(ctx: CompileContext, key: string, where: string, v: un
       if (n >= 1 && n <= MAX_PORT) return n;
     } else if (/^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) return v;
   }
-  ctx.warnings.push({ policy: key, message: `${where}: invalid port '${String(v)}' (must be 1-65535 or a port name)` });
+  ctx.warnings.push({ policy: key, message: `${where}: invalid port '${shown(v)}' (must be 1-65535 or a port name)` });
   return undefined;
 }
 

@@ -42,9 +42,17 @@ const LAYER: Record<EvalEvent['layer'], StepLayer> = {
 
 const ACTION_NAME: Record<Rule['action'], string> = { allow: 'Allow', deny: 'Deny', pass: 'Pass', log: 'Log' };
 
+/**
+ * A Calico rule as explanations name it: "tier security, policy block-egress, egress rule 2: Deny".
+ * Shared by the engine's explanations and observed flows' policy traces (Goldmane).
+ */
+export function calicoRuleText(h: { tier: string; policy: string; section: string; index: number; name?: string; action: string }): string {
+  return `tier ${h.tier}, policy ${h.policy}, ${h.section} rule ${h.index}${h.name ? ` '${h.name}'` : ''}: ${h.action}`;
+}
+
 /** Calico rules name tier, policy and rule: "tier security, policy block-egress, egress rule 2: Deny". */
 export function calicoRuleRef(r: Rule): string {
-  return `tier ${r.policy.tier.name}, policy ${r.policy.displayName}, ${r.section} rule ${r.index}${r.name ? ` '${r.name}'` : ''}: ${ACTION_NAME[r.action]}`;
+  return calicoRuleText({ tier: r.policy.tier.name, policy: r.policy.displayName, section: r.section, index: r.index, name: r.name, action: ACTION_NAME[r.action] });
 }
 
 export function ruleRef(r: Rule): string {

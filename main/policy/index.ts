@@ -14,6 +14,7 @@ import { ALL_PORTS, fromPortLists, hasPort, isEmpty, NO_PORTS, portSetOf, subtra
 
 export type { Decision, Fences, PolicyEngineInput } from './engine.js';
 export type { ExplanationStep, StepLayer, StepOutcome } from './explain.js';
+export { calicoRuleText } from './explain.js';
 export type { PolicyWarning } from './ir.js';
 export type { AnalyzeConnection, AnalyzePeer, AnalyzeResult, MatrixOptions, PairPorts } from './matrix.js';
 export { ConnectivityMatrix } from './matrix.js';

@@ -1,5 +1,6 @@
 /** Rows -> model: reads each table of a .netcity file back into the Snapshot shape. */
 import type Database from 'better-sqlite3';
+import { FLOW_SELECT_SQL } from './schema.js';
 import type {
   CaptureWarning,
   ClusterInfo,
@@ -198,6 +199,7 @@ export function readRoads(db: Database.Database): RoadAggregate[] {
     put(road, 'port', r.port);
     put(road, 'dstService', rest.dstService);
     put(road, 'noReply', rest.noReply);
+    put(road, 'pendingBy', rest.pendingBy);
     put(road, 'l7', rest.l7);
     return road;
   });
@@ -256,7 +258,7 @@ export function readFlows(
 ): FlowRecord[] {
   if (limit <= 0) return [];
   const rows = db
-    .prepare('SELECT * FROM flows WHERE time >= ? AND time <= ? ORDER BY time DESC, id DESC LIMIT ?')
+    .prepare(`${FLOW_SELECT_SQL} WHERE f.time >= ? AND f.time <= ? ORDER BY f.time DESC, f.id DESC LIMIT ?`)
     .all(from ?? Number.MIN_SAFE_INTEGER, to ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
   const peers = dicts?.peers ?? readPeers(db);
   const labelSets = dicts?.labelSets ?? readLabelSets(db);

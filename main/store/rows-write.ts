@@ -144,6 +144,7 @@ export function writeRoads(db: Database.Database, roads: RoadAggregate[]): void 
       dstService: r.dstService,
       allowedBy: r.allowedBy,
       deniedBy: r.deniedBy,
+      pendingBy: r.pendingBy,
       sources: r.sources,
       noReply: r.noReply,
       l7: r.l7,
@@ -164,9 +165,21 @@ function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
 }
 const BATCH_ROWS = 32;
 
+/** Per interned peer: its workload, identity labels and address as last seen, with their ids. */
+interface EndpointMemo {
+  workload: string | undefined;
+  workloadId: number | null;
+  labels: string[] | undefined;
+  labelsId: number | null;
+  ip: string | undefined;
+  ipCode: string | number | null;
+}
+
 /**
- * Inserts flows with interned peers. One instance per connection: it caches the peer table and
- * the prepared insert, which is what makes a million rows take well under a few seconds.
+ * Inserts flows with interned peers, label sets and (schema 4) strings. One instance per
+ * connection: it caches the dictionaries and the prepared insert, which is what makes a million
+ * rows take a few seconds. A file not yet migrated to schema 4 (only tests write one: the writer
+ * migrates before it writes) gets the text columns of its own schema.
  */
 export class FlowInserter {
   private readonly peerIds = new Map<PeerId, number>();
@@ -175,10 +188,17 @@ export class FlowInserter {
   private readonly labelIds = new Map<string, number>();
   private nextLabels: number;
   private readonly insertLabels: Database.Statement;
+  /** Schema 4: the repeated strings of a row are ids into `strings`. */
+  private readonly coded: boolean;
+  private readonly stringIds = new Map<string, number>();
+  private nextString = 1;
+  private readonly insertString: Database.Statement | undefined;
   private readonly insertFlow: Database.Statement;
   private readonly insertBatch: Database.Statement;
   private readonly pending: unknown[] = new Array(COLUMNS * BATCH_ROWS);
   private pendingRows = 0;
+  private lastNode: string | undefined;
+  private lastNodeCode: string | number | null = null;
 
   constructor(db: Database.Database) {
     for (const r of db.prepare('SELECT id, peer FROM peers').iterate() as Iterable<{ id: number; peer: string }>) {
@@ -193,6 +213,14 @@ export class FlowInserter {
     const maxL = db.prepare('SELECT MAX(id) AS m FROM label_sets').get() as { m: number | null };
     this.nextLabels = (maxL.m ?? 0) + 1;
     this.insertLabels = db.prepare('INSERT INTO label_sets (id, labels) VALUES (?, ?)');
+    this.coded = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'strings'").get() !== undefined;
+    if (this.coded) {
+      for (const r of db.prepare('SELECT id, text FROM strings').iterate() as Iterable<{ id: number; text: string }>) {
+        this.stringIds.set(r.text, r.id);
+        if (r.id >= this.nextString) this.nextString = r.id + 1;
+      }
+      this.insertString = db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)');
+    }
     const values = (n: number) => Array.from({ length: n }, () => `(${new Array(COLUMNS).fill('?').join(',')})`).join(',');
     this.insertFlow = db.prepare(`${INSERT_FLOWS} VALUES ${values(1)}`);
     this.insertBatch = db.prepare(`${INSERT_FLOWS} VALUES ${values(BATCH_ROWS)}`);
@@ -208,31 +236,62 @@ export class FlowInserter {
     return n;
   }
 
-  /**
-   * Per interned peer: its workload and identity labels as last seen. A pod's workload and labels
-   * rarely change, so comparing against them is much cheaper than hashing fresh strings again.
-   */
-  private readonly endpointMemo: ({ workload: string | undefined; workloadId: number | null; labels: string[] | undefined; labelsId: number | null } | undefined)[] = [];
-
-  /** [peer id, workload id, labels id] of one endpoint. */
-  private endpoint(ep: FlowRecord['src'], out: number[], at: number): void {
-    const id = this.peer(ep.peer);
-    let memo = this.endpointMemo[id];
-    if (memo === undefined || memo.workload !== ep.workload) {
-      const workloadId = ep.workload === undefined ? null : this.peer(ep.workload);
-      memo = { workload: ep.workload, workloadId, labels: memo?.labels, labelsId: memo?.labelsId ?? null };
-      this.endpointMemo[id] = memo;
+  /** A string column's value: its id in `strings` (schema 4), else the text itself. */
+  private text(v: string): string | number {
+    if (!this.coded) return v;
+    let n = this.stringIds.get(v);
+    if (n === undefined) {
+      n = this.nextString++;
+      this.insertString!.run(n, v);
+      this.stringIds.set(v, n);
     }
-    if (!sameList(memo.labels, ep.labels)) {
-      memo.labels = ep.labels;
-      memo.labelsId = this.labels(ep.labels);
-    }
-    out[at] = id;
-    out[at + 1] = memo.workloadId ?? -1;
-    out[at + 2] = memo.labelsId ?? -1;
+    return n;
   }
 
-  private readonly ends: number[] = [0, 0, 0, 0, 0, 0];
+  private textOrNull(v: string | undefined): string | number | null {
+    return v === undefined ? null : this.text(v);
+  }
+
+  /**
+   * Per interned peer, what it was seen with last. A pod's workload, labels and address rarely
+   * change, so comparing against them is much cheaper than hashing fresh strings again.
+   */
+  private readonly endpointMemo: (EndpointMemo | undefined)[] = [];
+
+  /** [peer id, workload id, labels id, address] of one endpoint, at out[at..at+3]. */
+  private endpoint(ep: FlowRecord['src'], out: unknown[], at: number): void {
+    const id = this.peer(ep.peer);
+    let memo = this.endpointMemo[id];
+    if (memo === undefined) {
+      memo = { workload: undefined, workloadId: null, labels: undefined, labelsId: null, ip: undefined, ipCode: null };
+      this.endpointMemo[id] = memo;
+      memo.workloadId = ep.workload === undefined ? null : this.peer(ep.workload);
+      memo.workload = ep.workload;
+      memo.labels = ep.labels;
+      memo.labelsId = this.labels(ep.labels);
+      memo.ip = ep.ip;
+      memo.ipCode = this.textOrNull(ep.ip);
+    } else {
+      if (memo.workload !== ep.workload) {
+        memo.workloadId = ep.workload === undefined ? null : this.peer(ep.workload);
+        memo.workload = ep.workload;
+      }
+      if (!sameList(memo.labels, ep.labels)) {
+        memo.labels = ep.labels;
+        memo.labelsId = this.labels(ep.labels);
+      }
+      if (memo.ip !== ep.ip) {
+        memo.ip = ep.ip;
+        memo.ipCode = this.textOrNull(ep.ip);
+      }
+    }
+    out[at] = id;
+    out[at + 1] = memo.workloadId;
+    out[at + 2] = memo.labelsId;
+    out[at + 3] = memo.ipCode;
+  }
+
+  private readonly ends: unknown[] = [0, null, null, null, 0, null, null, null];
 
   labels(list: string[] | undefined): number | null {
     if (list === undefined) return null;
@@ -255,41 +314,45 @@ export class FlowInserter {
     let o = this.pendingRows * COLUMNS;
     const e = this.ends;
     this.endpoint(f.src, e, 0);
-    this.endpoint(f.dst, e, 3);
-    const src = e[0];
-    const srcWl = e[1] < 0 ? null : e[1];
-    const dst = e[3];
-    const dstWl = e[4] < 0 ? null : e[4];
+    this.endpoint(f.dst, e, 4);
+    const src = e[0] as number;
+    const srcWl = e[1] as number | null;
+    const dst = e[4] as number;
+    const dstWl = e[5] as number | null;
     // Same road rules as flows/aggregate.ts roadOf (pods folded into workloads, replies folded
     // into their request's road), computed on the interned ids so no key string is built.
     const aId = srcWl ?? src;
     const bId = dstWl ?? dst;
     const reply = f.isReply === true;
+    if (f.node !== this.lastNode) {
+      this.lastNode = f.node;
+      this.lastNodeCode = this.textOrNull(f.node);
+    }
     row[o++] = f.time;
-    row[o++] = f.source;
+    row[o++] = this.text(f.source);
     row[o++] = src;
     row[o++] = srcWl;
-    row[o++] = f.src.ip ?? null;
+    row[o++] = e[3];
     row[o++] = f.src.port ?? null;
     row[o++] = dst;
     row[o++] = dstWl;
-    row[o++] = f.dst.ip ?? null;
+    row[o++] = e[7];
     row[o++] = f.dst.port ?? null;
-    row[o++] = f.protocol;
+    row[o++] = this.text(f.protocol);
     row[o++] = f.port ?? null;
-    row[o++] = f.verdict;
-    row[o++] = f.dropReason ?? null;
-    row[o++] = f.dstService ?? null;
+    row[o++] = this.text(f.verdict);
+    row[o++] = this.textOrNull(f.dropReason);
+    row[o++] = this.textOrNull(f.dstService);
     row[o++] = f.allowedBy === undefined ? null : f.allowedBy.length === 0 ? '[]' : JSON.stringify(f.allowedBy);
     row[o++] = f.deniedBy === undefined ? null : f.deniedBy.length === 0 ? '[]' : JSON.stringify(f.deniedBy);
     row[o++] = f.l7 ? JSON.stringify(f.l7) : null;
     row[o++] = f.isReply === undefined ? null : f.isReply ? 1 : 0;
-    row[o++] = f.node ?? null;
+    row[o++] = this.lastNodeCode;
     row[o++] = f.noReply === undefined ? null : f.noReply ? 1 : 0;
     row[o++] = f.bytes ?? null;
     row[o++] = f.packets ?? null;
-    row[o++] = e[2] < 0 ? null : e[2];
-    row[o++] = e[5] < 0 ? null : e[5];
+    row[o++] = e[2];
+    row[o++] = e[6];
     row[o++] = reply ? bId : aId;
     row[o++] = reply ? aId : bId;
     row[o++] = (reply ? (f.src.port ?? f.port) : f.port) ?? null;

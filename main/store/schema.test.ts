@@ -7,7 +7,8 @@ import { demoSnapshot } from '../model/scenario/demo.js';
 import { insertFlows } from './snapshot-file.js';
 import { writeInventory, writeReview, writeRoads } from './rows-write.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersionOf } from './schema.js';
-import { SnapshotFile, openSnapshot } from './snapshot-file.js';
+import { SnapshotFile, openSnapshot, saveSnapshot } from './snapshot-file.js';
+import { SnapshotWriter } from './writer.js';
 
 let dir: string;
 beforeEach(() => {
@@ -73,6 +74,45 @@ describe('schema migrations', () => {
     const back = openSnapshot(file);
     expect(back.pods).toHaveLength(demoSnapshot().pods.length);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('re-codes the flows of a schema-3 file into integer columns (schema 4) and reads back every flow unchanged', () => {
+    const snap = demoSnapshot();
+    const oldFile = path.join(dir, 'v3.netcity');
+    const db = new Database(oldFile);
+    migrate(db, 3);
+    db.transaction(() => {
+      writeInventory(db, snap);
+      writeReview(db, snap);
+      writeRoads(db, snap.roads);
+      insertFlows(db, snap.flows); // text columns: the inserter follows the file's schema
+    })();
+    expect((db.prepare('SELECT typeof(verdict) AS t FROM flows LIMIT 1').get() as { t: string }).t).toBe('text');
+    db.close();
+    const newFile = path.join(dir, 'v4.netcity');
+    saveSnapshot(newFile, snap);
+    const fromOld = openSnapshot(oldFile, { maxRawFlows: 1e6 });
+    const fromNew = openSnapshot(newFile, { maxRawFlows: 1e6 });
+    expect(fromOld.flows.length).toBe(snap.flows.length);
+    expect(fromOld.flows).toEqual(fromNew.flows);
+
+    // Appending migrates the file itself; old and new rows read back alike, codes are integers.
+    const w = SnapshotWriter.append(oldFile);
+    w.addFlows(snap.flows.slice(0, 5));
+    w.close();
+    const check = new Database(oldFile, { readonly: true });
+    expect(schemaVersionOf(check)).toBe(SCHEMA_VERSION);
+    const types = check.prepare('SELECT DISTINCT typeof(source) || typeof(protocol) || typeof(verdict) AS t FROM flows').pluck().all();
+    expect(types).toEqual(['integerintegerinteger']);
+    const strings = check.prepare('SELECT text FROM strings').pluck().all() as string[];
+    expect(new Set(strings).size).toBe(strings.length);
+    check.close();
+    const appended = openSnapshot(oldFile, { maxRawFlows: 1e6 });
+    expect(appended.flows.length).toBe(snap.flows.length + 5);
+    const both = path.join(dir, 'both.netcity');
+    saveSnapshot(both, { ...snap, flows: [...snap.flows, ...snap.flows.slice(0, 5)] });
+    const key = (f: (typeof snap.flows)[number]) => JSON.stringify(f);
+    expect(appended.flows.map(key).sort()).toEqual(openSnapshot(both, { maxRawFlows: 1e6 }).flows.map(key).sort());
   });
 
   it('applies each migration in its own transaction and records it', () => {

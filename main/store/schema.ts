@@ -239,10 +239,77 @@ const V3 = `
 ALTER TABLE pods ADD COLUMN service_account TEXT;
 `;
 
+/** The flows columns held as ids into `strings` (v4); allowed_by, denied_by and l7 stay JSON text. */
+export const CODED_FLOW_COLUMNS = ['source', 'src_ip', 'dst_ip', 'protocol', 'verdict', 'drop_reason', 'dst_service', 'node'] as const;
+
+/**
+ * v4: integer-coded flows. The repeated strings of a flow row (source, addresses, protocol,
+ * verdict, drop reason, service, node) are ids into one dictionary table, `strings`: rows are
+ * smaller and much faster to write (SQLite binds and stores an integer for each). Readers get
+ * the text back with FLOW_SELECT_SQL. Existing rows are re-coded in place.
+ */
+const V4 = `
+CREATE TABLE strings (
+  id INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
+INSERT INTO strings (text)
+  SELECT v FROM (${CODED_FLOW_COLUMNS.map((c) => `SELECT ${c} AS v FROM flows`).join(' UNION ')}) WHERE v IS NOT NULL;
+CREATE TABLE flows_v4 (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  source INTEGER NOT NULL,
+  src INTEGER NOT NULL,
+  src_wl INTEGER,
+  src_ip INTEGER,
+  src_port INTEGER,
+  dst INTEGER NOT NULL,
+  dst_wl INTEGER,
+  dst_ip INTEGER,
+  dst_port INTEGER,
+  protocol INTEGER NOT NULL,
+  port INTEGER,
+  verdict INTEGER NOT NULL,
+  drop_reason INTEGER,
+  dst_service INTEGER,
+  allowed_by TEXT,
+  denied_by TEXT,
+  l7 TEXT,
+  is_reply INTEGER,
+  node INTEGER,
+  no_reply INTEGER,
+  bytes INTEGER,
+  packets INTEGER,
+  src_labels INTEGER,
+  dst_labels INTEGER,
+  road_src INTEGER NOT NULL,
+  road_dst INTEGER NOT NULL,
+  road_port INTEGER
+);
+INSERT INTO flows_v4
+  SELECT id, time, (SELECT id FROM strings WHERE text = f.source), src, src_wl, (SELECT id FROM strings WHERE text = f.src_ip), src_port,
+         dst, dst_wl, (SELECT id FROM strings WHERE text = f.dst_ip), dst_port, (SELECT id FROM strings WHERE text = f.protocol), port,
+         (SELECT id FROM strings WHERE text = f.verdict), (SELECT id FROM strings WHERE text = f.drop_reason),
+         (SELECT id FROM strings WHERE text = f.dst_service), allowed_by, denied_by, l7, is_reply,
+         (SELECT id FROM strings WHERE text = f.node), no_reply, bytes, packets, src_labels, dst_labels, road_src, road_dst, road_port
+  FROM flows f;
+DROP TABLE flows;
+ALTER TABLE flows_v4 RENAME TO flows;
+CREATE INDEX flows_by_time ON flows (time);
+`;
+
+const text = (c: string): string => `(SELECT text FROM strings WHERE id = f.${c}) AS ${c}`;
+
+/** The flows columns as text, as schemas 1-3 stored them (FROM flows f). */
+export const FLOW_SELECT_SQL = `SELECT f.id, f.time, ${text('source')}, f.src, f.src_wl, ${text('src_ip')}, f.src_port, f.dst, f.dst_wl, ${text('dst_ip')}, f.dst_port,
+  ${text('protocol')}, f.port, ${text('verdict')}, ${text('drop_reason')}, ${text('dst_service')}, f.allowed_by, f.denied_by, f.l7, f.is_reply,
+  ${text('node')}, f.no_reply, f.bytes, f.packets, f.src_labels, f.dst_labels, f.road_src, f.road_dst, f.road_port FROM flows f`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'snapshot tables, interned peers, flows indexed by time', sql: V1 },
   { version: 2, description: 'capture bookkeeping (clean close, pruned flows), road peer indexes', sql: V2 },
   { version: 3, description: "pods' service account", sql: V3 },
+  { version: 4, description: 'integer-coded flows: repeated strings in a dictionary table', sql: V4 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

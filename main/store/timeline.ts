@@ -9,15 +9,24 @@ import { roadKey } from '../model/ids.js';
 import type { L7Info, L7Summary, RoadAggregate } from '../model/types.js';
 import { readPeers } from './rows-read.js';
 
-/** The grouping: one row per road and per variant of the fields a road summarises. */
+const text = (c: string): string => `(SELECT text FROM strings WHERE id = g.${c}) AS ${c}`;
+
+/**
+ * The grouping: one row per road and per variant of the fields a road summarises, grouped on the
+ * integer codes (schema 4) and given their text once per group.
+ */
 export const WINDOW_AGGREGATE_SQL = `
-SELECT road_src, road_dst, protocol, road_port, verdict, source, drop_reason,
-       CASE WHEN is_reply = 1 THEN NULL ELSE dst_service END AS service,
-       allowed_by, denied_by, l7, SUM(no_reply = 1) AS no_reply,
-       COUNT(*) AS n, MIN(time) AS first_seen, MAX(time) AS last_seen
-FROM flows
-WHERE time >= ? AND time <= ?
-GROUP BY road_src, road_dst, protocol, road_port, verdict, source, drop_reason, service, allowed_by, denied_by, l7`;
+SELECT g.road_src, g.road_dst, ${text('protocol')}, g.road_port, ${text('verdict')}, ${text('source')}, ${text('drop_reason')},
+       (SELECT text FROM strings WHERE id = g.service) AS service, g.allowed_by, g.denied_by, g.l7, g.no_reply, g.n, g.first_seen, g.last_seen
+FROM (
+  SELECT road_src, road_dst, protocol, road_port, verdict, source, drop_reason,
+         CASE WHEN is_reply = 1 THEN NULL ELSE dst_service END AS service,
+         allowed_by, denied_by, l7, SUM(no_reply = 1) AS no_reply,
+         COUNT(*) AS n, MIN(time) AS first_seen, MAX(time) AS last_seen
+  FROM flows
+  WHERE time >= ? AND time <= ?
+  GROUP BY road_src, road_dst, protocol, road_port, verdict, source, drop_reason, service, allowed_by, denied_by, l7
+) g`;
 
 interface GroupRow {
   road_src: number;

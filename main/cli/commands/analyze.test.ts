@@ -76,7 +76,7 @@ describe('netcity analyze', () => {
     expect(r.out).toContain(
       [
         'shop/report[CronJob] => shop/cart[Deployment] : nothing allowed',
-        '    TCP/7070: denied: egress: denied: source isolated by CiliumNetworkPolicy shop/report-egress and no rule allows TCP/7070; ingress: denied: destination isolated by NetworkPolicy shop/default-deny, NetworkPolicy shop/allow-frontend and no rule allows TCP/7070',
+        '    TCP/7070: denied: egress: denied: source isolated by CiliumNetworkPolicy shop/report-egress and no rule allows TCP/7070; ingress: denied: destination isolated by NetworkPolicy shop/allow-frontend, NetworkPolicy shop/default-deny and no rule allows TCP/7070',
       ].join('\n'),
     );
     expect(r.out).toContain('shop/cart[Deployment] => shop/frontend[Deployment] : nothing allowed');

@@ -3,6 +3,7 @@ import { roadBuilderLabel, roadBuilderName } from '../../cluster/cni-detect.js';
 import { ROAD_BUILDER_NAMES, type RoadBuilder, type RoadBuilderName } from '../../model/types.js';
 import { UsageError } from '../command.js';
 import { HOST_NETWORK_MODES, IPBLOCK_POD_IPS_MODES, type HostNetworkMode, type IpBlockPodIpsMode } from '../../policy/cni-semantics.js';
+export { withCniChoices } from '../../policy/cni-semantics.js';
 
 export function roadBuilderOption(text: string): Exclude<RoadBuilderName, 'unknown'> {
   const name = roadBuilderName(text);
@@ -24,14 +25,6 @@ export function cniChoiceOptions(values: { 'host-network'?: string; 'ipblock-pod
   if (host !== undefined && !HOST_NETWORK_MODES.includes(host as HostNetworkMode)) throw new UsageError(`--host-network: expected as-node or as-pod, got "${host}"`);
   if (ipb !== undefined && !IPBLOCK_POD_IPS_MODES.includes(ipb as IpBlockPodIpsMode)) throw new UsageError(`--ipblock-pod-ips: expected match or ignore, got "${ipb}"`);
   return { hostNetwork: host as HostNetworkMode | undefined, ipBlockPodIps: ipb as IpBlockPodIpsMode | undefined };
-}
-
-/** Records the user's choices with the road builder (they travel with a snapshot): details host-network / ipblock-pod-ips. */
-export function withCniChoices(rb: RoadBuilder, c: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode }): RoadBuilder {
-  const details = { ...rb.details };
-  if (c.hostNetwork) details['host-network'] = c.hostNetwork;
-  if (c.ipBlockPodIps) details['ipblock-pod-ips'] = c.ipBlockPodIps;
-  return { ...rb, details };
 }
 
 export const CNI_CHOICE_USAGE = `  --host-network M  host-network pods as-node (policies do not select them; their node's addresses)

@@ -7,12 +7,12 @@ import { appVersion, rendererDir } from '../../app-paths.js';
 import { startServer } from '../../serve/server.js';
 import { UsageError, type Command } from '../command.js';
 import { openInitialCity } from '../../api/startup.js';
-import { roadBuilderOption } from './road-builder-option.js';
+import { CNI_CHOICE_USAGE, cniChoiceOptions, roadBuilderOption } from './road-builder-option.js';
 import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 
 const usage = `
 Usage: netcity serve [file.netcity | folder-or-manifest... | --demo] [--port N] [--kubeconfig FILE]
-                     [--road-builder NAME]
+                     [--road-builder NAME] [--host-network as-node|as-pod] [--ipblock-pod-ips match|ignore]
 
 Starts NetCity in browser mode on http://127.0.0.1 only and prints the URL to open (it carries a
 random access token for this run). With no argument it opens the demo city when no kubeconfig is
@@ -28,6 +28,8 @@ Options:
   --road-builder NAME for manifests: the CNI the cluster runs when the folder does not hold it
                      (flannel, calico, cilium, weave, canal, antrea, kube-router, aws-vpc-cni, ...);
                      its policy enforcement decides the predicted verdicts
+${CNI_CHOICE_USAGE}
+                   (for the city opened at start: file, folder or demo)
 ${SIZE_CAP_USAGE}
 `;
 
@@ -45,10 +47,13 @@ const serve: Command = {
         'config-dir': { type: 'string' },
         allow: { type: 'string', multiple: true },
         'road-builder': { type: 'string' },
+        'host-network': { type: 'string' },
+        'ipblock-pod-ips': { type: 'string' },
         ...SIZE_CAP_OPTIONS,
       },
     });
     const roadBuilder = values['road-builder'] === undefined ? undefined : roadBuilderOption(values['road-builder']);
+    const cniChoices = cniChoiceOptions(values);
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);
@@ -62,7 +67,7 @@ const serve: Command = {
     if (caps.maxTotalMB) backend.settings.maxManifestTotalMB = caps.maxTotalMB;
     // Ctrl-C while the first city is still loading stops that load.
     io.signal.addEventListener('abort', () => backend.tasks.cancelAll(), { once: true });
-    await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, ...(roadBuilder ? { roadBuilder } : {}), log: (m) => io.err(`${m}\n`) });
+    await openInitialCity(backend, { demo: values.demo ?? false, paths: positionals, cwd: io.cwd, ...(roadBuilder ? { roadBuilder } : {}), cniChoices, log: (m) => io.err(`${m}\n`) });
     const server = await startServer({ backend, rendererDir: rendererDir(), port });
     io.out(`NetCity is running. Open this URL in your browser (it carries this run's token):\n\n  ${server.url}\n\nPress Ctrl-C to stop.\n`);
     await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));

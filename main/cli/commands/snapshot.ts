@@ -34,7 +34,10 @@ Options:
   --name NAME         snapshot name (default: from the source)
   --namespace NS      live: only these namespaces (repeatable); manifests: namespace for objects without one
   --flows DURATION    live: capture flows for this long (e.g. 30s, 2m) from Hubble Relay, reached by a
-                      port-forward to the hubble-relay Service (or --hubble-address HOST:PORT)
+                      port-forward to the hubble-relay Service (or --hubble-address HOST:PORT), or
+                      from Calico Goldmane (Calico 3.30+: the goldmane Service in calico-system, or
+                      --goldmane-address HOST:PORT) with Calico's policy trace
+  --flow-source S     live: hubble, goldmane or auto (default: Goldmane when the cluster has it)
   --kubeconfig FILE   live: use this kubeconfig instead of KUBECONFIG / ~/.kube/config
   --road-builder NAME manifests: the CNI the cluster runs (flannel, calico, cilium, weave, canal,
                       antrea, kube-router, aws-vpc-cni, azure-cni...) when the folder does not hold it;
@@ -102,6 +105,34 @@ async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: 
   return r.snapshot;
 }
 
+/** Goldmane is there: the road builder says so, or its Service is in calico-system. */
+function hasGoldmane(snap: Snapshot): boolean {
+  return snap.roadBuilder.flowSources.includes('goldmane') || snap.services.some((s) => s.namespace === 'calico-system' && s.name === 'goldmane');
+}
+
+/** Flows from Calico Goldmane for a while (Calico's policy trace on each), added like Hubble's; unreachable is a warning. */
+async function withGoldmaneFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, io: CliIO): Promise<Snapshot> {
+  const { captureGoldmaneFlowsInto } = await import('../../flows/goldmane-capture.js');
+  const { goldmaneConnector } = await import('../../flows/goldmane-client.js');
+  const { snapshotRelayLister } = await import('../../flows/relay-locator.js');
+  const { forwardPort } = await import('../../cluster/port-forward.js');
+  const connect = address
+    ? undefined
+    : goldmaneConnector(snapshotRelayLister(() => snap), (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }));
+  io.err('flow source: Calico Goldmane\n');
+  const r = await captureGoldmaneFlowsInto(snap, {
+    seconds,
+    address,
+    connect,
+    label: address ?? 'goldmane via port-forward',
+    signal: io.signal,
+    onProgress: (n) => io.progress?.('capturing flows', n),
+  });
+  if (r.error) io.err(`warning: Goldmane: ${r.error}${r.flows ? ` (${r.flows} flows received before were kept)` : ''}\n`);
+  if (r.flows === 0) io.err('warning: no flows were captured: the snapshot holds inventory and policies only\n');
+  return r.snapshot;
+}
+
 async function fromManifests(
   paths: string[],
   cwd: string,
@@ -140,6 +171,8 @@ const snapshot: Command = {
         namespace: { type: 'string', multiple: true },
         flows: { type: 'string' },
         'hubble-address': { type: 'string' },
+        'goldmane-address': { type: 'string' },
+        'flow-source': { type: 'string', default: 'auto' },
         kubeconfig: { type: 'string' },
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
@@ -160,6 +193,8 @@ const snapshot: Command = {
     if (positionals.length > 0 && !values.manifests) throw new UsageError(`unexpected argument "${positionals[0]}" (paths go after --manifests)`);
     if (values.manifests && positionals.length === 0) throw new UsageError('--manifests: give at least one file or folder');
     if (values.flows !== undefined && values.context === undefined) throw new UsageError('--flows only applies to live snapshots (--context)');
+    const flowSource = values['flow-source'];
+    if (flowSource !== 'auto' && flowSource !== 'hubble' && flowSource !== 'goldmane') throw new UsageError(`--flow-source: expected hubble, goldmane or auto, got "${flowSource}"`);
     const out = path.resolve(io.cwd, values.out);
 
     let snap: Snapshot;
@@ -179,7 +214,14 @@ const snapshot: Command = {
       if (flowsSeconds !== undefined) opts.flowsSeconds = flowsSeconds;
       io.err(`reading cluster context '${values.context}'${flowsSeconds ? ` and capturing flows for ${flowsSeconds}s` : ''}...\n`);
       snap = await capture(opts);
-      if (flowsSeconds) snap = await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
+      if (flowsSeconds) {
+        const goldmane =
+          flowSource === 'goldmane' ||
+          (flowSource === 'auto' && (values['goldmane-address'] !== undefined || (values['hubble-address'] === undefined && hasGoldmane(snap))));
+        snap = goldmane
+          ? await withGoldmaneFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['goldmane-address'], io)
+          : await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
+      }
     }
     if (values.name) snap = { ...snap, name: values.name };
     if (choices.hostNetwork || choices.ipBlockPodIps) {
