@@ -93,7 +93,7 @@ export const METHODS = {
   'whatif.preview': object({ cityId, yaml: string({ min: 1, max: 1_000_000 }) }),
   'capture.start': object({
     cityId,
-    source: oneOf(['hubble', 'probe'] as const),
+    source: oneOf(['hubble', 'goldmane', 'probe'] as const),
     address: optional(string({ min: 1, max: 300 })),
     tls: optional(object({ caPath: optional(path), certPath: optional(path), keyPath: optional(path), serverName: optional(string({ max: 253 })) })),
     filters: flowFilters,
@@ -241,7 +241,18 @@ export interface RoadExplanation {
   edgeId: string;
   source: { id: string; label: string };
   target: { id: string; label: string };
-  observed?: { verdict: string; count: number; dropped: number; dropReasons: Record<string, number>; allowedBy: string[]; deniedBy: string[]; firstSeen?: number; lastSeen?: number };
+  observed?: {
+    verdict: string;
+    count: number;
+    dropped: number;
+    dropReasons: Record<string, number>;
+    allowedBy: string[];
+    deniedBy: string[];
+    /** Rules staged (not enforced) policies would have applied, as the flow source reports them (Calico Goldmane). */
+    pendingBy?: string[];
+    firstSeen?: number;
+    lastSeen?: number;
+  };
   probed?: ProbeResult[];
   ports: PortVerdict[];
   /** Where predicted, observed and probed disagree: why we think so. */

@@ -44,6 +44,7 @@ export function explainRoad(s: Snapshot, map: MapModel, engine: EngineView, edge
         }, {}),
         allowedBy: [...new Set(roads.flatMap((r) => r.allowedBy))],
         deniedBy: [...new Set(roads.flatMap((r) => r.deniedBy))],
+        ...(roads.some((r) => r.pendingBy?.length) ? { pendingBy: [...new Set(roads.flatMap((r) => r.pendingBy ?? []))] } : {}),
         firstSeen: Math.min(...roads.map((r) => r.firstSeen)),
         lastSeen: Math.max(...roads.map((r) => r.lastSeen)),
       }

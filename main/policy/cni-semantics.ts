@@ -83,9 +83,7 @@ export function cniSemantics(
 /** "(Cilium)", "(--host-network as-pod)", "(CNI unknown: assumed; set --host-network as-pod|as-node)". */
 export function byText(s: CniSemantics, which: 'hostNetwork' | 'ipBlockPodIps'): string {
   if (!s.assumed[which]) return s.by[which];
-  return which === 'hostNetwork'
-    ? 'CNI unknown, assumed; set --host-network as-pod|as-node'
-    : 'CNI unknown, assumed; set --ipblock-pod-ips match|ignore';
+  return which === 'hostNetwork' ? 'CNI unknown, assumed; set --host-network as-pod|as-node' : 'CNI unknown, assumed; set --ipblock-pod-ips match|ignore';
 }
 
 export const HOST_NETWORK_MODES: readonly HostNetworkMode[] = ['as-node', 'as-pod'];
@@ -111,7 +109,10 @@ export function describeSemantics(s: CniSemantics): string {
 }
 
 /** Records the user's choices with a road builder (they travel with its snapshot): details host-network / ipblock-pod-ips. */
-export function withCniChoices<T extends { details: Record<string, string> }>(rb: T, c: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode }): T {
+export function withCniChoices<T extends { details: Record<string, string> }>(
+  rb: T,
+  c: { hostNetwork?: HostNetworkMode; ipBlockPodIps?: IpBlockPodIpsMode },
+): T {
   const details = { ...rb.details };
   if (c.hostNetwork) details['host-network'] = c.hostNetwork;
   if (c.ipBlockPodIps) details['ipblock-pod-ips'] = c.ipBlockPodIps;

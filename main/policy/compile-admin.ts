@@ -19,6 +19,7 @@ import {
   portMatcher,
   portValue,
   normProtocol,
+  shown,
   type CompileContext,
   type Obj,
   type PortSpec,
@@ -45,9 +46,9 @@ export function compileAdmin(ctx: CompileContext, p: PolicyObject): CompiledPoli
         : `AdminNetworkPolicy ${p.name} (priority ${priority})`;
   const cp = emptyPolicy(p, u, layer, priority, label);
   const warn = (message: string) => ctx.warnings.push({ policy: cp.key, message });
-  if (v2 && spec.tier !== 'Admin' && spec.tier !== 'Baseline') warn(`spec.tier: '${String(spec.tier)}' must be Admin or Baseline (treated as Admin)`);
+  if (v2 && spec.tier !== 'Admin' && spec.tier !== 'Baseline') warn(`spec.tier: '${shown(spec.tier)}' must be Admin or Baseline (treated as Admin)`);
   if (p.kind !== 'BaselineAdminNetworkPolicy' && (typeof spec.priority !== 'number' || spec.priority < 0 || spec.priority > 1000))
-    warn(`spec.priority: '${String(spec.priority)}' must be a number from 0 to 1000`);
+    warn(`spec.priority: '${shown(spec.priority)}' must be a number from 0 to 1000`);
 
   cp.subjects = subjectOf(ctx, spec.subject, warn);
   const actions: Record<string, Rule['action']> = v2
@@ -59,9 +60,9 @@ export function compileAdmin(ctx: CompileContext, p: PolicyObject): CompiledPoli
     asArray(spec[dir]).forEach((r, i) => {
       const where = `spec.${dir}[${i}]`;
       const rule = isObj(r) ? r : {};
-      const action = actions[String(rule.action)];
+      const action = typeof rule.action === 'string' && Object.hasOwn(actions, rule.action) ? actions[rule.action] : undefined;
       if (!action) {
-        warn(`${where}.action: '${String(rule.action)}' is not one of ${Object.keys(actions).join(', ')} (rule ignored)`);
+        warn(`${where}.action: '${shown(rule.action)}' is not one of ${Object.keys(actions).join(', ')} (rule ignored)`);
         return;
       }
       const peersRaw = rule[dir === 'ingress' ? 'from' : 'to'];
@@ -148,7 +149,7 @@ function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, 
       const cidrs = asArray(e.networks)
         .map((c, j) => parseCidrOrWarn(ctx, key, `${at}.networks[${j}]`, c))
         .filter((c) => c !== undefined);
-      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] })), { nodes: true, pods: ctx.podIps ? u : undefined }));
+      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] })), { nodes: true, pods: ctx.podIps ? u : undefined, what: 'networks' }));
     } else if (dir === 'egress' && e.domainNames !== undefined) {
       const names = asArray(e.domainNames).map(String);
       peers.push(domainPeer(names, `domain names (${names.join(', ')}) depend on DNS`, 'gateway'));

@@ -11,7 +11,7 @@
 import type { Labels, PolicyObject, Protocol, ServiceInfo } from '../model/types.js';
 import { NAMESPACE_SCOPE, parseCalicoSelector, selectorKeys, type CalicoPredicate } from './calico-selector.js';
 import type { CompiledPolicy, Direction, Endpoint, PeerMatcher, PortMatcher, Rule, Tri } from './ir.js';
-import { asArray, emptyPolicy, isObj, newRule, NO_PEER, parseCidrOrWarn, type CalicoObjects, type CompileContext, type Obj, type PortSpec } from './compile-common.js';
+import { asArray, emptyPolicy, isObj, newRule, NO_PEER, parseCidrOrWarn, type CalicoObjects, type CompileContext, type Obj, type PortSpec, shown } from './compile-common.js';
 import { cidrContains, parseIp, type Cidr, type IpAddr } from './ip.js';
 import { ALL_PORTS, NO_PORTS, PROTOCOLS, intersect, portSetOf, protocolSet, subtract, union, type PortSet } from './ports.js';
 import type { PodClass } from './universe.js';
@@ -59,9 +59,9 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
   const sel = (src: unknown, where: string): CalicoPredicate | null => {
     if (src === undefined || src === null || src === '') return null;
     try {
-      return parseCalicoSelector(String(src));
+      return parseCalicoSelector(shown(src));
     } catch (e) {
-      warn(`${where}: invalid selector '${String(src)}': ${(e as Error).message} (matches nothing)`);
+      warn(`${where}: invalid selector '${shown(src)}': ${(e as Error).message} (matches nothing)`);
       return () => false;
     }
   };
@@ -91,8 +91,8 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
     asArray(spec[dir]).forEach((raw, i) => {
       const where = `spec.${dir}[${i}]`;
       const r = isObj(raw) ? raw : {};
-      const action = ACTIONS[String(r.action)];
-      if (!action) return warn(`${where}.action: '${String(r.action)}' is not Allow, Deny, Pass or Log (rule ignored)`);
+      const action = typeof r.action === 'string' && Object.hasOwn(ACTIONS, r.action) ? ACTIONS[r.action] : undefined;
+      if (!action) return warn(`${where}.action: '${shown(r.action)}' is not Allow, Deny, Pass or Log (rule ignored)`);
       const src = isObj(r.source) ? r.source : {};
       const dst = isObj(r.destination) ? r.destination : {};
       const peerSide = dir === 'ingress' ? src : dst;
@@ -112,14 +112,14 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
           peer = familyPeer(peer, family);
         }
       }
-      const rule = newRule(ctx, cp, dir, dir, i + 1, action, peer, ports, typeof (r.metadata as Obj | undefined)?.name === 'string' ? String((r.metadata as Obj).name) : undefined);
+      const rule = newRule(ctx, cp, dir, dir, i + 1, action, peer, ports, typeof (r.metadata as Obj | undefined)?.name === 'string' ? shown((r.metadata as Obj).name) : undefined);
       const selfFilter = subjectSideFilter(ctx, global, ns, selfSide, `${where}.${dir === 'ingress' ? 'destination' : 'source'}`, sel, warn, uncertain);
       if (selfFilter) rule.subjectFilter = selfFilter;
       if (src.ports !== undefined || src.notPorts !== undefined) uncertain.push('source ports are not analysed');
       if (r.http !== undefined) {
         // An Allow with HTTP matches is an L3/L4 allow with L7 rules on top; a Deny of some requests is not a deny of the connection.
         if (action === 'allow') rule.l7 = httpText(r.http);
-        else uncertain.push(`HTTP match on a ${String(r.action)} rule: only some requests are matched`);
+        else uncertain.push(`HTTP match on a ${shown(r.action)} rule: only some requests are matched`);
       }
       if (uncertain.length) rule.uncertain = [...new Set(uncertain)].join('; ');
       cp.rules[dir].push(rule);
@@ -173,7 +173,7 @@ function ipVersionOf(v: unknown, where: string, warn: (m: string) => void): 'v4'
   if (v === undefined || v === null) return undefined;
   if (v === 4 || v === '4') return 'v4';
   if (v === 6 || v === '6') return 'v6';
-  warn(`${where}: '${String(v)}' is not 4 or 6 (ignored)`);
+  warn(`${where}: '${shown(v)}' is not 4 or 6 (ignored)`);
   return undefined;
 }
 
@@ -222,7 +222,7 @@ function andPorts(a: PortMatcher, b: PortMatcher): PortMatcher {
 function httpText(h: unknown): string {
   const o = isObj(h) ? h : {};
   const methods = asArray(o.methods).map(String);
-  const paths = asArray(o.paths).map((p) => (isObj(p) ? String(p.exact ?? p.prefix ?? '') : String(p)));
+  const paths = asArray(o.paths).map((p) => (isObj(p) ? shown(p.exact ?? p.prefix ?? '') : shown(p)));
   return `HTTP${methods.length ? ` ${methods.join(',')}` : ''}${paths.length ? ` ${paths.join(',')}` : ''}`;
 }
 
@@ -404,7 +404,7 @@ function subjectSideFilter(
 
 function protocolOf(v: unknown): Protocol | 'OTHER' | undefined {
   if (v === undefined || v === null) return undefined;
-  const s = String(v).toUpperCase();
+  const s = shown(v).toUpperCase();
   if (s === 'TCP' || s === '6') return 'TCP';
   if (s === 'UDP' || s === '17') return 'UDP';
   if (s === 'SCTP' || s === '132') return 'SCTP';
@@ -416,7 +416,7 @@ function portsOf(ctx: CompileContext, key: string, r: Obj, dst: Obj, where: stri
   const notProto = protocolOf(r.notProtocol);
   if (r.icmp !== undefined || r.notICMP !== undefined) {
     // An ICMP rule: it matches ICMP (type/code), never a TCP, UDP or SCTP port.
-    const p = String(r.protocol ?? '').toUpperCase();
+    const p = shown(r.protocol ?? '').toUpperCase();
     if (p !== 'ICMP' && p !== 'ICMPV6' && p !== '1' && p !== '58')
       warn(`${where}: ${r.icmp !== undefined ? 'icmp' : 'notICMP'} needs protocol ICMP or ICMPv6 (Calico refuses the rule; it matches nothing)`);
     return { fixed: NO_PORTS, resolve: () => NO_PORTS };
@@ -427,7 +427,7 @@ function portsOf(ctx: CompileContext, key: string, r: Obj, dst: Obj, where: stri
     if (list === undefined) return null;
     const specs: PortSpec[] = [];
     asArray(list).forEach((p, i) => {
-      const s = String(p);
+      const s = shown(p);
       const m = /^(\d+)(?::(\d+))?$/.exec(s);
       if (m) {
         const a = Number(m[1]);

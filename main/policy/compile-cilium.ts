@@ -23,6 +23,7 @@ import {
   type IpBlock,
   type Obj,
   type PortSpec,
+  shown,
 } from './compile-common.js';
 import type { PodClass } from './universe.js';
 
@@ -153,7 +154,7 @@ function compileRule(
   if (ents !== undefined) {
     hasL3 = true;
     for (const e of asArray(ents)) {
-      const name = String(e);
+      const name = shown(e);
       if (!ENTITIES.has(name)) {
         warn(`${where}.${pre}Entities: unknown entity '${name}' (ignored)`);
         continue;
@@ -205,7 +206,7 @@ function compileRule(
   }
   if (dir === 'egress' && r.toFQDNs !== undefined) {
     hasL3 = true;
-    const names = asArray(r.toFQDNs).map((f) => (isObj(f) ? String(f.matchName ?? f.matchPattern ?? '') : '')).filter(Boolean);
+    const names = asArray(r.toFQDNs).map((f) => (isObj(f) ? shown(f.matchName ?? f.matchPattern ?? '') : '')).filter(Boolean);
     peers.push(domainPeer(names, `toFQDNs (${names.join(', ')}) depends on DNS`, 'cilium'));
   }
   for (const k of ['toServices', 'toGroups']) {
@@ -237,14 +238,14 @@ function compileRule(
       const at = `${where}.toPorts[${j}].ports[${k}]`;
       const q = isObj(pp) ? pp : {};
       const protocol = normProtocol(q.protocol, 'ANY');
-      if (!protocol) return warn(`${at}.protocol: '${String(q.protocol)}' is not TCP, UDP, SCTP or ANY (port ignored)`);
-      const port = q.port === undefined ? '0' : String(q.port);
+      if (!protocol) return warn(`${at}.protocol: '${shown(q.protocol)}' is not TCP, UDP, SCTP or ANY (port ignored)`);
+      const port = q.port === undefined ? '0' : shown(q.port);
       if (/^\d+$/.test(port)) {
         const n = Number(port);
         if (n > 65535) return warn(`${at}.port: '${port}' is above 65535 (port ignored)`);
         if (n === 0) return specs.push({ protocol });
         const end = q.endPort === undefined ? n : Number(q.endPort);
-        if (!Number.isInteger(end) || end < n || end > 65535) return warn(`${at}.endPort: '${String(q.endPort)}' must be from ${n} to 65535 (port ignored)`);
+        if (!Number.isInteger(end) || end < n || end > 65535) return warn(`${at}.endPort: '${shown(q.endPort)}' must be from ${n} to 65535 (port ignored)`);
         specs.push({ protocol, from: n, to: end });
       } else if (/^[a-z0-9-]{1,15}$/.test(port)) specs.push({ protocol, name: port });
       else warn(`${at}.port: '${port}' is not a port number or name (port ignored)`);
@@ -255,7 +256,7 @@ function compileRule(
       const parts: string[] = [];
       for (const [k, v] of Object.entries(rules)) {
         if (k === 'l7proto') {
-          parts.push(String(v));
+          parts.push(shown(v));
           continue;
         }
         const list = asArray(v).filter(isObj);
@@ -267,7 +268,7 @@ function compileRule(
             k === 'http'
               ? [x.method, x.path, x.host].filter((y) => typeof y === 'string').join(' ') || 'any request'
               : k === 'dns'
-                ? String(x.matchName ?? x.matchPattern ?? 'any name')
+                ? shown(x.matchName ?? x.matchPattern ?? 'any name')
                 : [x.role ?? x.apiKey, x.topic].filter((y) => typeof y === 'string').join(' ') || 'any',
           );
         parts.push(`${k.toUpperCase()} ${what.join(', ')}${list.length > 3 ? ', ...' : ''}`);

@@ -32,6 +32,15 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as text for a warning, whatever it is (an object with a broken toString too). */
+export function shown(v: unknown): string {
+  try {
+    return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 export function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
@@ -125,7 +134,7 @@ export interface IpBlock {
 
 export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string, text: unknown): Cidr | undefined {
   const c = typeof text === 'string' ? parseCidr(text) : undefined;
-  if (!c) ctx.warnings.push({ policy: key, message: `${where}: invalid CIDR '${String(text)}' (rule part ignored)` });
+  if (!c) ctx.warnings.push({ policy: key, message: `${where}: invalid CIDR '${shown(text)}' (rule part ignored)` });
   else ctx.cidrs.push(c);
   return c;
 }
@@ -135,7 +144,7 @@ export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string,
  * server. Pods are matched by selectors only (how ipBlock treats pod IPs is CNI-specific).
  * `nodes`: whether node/API-server addresses are matched (Cilium's CIDR rules do not).
  */
-export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe } = { nodes: true }): PeerMatcher {
+export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe; what?: 'ipBlock' | 'networks' } = { nodes: true }): PeerMatcher {
   const containsIp = (ip: { v6: boolean; value: bigint }) =>
     blocks.some((b) => cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip)));
   const coversAll = blocks.some((b) => cidrIsWholeFamily(b.cidr) && b.except.length === 0);
@@ -163,7 +172,8 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
       }
     : raw;
   const peer: PeerMatcher = { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
-  if (!opts.negate) peer.podIpBlocks = blocks.map((b) => ({ text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
+  // Only the rules whose pod matching the CNI decides (NetworkPolicy ipBlock, ANP networks) say so.
+  if (opts.what && !opts.negate) peer.podIpBlocks = blocks.map((b) => ({ what: opts.what!, text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
   if (opts.pods) {
     // Pods by their IPs (classes are cut so that all pods of one class answer alike).
     const classes = opts.pods.none();
@@ -191,7 +201,7 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
 
 export function normProtocol(v: unknown, dflt: Protocol | 'ANY'): Protocol | 'ANY' | undefined {
   if (v === undefined || v === null || v === '') return dflt;
-  const s = String(v).toUpperCase();
+  const s = shown(v).toUpperCase();
   if (s === 'TCP' || s === 'UDP' || s === 'SCTP' || s === 'ANY') return s;
   return undefined;
 }
@@ -251,7 +261,7 @@ export function portValue(ctx: CompileContext, key: string, where: string, v: un
       if (n >= 1 && n <= MAX_PORT) return n;
     } else if (/^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v)) return v;
   }
-  ctx.warnings.push({ policy: key, message: `${where}: invalid port '${String(v)}' (must be 1-65535 or a port name)` });
+  ctx.warnings.push({ policy: key, message: `${where}: invalid port '${shown(v)}' (must be 1-65535 or a port name)` });
   return undefined;
 }
 

@@ -18,6 +18,7 @@ import {
   type CompileContext,
   type IpBlock,
   type PortSpec,
+  shown,
 } from './compile-common.js';
 
 /** Calico runs Kubernetes policies at order 1000 in its default tier. */
@@ -81,7 +82,7 @@ function peersOf(ctx: CompileContext, key: string, ns: string, where: string, ra
       for (const x of except)
         if (x.v6 !== cidr.v6 || x.start < cidr.start || x.end > cidr.end) warn(`${at}.ipBlock.except: ${x.text} is not inside ${cidr.text}`);
       const block: IpBlock = { cidr, except };
-      peers.push(ipBlockPeer([block], { nodes: true, pods: ctx.podIps ? u : undefined }));
+      peers.push(ipBlockPeer([block], { nodes: true, pods: ctx.podIps ? u : undefined, what: 'ipBlock' }));
       return;
     }
     if (e.podSelector === undefined && e.namespaceSelector === undefined) {
@@ -108,7 +109,7 @@ function portsOf(ctx: CompileContext, key: string, where: string, raw: unknown):
     const o = isObj(e) ? e : {};
     const protocol = normProtocol(o.protocol, 'TCP');
     if (!protocol || protocol === 'ANY') {
-      ctx.warnings.push({ policy: key, message: `${at}.protocol: '${String(o.protocol)}' is not TCP, UDP or SCTP (port ignored)` });
+      ctx.warnings.push({ policy: key, message: `${at}.protocol: '${shown(o.protocol)}' is not TCP, UDP or SCTP (port ignored)` });
       return;
     }
     if (o.port === undefined || o.port === null) {
@@ -126,7 +127,7 @@ function portsOf(ctx: CompileContext, key: string, where: string, raw: unknown):
     if (o.endPort !== undefined) {
       const e2 = o.endPort;
       if (typeof e2 !== 'number' || !Number.isInteger(e2) || e2 < v || e2 > 65535) {
-        ctx.warnings.push({ policy: key, message: `${at}.endPort: '${String(e2)}' must be a number from ${v} to 65535 (port ignored)` });
+        ctx.warnings.push({ policy: key, message: `${at}.endPort: '${shown(e2)}' must be a number from ${v} to 65535 (port ignored)` });
         return;
       }
       to = e2;

@@ -70,7 +70,13 @@ export function compileSelector(sel: unknown, where: string, keyOf: (k: string) 
             tests.push(op === 'Exists' ? (l) => l[k] !== undefined : (l) => l[k] === undefined);
             return;
           default:
-            errors.push(`${at}: unknown operator '${String(op)}' (use In, NotIn, Exists, DoesNotExist)`);
+            errors.push(`${at}: unknown operator '${(() => {
+              try {
+                return String(op);
+              } catch {
+                return typeof op;
+              }
+            })()}' (use In, NotIn, Exists, DoesNotExist)`);
         }
       });
   }

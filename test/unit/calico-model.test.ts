@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadManifests } from '../../main/manifests/index.js';
+import { loadManifests, manifestsToSnapshot } from '../../main/manifests/index.js';
+import { createEngineView } from '../../main/city/policy-adapter.js';
+import { namedRoadBuilder } from '../../main/cluster/cni-detect.js';
 import { demoSnapshot } from '../../main/model/scenario/demo.js';
 import { openSnapshot, saveSnapshot } from '../../main/store/snapshot-file.js';
 
@@ -43,5 +45,22 @@ describe('snapshots store the service account', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the why panel on a three-tier Calico city', () => {
+  it("names each verdict's tier, policy and rule (the same text as analyze --explain)", async () => {
+    const set = await loadManifests([path.join(FIX, 'calico-tiers')], {});
+    const city = createEngineView(manifestsToSnapshot(set, 'tiers', 0, namedRoadBuilder('calico')));
+    const pv = city.explain('wl:tools/Deployment/scanner', 'wl:shop/Deployment/db', 'TCP', 5432);
+    expect(pv.predicted).toBe('allowed');
+    expect(pv.steps.find((s) => s.direction === 'ingress')).toMatchObject({ tier: 'platform', policy: 'CalicoGlobalNetworkPolicy/platform.allow-scanner', rule: 'ingress #1', text: 'allowed by tier platform, policy allow-scanner, ingress rule 1: Allow' });
+    const web = city.explain('wl:shop/Deployment/web', 'wl:shop/Deployment/db', 'TCP', 5432);
+    expect(web.steps.filter((s) => s.direction === 'ingress').map((s) => [s.tier ?? '-', s.effect])).toEqual([
+      ['platform', 'passed'],
+      ['security', 'tier-pass'],
+      ['-', 'allowed'],
+    ]);
+    expect(web.summary).toContain('allowed by NetworkPolicy shop/db-from-web, ingress rule #1');
   });
 });

@@ -6,7 +6,8 @@ import { demoSnapshot } from '../../model/scenario/demo.js';
 import type { Snapshot } from '../../model/types.js';
 import { whatIfPreview } from './whatif.js';
 
-const DENY_EGRESS = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress]}\n';
+const DENY_EGRESS =
+  'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress]}\n';
 const CILIUM_DENY =
   'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\nspec: {endpointSelector: {}, egressDeny: [{toEntities: [all]}]}\n';
 

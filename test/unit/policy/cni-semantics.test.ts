@@ -11,7 +11,16 @@ import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
 import { ALL_PODS, np, xyz } from './cluster.js';
 
 // x/agent: a host-network pod on n1 (address 192.168.0.1) whose labels say pod=b.
-const agent: PodInfo = { namespace: 'x', name: 'agent', labels: { pod: 'b' }, ips: ['192.168.0.1'], node: 'n1', phase: 'Running', hostNetwork: true, ports: [] };
+const agent: PodInfo = {
+  namespace: 'x',
+  name: 'agent',
+  labels: { pod: 'b' },
+  ips: ['192.168.0.1'],
+  node: 'n1',
+  phase: 'Running',
+  hostNetwork: true,
+  ports: [],
+};
 
 function engine(policies: ReturnType<typeof np>[], semantics: CniSemantics, opts: { nodes?: boolean } = {}) {
   const input = xyz([agent]);
@@ -23,7 +32,12 @@ function verdict(e: ReturnType<typeof engine>, src: string, dst: string): string
   const d = e.evaluate(src, dst, 'TCP', 80);
   if (src.startsWith('pod:') && dst.startsWith('pod:')) {
     const cell = e.connectivity({ level: 'pod', includeIpRanges: false }).pair(src, dst);
-    const m = cell && hasPort(fromPortLists(cell.allowed), 'TCP', 80) ? 'allowed' : cell?.unknown && hasPort(fromPortLists(cell.unknown), 'TCP', 80) ? 'unknown' : 'denied';
+    const m =
+      cell && hasPort(fromPortLists(cell.allowed), 'TCP', 80)
+        ? 'allowed'
+        : cell?.unknown && hasPort(fromPortLists(cell.unknown), 'TCP', 80)
+          ? 'unknown'
+          : 'denied';
     expect(m, `matrix ${src} -> ${dst}`).toBe(d.verdict);
   }
   return d.verdict;
@@ -48,14 +62,22 @@ describe('defaults per road builder', () => {
     });
   });
 
-  it.each(['unknown', 'weave', 'kube-router', 'ovn-kubernetes', undefined])('%s: today\'s choice (as-node, ignore), marked as assumed', (rb) => {
+  it.each(['unknown', 'weave', 'kube-router', 'ovn-kubernetes', undefined])("%s: today's choice (as-node, ignore), marked as assumed", (rb) => {
     const s = cniSemantics(rb);
-    expect({ host: s.hostNetwork, ipb: s.ipBlockPodIps, assumed: s.assumed }).toEqual({ host: 'as-node', ipb: 'ignore', assumed: { hostNetwork: true, ipBlockPodIps: true } });
+    expect({ host: s.hostNetwork, ipb: s.ipBlockPodIps, assumed: s.assumed }).toEqual({
+      host: 'as-node',
+      ipb: 'ignore',
+      assumed: { hostNetwork: true, ipBlockPodIps: true },
+    });
   });
 
   it('overrides win over the road builder and say so', () => {
     const s = cniSemantics('cilium', undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' });
-    expect(s).toMatchObject({ hostNetwork: 'as-pod', ipBlockPodIps: 'match', by: { hostNetwork: '--host-network as-pod', ipBlockPodIps: '--ipblock-pod-ips match' } });
+    expect(s).toMatchObject({
+      hostNetwork: 'as-pod',
+      ipBlockPodIps: 'match',
+      by: { hostNetwork: '--host-network as-pod', ipBlockPodIps: '--ipblock-pod-ips match' },
+    });
   });
 });
 
@@ -63,7 +85,10 @@ describe('host-network pods: truth table', () => {
   // x: default deny ingress. y/a: ingress only from pod=b pods of namespace x.
   const policies = [
     np('deny-x', 'x', { podSelector: {}, policyTypes: ['Ingress'] }),
-    np('from-xb', 'y', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'x' } }, podSelector: { matchLabels: { pod: 'b' } } }] }] }),
+    np('from-xb', 'y', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'x' } }, podSelector: { matchLabels: { pod: 'b' } } }] }],
+    }),
   ];
   it.each([
     // road builder, override, y/a -> x/agent, x/agent -> y/a (y/a runs on n2, the agent on n1)
@@ -97,7 +122,13 @@ describe('host-network pods: truth table', () => {
 
 describe('ipBlock and pod IPs: truth table', () => {
   // x/a may send only to 10.1.0.0/24 except 10.1.0.12/32 (x/c); pods are 10.1.0.10 (x/a) to 10.1.0.18 (z/c).
-  const policies = [np('cidr', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.1.0.0/24', except: ['10.1.0.12/32'] } }] }] })];
+  const policies = [
+    np('cidr', 'x', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: '10.1.0.0/24', except: ['10.1.0.12/32'] } }] }],
+    }),
+  ];
   it.each([
     // road builder, override, x/a -> y/a (10.1.0.13), x/a -> x/c (excepted)
     ['calico', undefined, 'allowed', 'denied'],
@@ -119,21 +150,33 @@ describe('ipBlock and pod IPs: truth table', () => {
   });
 
   it('says in the verdict whether the ipBlock matched the pod IP, and under which road builder', () => {
-    const p = [np('internal', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] })];
+    const p = [
+      np('internal', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] }),
+    ];
     const calico = engine(p, cniSemantics('calico')).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80);
     expect(calico.verdict).toBe('allowed');
     expect(calico.summary).toContain('ipBlock 10.0.0.0/8 matches pod IPs under Calico (pod y/a is 10.1.0.13)');
     const cilium = engine(p, cniSemantics('cilium')).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80);
     expect(cilium.verdict).toBe('denied');
     expect(cilium.summary).toContain('ipBlock 10.0.0.0/8 does not match pod IPs under Cilium');
-    expect(engine(p, cniSemantics(undefined)).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80).summary).toContain('under CNI unknown, assumed; set --ipblock-pod-ips match|ignore');
+    expect(engine(p, cniSemantics(undefined)).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80).summary).toContain(
+      'under CNI unknown, assumed; set --ipblock-pod-ips match|ignore',
+    );
     // Toward an address outside the cluster the choice decides nothing and is not mentioned.
     expect(engine(p, cniSemantics('calico')).evaluate('pod:x/a', 'ip:10.200.0.1', 'TCP', 80).summary).not.toContain('pod IPs');
   });
 
   it('a pod whose IP is not known is unknown to an ipBlock that matches pod IPs', () => {
     const input = xyz([{ ...agent, name: 'new', hostNetwork: false, ips: [], labels: { pod: 'new' } }]);
-    const e = createPolicyEngine({ ...input, policies: [np('internal', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] })] }, { semantics: cniSemantics('calico') });
+    const e = createPolicyEngine(
+      {
+        ...input,
+        policies: [
+          np('internal', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] }),
+        ],
+      },
+      { semantics: cniSemantics('calico') },
+    );
     const d = e.evaluate('pod:x/a', 'pod:x/new', 'TCP', 80);
     expect(d.verdict).toBe('unknown');
     expect(d.summary).toContain('the IP of pod x/new is not known');
@@ -144,7 +187,13 @@ describe('ipBlock and pod IPs: truth table', () => {
 describe('upstream e2e: "should allow egress access to server in CIDR block"', () => {
   // x/a may send only to y/b's IP (/32); every other pair stays open.
   const yb = xyz().pods.find((p) => p.namespace === 'y' && p.name === 'b')!;
-  const policies = [np('allow-client-a-via-cidr-egress-rule', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: `${yb.ips[0]}/32` } }] }] })];
+  const policies = [
+    np('allow-client-a-via-cidr-egress-rule', 'x', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: `${yb.ips[0]}/32` } }] }],
+    }),
+  ];
   const expected = (s: string, d: string) => s !== 'x/a' || d === 'y/b';
 
   it('is reproduced with --host-network as-pod --ipblock-pod-ips match', () => {
@@ -156,7 +205,12 @@ describe('upstream e2e: "should allow egress access to server in CIDR block"', (
         if (s === d) continue;
         const v = e.evaluate(`pod:${s}`, `pod:${d}`, 'TCP', 80).verdict;
         const cell = m.pair(`pod:${s}`, `pod:${d}`);
-        expect({ s, d, v, matrix: !!cell && hasPort(fromPortLists(cell.allowed), 'TCP', 80) }).toEqual({ s, d, v: expected(s, d) ? 'allowed' : 'denied', matrix: expected(s, d) });
+        expect({ s, d, v, matrix: !!cell && hasPort(fromPortLists(cell.allowed), 'TCP', 80) }).toEqual({
+          s,
+          d,
+          v: expected(s, d) ? 'allowed' : 'denied',
+          matrix: expected(s, d),
+        });
       }
   });
 
@@ -169,7 +223,7 @@ describe('upstream e2e: "should allow egress access to server in CIDR block"', (
 describe('host-network pods without a Node object: their own addresses', () => {
   // y/a accepts only 192.168.0.0/24 (the node network); no Node objects in the input.
   const from = (cidr: string) => [np('from-nodes', 'y', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ ipBlock: { cidr } }] }] })];
-  it('an ipBlock rule uses the pod\'s status.podIPs (its node\'s address) instead of answering unknown', () => {
+  it("an ipBlock rule uses the pod's status.podIPs (its node's address) instead of answering unknown", () => {
     expect(verdict(engine(from('192.168.0.0/24'), cniSemantics('calico'), { nodes: false }), 'pod:x/agent', 'pod:y/a')).toBe('allowed');
     expect(verdict(engine(from('172.16.0.0/12'), cniSemantics('calico'), { nodes: false }), 'pod:x/agent', 'pod:y/a')).toBe('denied');
     // With the Node object, its addresses are used (192.168.0.1 for n1).
@@ -188,7 +242,12 @@ describe('found by the differential test', () => {
     const input = xyz();
     // z/c declares "http" on 80; the others declare serve-80-tcp... but no "http".
     input.pods.find((p) => p.namespace === 'z' && p.name === 'c')!.ports.push({ name: 'http', containerPort: 8081, protocol: 'TCP' });
-    const banp = { kind: 'BaselineAdminNetworkPolicy' as const, apiVersion: 'policy.networking.k8s.io/v1alpha1', name: 'default', manifest: { spec: { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }], ports: [{ namedPort: 'http' }] }] } } };
+    const banp = {
+      kind: 'BaselineAdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'default',
+      manifest: { spec: { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }], ports: [{ namedPort: 'http' }] }] } },
+    };
     const e = createPolicyEngine({ ...input, policies: [banp] });
     const m = e.connectivity({ level: 'pod', includeIpRanges: false });
     expect(m.pair('pod:x/a', 'pod:y/a')?.allowed.TCP).toBe('1-65535');
@@ -199,7 +258,12 @@ describe('found by the differential test', () => {
   it('rows copied between sources of equal rows still evaluate host-network destinations (was: copied)', () => {
     // Every pod may send to every pod (ANP); x/a is egress-isolated, so toward the host-network agent (a node) it is denied.
     const input = xyz([agent]);
-    const anp = { kind: 'AdminNetworkPolicy' as const, apiVersion: 'policy.networking.k8s.io/v1alpha1', name: 'all-pods', manifest: { spec: { priority: 10, subject: { namespaces: {} }, egress: [{ action: 'Allow', to: [{ namespaces: {} }] }] } } };
+    const anp = {
+      kind: 'AdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'all-pods',
+      manifest: { spec: { priority: 10, subject: { namespaces: {} }, egress: [{ action: 'Allow', to: [{ namespaces: {} }] }] } },
+    };
     const e = createPolicyEngine({ ...input, policies: [anp, np('iso', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'] })] });
     const m = e.connectivity({ level: 'pod', includeIpRanges: false });
     expect(m.pair('pod:y/a', 'pod:x/b')?.allowed.TCP).toBe('1-65535'); // row of y/a computed first
@@ -209,7 +273,12 @@ describe('found by the differential test', () => {
 
   it('an ANP nodes peer toward a node without its Node object is unknown (was: labels taken as empty)', () => {
     const input = xyz([agent]);
-    const anp = { kind: 'AdminNetworkPolicy' as const, apiVersion: 'policy.networking.k8s.io/v1alpha1', name: 'deny-z1', manifest: { spec: { priority: 10, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { zone: 'one' } } }] }] } } };
+    const anp = {
+      kind: 'AdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'deny-z1',
+      manifest: { spec: { priority: 10, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { zone: 'one' } } }] }] } },
+    };
     expect(createPolicyEngine({ ...input, policies: [anp] }).evaluate('pod:y/a', 'pod:x/agent', 'TCP', 80).verdict).toBe('denied');
     expect(createPolicyEngine({ ...input, nodes: [], policies: [anp] }).evaluate('pod:y/a', 'pod:x/agent', 'TCP', 80).verdict).toBe('unknown');
   });
@@ -226,9 +295,44 @@ describe('whatIf with the road builder', () => {
 
   it('follows the CNI semantics (an ipBlock toward a pod IP)', () => {
     const input = { ...xyz(), policies: [np('iso', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'] })] };
-    const open = np('to-pods', 'x', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.1.0.0/24' } }] }] });
-    const pairs = (s: CniSemantics) => whatIf(input, { upsert: [open] }, { level: 'pod', includeIpRanges: false }, { semantics: s }).newlyAllowed.map((c) => `${c.src}>${c.dst}`);
+    const open = np('to-pods', 'x', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: '10.1.0.0/24' } }] }],
+    });
+    const pairs = (s: CniSemantics) =>
+      whatIf(input, { upsert: [open] }, { level: 'pod', includeIpRanges: false }, { semantics: s }).newlyAllowed.map((c) => `${c.src}>${c.dst}`);
     expect(pairs(cniSemantics('calico'))).toContain('pod:x/a>pod:y/a');
     expect(pairs(cniSemantics('cilium'))).toEqual([]);
+  });
+});
+
+describe('notes only where the CNI choice decides', () => {
+  it('ANP networks are named as networks; Cilium CIDR rules (never matching pods) say nothing', () => {
+    const input = xyz();
+    const anp = {
+      kind: 'AdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'deny-10',
+      manifest: { spec: { priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] } },
+    };
+    const d = createPolicyEngine({ ...input, policies: [anp] }, { semantics: cniSemantics('calico') }).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80);
+    expect(d.verdict).toBe('denied');
+    expect(d.summary).toContain('networks 10.0.0.0/8 matches pod IPs under Calico');
+    const cnp = {
+      kind: 'CiliumNetworkPolicy' as const,
+      apiVersion: 'cilium.io/v2',
+      name: 'to-cidr',
+      namespace: 'x',
+      manifest: { spec: { endpointSelector: { matchLabels: { pod: 'a' } }, egress: [{ toCIDR: ['10.0.0.0/8'] }] } },
+    };
+    const c = createPolicyEngine({ ...input, policies: [cnp] }, { semantics: cniSemantics('cilium', undefined, { ipBlockPodIps: 'match' }) }).evaluate(
+      'pod:x/a',
+      'pod:y/a',
+      'TCP',
+      80,
+    );
+    expect(c.verdict).toBe('denied');
+    expect(c.summary).not.toContain('pod IPs');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Differential test: random small clusters and policies (NetworkPolicy with every feature,
- * AdminNetworkPolicy, BaselineAdminNetworkPolicy; both address families; host-network pods,
+ * AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy in both tiers; both
+ * address families; host-network pods,
  * pods without IPs, clusters without Node objects) evaluated by the engine and by the simple
  * reference evaluator in reference-evaluator.ts, in the four CNI modes (host-network pods as
  * node / as pod x ipBlock matches / ignores pod IPs). Both evaluate() and the pod-level matrix
@@ -14,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeInfo, PodInfo, PolicyObject, Protocol } from '../../../main/model/types.js';
 import { cniSemantics, createPolicyEngine } from '../../../main/policy/index.js';
 import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
+import { parseIp } from '../../../main/policy/ip.js';
 import { refEvaluate, type Labels, type Proto, type RefCluster, type RefEnd, type RefModes, type RefPod, type RefVerdict } from './reference-evaluator.js';
 
 // ---------------------------------------------------------------- seeded generator
@@ -184,13 +186,53 @@ function adminPolicy(g: Gen, kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkP
   for (const dir of ['ingress', 'egress'] as const) {
     if (g.chance(0.3)) continue;
     spec[dir] = Array.from({ length: g.int(1, 3) }, (_, j) => {
-      const r: Record<string, unknown> = { name: `r${j}`, action: g.pick(actions), [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)) };
+      const r: Record<string, unknown> = {
+        name: `r${j}`,
+        action: g.pick(actions),
+        [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)),
+      };
       const ports = adminPorts(g);
       if (ports) r.ports = ports;
       return r;
     });
   }
   return { kind, name, spec };
+}
+
+function cnpProtocols(g: Gen): Record<string, unknown>[] | undefined {
+  if (g.chance(0.4)) return undefined;
+  return Array.from({ length: g.int(1, 2) }, () => {
+    if (g.chance(0.2)) return { destinationNamedPort: g.pick(['http', 'dns', 'web', 'sig']) };
+    const key = g.pick(['tcp', 'udp', 'sctp']);
+    const k = g.int(0, 2);
+    if (k === 0) return { [key]: {} };
+    if (k === 1) return { [key]: { destinationPort: { number: g.pick(PORTS) } } };
+    const start = g.pick([53, 80, 8000]);
+    return { [key]: { destinationPort: { range: { start, end: start + g.pick([0, 1, 100]) } } } };
+  });
+}
+
+/** v1alpha2 ClusterNetworkPolicy, Admin or Baseline tier. */
+function clusterPolicy(g: Gen, name: string, tier: 'Admin' | 'Baseline', priority: number): RefCluster['policies'][number] {
+  const spec: Record<string, unknown> = {
+    tier,
+    priority,
+    subject: g.chance(0.5) ? { namespaces: selector(g) } : { pods: { namespaceSelector: selector(g), podSelector: selector(g) } },
+  };
+  for (const dir of ['ingress', 'egress'] as const) {
+    if (g.chance(0.3)) continue;
+    spec[dir] = Array.from({ length: g.int(1, 3) }, (_, j) => {
+      const r: Record<string, unknown> = {
+        name: `r${j}`,
+        action: g.pick(['Accept', 'Deny', 'Pass']),
+        [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: g.int(1, 2) }, () => adminPeer(g, dir)),
+      };
+      const protocols = cnpProtocols(g);
+      if (protocols) r.protocols = protocols;
+      return r;
+    });
+  }
+  return { kind: 'ClusterNetworkPolicy', name, spec };
 }
 
 interface Case {
@@ -224,10 +266,17 @@ function generate(seed: number): Case {
   const policies: RefCluster['policies'] = [];
   const nps = g.int(0, 4);
   for (let i = 0; i < nps; i++) policies.push(networkPolicy(g, i, nsNames));
-  const anps = g.int(0, 2);
   const prios = [10, 20, 30, 40].sort(() => g.r() - 0.5);
-  for (let i = 0; i < anps; i++) policies.push(adminPolicy(g, 'AdminNetworkPolicy', `anp${i}`, prios[i]));
-  if (g.chance(0.35)) policies.push(adminPolicy(g, 'BaselineAdminNetworkPolicy', 'default', 0));
+  if (g.chance(0.7)) {
+    // v1alpha1: AdminNetworkPolicy and the one BaselineAdminNetworkPolicy.
+    const anps = g.int(0, 2);
+    for (let i = 0; i < anps; i++) policies.push(adminPolicy(g, 'AdminNetworkPolicy', `anp${i}`, prios[i]));
+    if (g.chance(0.35)) policies.push(adminPolicy(g, 'BaselineAdminNetworkPolicy', 'default', 0));
+  } else {
+    // v1alpha2: ClusterNetworkPolicy in both tiers (distinct priorities: equal ones are up to the implementation).
+    const cnps = g.int(1, 3);
+    for (let i = 0; i < cnps; i++) policies.push(clusterPolicy(g, `cnp${i}`, g.pick(['Admin', 'Baseline'] as const), prios[i]));
+  }
 
   const ends: RefEnd[] = [
     ...pods.map((p) => ({ pod: `${p.namespace}/${p.name}` })),
@@ -247,17 +296,32 @@ function generate(seed: number): Case {
 
 // ---------------------------------------------------------------- the engine side
 
-const API = { NetworkPolicy: 'networking.k8s.io/v1', AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1', BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1' };
+const API = {
+  NetworkPolicy: 'networking.k8s.io/v1',
+  AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  ClusterNetworkPolicy: 'policy.networking.k8s.io/v1alpha2',
+};
 
 function engineFor(c: RefCluster, modes: RefModes) {
   const pods: PodInfo[] = c.pods.map((p) => ({ ...p, phase: 'Running', ports: p.ports.map((x) => ({ ...x })) }));
-  const nodes: NodeInfo[] = c.nodes.map((n) => ({ name: n.name, labels: n.labels, addresses: n.ips.map((address) => ({ type: 'InternalIP', address })), podCIDRs: [] }));
+  const nodes: NodeInfo[] = c.nodes.map((n) => ({
+    name: n.name,
+    labels: n.labels,
+    addresses: n.ips.map((address) => ({ type: 'InternalIP', address })),
+    podCIDRs: [],
+  }));
   const policies: PolicyObject[] = c.policies.map((p) => ({
     kind: p.kind,
     apiVersion: API[p.kind],
     name: p.name,
     namespace: p.namespace,
-    manifest: { apiVersion: API[p.kind], kind: p.kind, metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) }, spec: structuredClone(p.spec) },
+    manifest: {
+      apiVersion: API[p.kind],
+      kind: p.kind,
+      metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) },
+      spec: structuredClone(p.spec),
+    },
   }));
   return createPolicyEngine(
     { namespaces: c.namespaces, pods, nodes, policies },
@@ -287,7 +351,14 @@ interface Disagreement {
 function check(k: Case, stats: { imprecise: number; compared: number }): Disagreement | null {
   for (const modes of MODES) {
     const e = engineFor(k.cluster, modes);
-    const m = e.connectivity({ level: 'pod', includeIpRanges: false });
+    const m = e.connectivity({ level: 'pod', includeIpRanges: true });
+    // An outside address is the IP-range peer that holds it.
+    const ranges = m.peers.flatMap((p) => (p.type === 'ipRange' ? [{ id: p.id, a: parseIp(p.start!)!, b: parseIp(p.end!)! }] : []));
+    const cellId = (end: RefEnd): string => {
+      if (!('ip' in end)) return idOf(end);
+      const ip = parseIp(end.ip)!;
+      return ranges.find((r) => r.a.v6 === ip.v6 && r.a.value <= ip.value && ip.value <= r.b.value)!.id;
+    };
     for (const q of k.queries) {
       const want = refEvaluate(k.cluster, modes, q.src, q.dst, q.proto, q.port);
       const d = e.evaluate(idOf(q.src), idOf(q.dst), q.proto as Protocol, q.port);
@@ -296,10 +367,17 @@ function check(k: Case, stats: { imprecise: number; compared: number }): Disagre
         if (d.verdict === 'unknown') stats.imprecise++;
         else return { modes, query: q, engine: d.verdict, reference: want, via: 'evaluate', summary: d.summary };
       }
-      if ('pod' in q.src && 'pod' in q.dst) {
-        const cell = m.pair(idOf(q.src), idOf(q.dst));
-        const got = !cell ? 'denied' : hasPort(fromPortLists(cell.allowed), q.proto as Protocol, q.port) ? 'allowed' : cell.unknown && hasPort(fromPortLists(cell.unknown), q.proto as Protocol, q.port) ? 'unknown' : 'denied';
-        if (got !== d.verdict) return { modes, query: q, engine: `${got} (matrix; evaluate says ${d.verdict})`, reference: want, via: 'matrix', summary: d.summary };
+      if (!('node' in q.src) && !('node' in q.dst)) {
+        const cell = m.pair(cellId(q.src), cellId(q.dst));
+        const got = !cell
+          ? 'denied'
+          : hasPort(fromPortLists(cell.allowed), q.proto as Protocol, q.port)
+            ? 'allowed'
+            : cell.unknown && hasPort(fromPortLists(cell.unknown), q.proto as Protocol, q.port)
+              ? 'unknown'
+              : 'denied';
+        if (got !== d.verdict)
+          return { modes, query: q, engine: `${got} (matrix; evaluate says ${d.verdict})`, reference: want, via: 'matrix', summary: d.summary };
       }
     }
   }
@@ -352,7 +430,7 @@ function shrink(k: Case): Case {
       }
     }
   };
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const c of candidates(cur))
       if (fails(c)) {
@@ -369,7 +447,7 @@ describe('engine = reference evaluator on generated clusters', () => {
   const seed = env === undefined || env === '' ? 20261204 : env === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(env);
   const cases = Number(process.env.NETCITY_CASES ?? 1000);
 
-  it(`${cases} cases, every NetworkPolicy feature, ANP/BANP, 4 CNI modes (seed ${seed})`, () => {
+  it(`${cases} cases, every NetworkPolicy feature, ANP/BANP/ClusterNetworkPolicy, 4 CNI modes (seed ${seed})`, () => {
     const stats = { imprecise: 0, compared: 0 };
     for (let i = 0; i < cases; i++) {
       const k = generate(seed + i);
@@ -384,7 +462,8 @@ describe('engine = reference evaluator on generated clusters', () => {
         expect.fail(message);
       }
     }
-    if (process.env.NETCITY_STATS) console.log(`seed ${seed}: ${stats.compared} verdicts compared, ${stats.imprecise} unknown to the engine where the reference is sure`);
+    if (process.env.NETCITY_STATS)
+      console.log(`seed ${seed}: ${stats.compared} verdicts compared, ${stats.imprecise} unknown to the engine where the reference is sure`);
     // The reference is sure more often than the engine only rarely (an unknown deny before a sure deny...).
     expect(stats.compared).toBeGreaterThan(cases * 30);
     expect(stats.imprecise).toBeLessThan(stats.compared / 50);
@@ -398,12 +477,27 @@ describe('engine = reference evaluator on generated clusters', () => {
         { namespace: 'a', name: 'client', labels: { app: 'client' }, ips: ['10.0.0.5'], node: 'n1', hostNetwork: false, ports: [] },
         { namespace: 'a', name: 'agent', labels: { app: 'agent' }, ips: ['192.168.0.9'], node: 'n2', hostNetwork: true, ports: [] },
       ],
-      policies: [{ kind: 'NetworkPolicy', name: 'only-cidr', namespace: 'a', spec: { podSelector: { matchLabels: { app: 'client' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } }],
+      policies: [
+        {
+          kind: 'NetworkPolicy',
+          name: 'only-cidr',
+          namespace: 'a',
+          spec: { podSelector: { matchLabels: { app: 'client' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
+        },
+      ],
     };
     const q = (modes: RefModes) => refEvaluate(cluster, modes, { pod: 'a/client' }, { pod: 'a/agent' }, 'TCP', 80);
     // The agent's address (its node's, 192.168.0.9) is outside 10.0.0.0/8 in every mode.
     for (const m of MODES) expect(q(m)).toBe('denied');
-    const toSelf = (modes: RefModes) => refEvaluate({ ...cluster, pods: [...cluster.pods, { ...cluster.pods[0], name: 'peer', labels: { app: 'server' }, ips: ['10.0.0.6'] }] }, modes, { pod: 'a/client' }, { pod: 'a/peer' }, 'TCP', 80);
+    const toSelf = (modes: RefModes) =>
+      refEvaluate(
+        { ...cluster, pods: [...cluster.pods, { ...cluster.pods[0], name: 'peer', labels: { app: 'server' }, ips: ['10.0.0.6'] }] },
+        modes,
+        { pod: 'a/client' },
+        { pod: 'a/peer' },
+        'TCP',
+        80,
+      );
     expect(toSelf({ hostNetwork: 'as-node', ipBlockPodIps: 'match' })).toBe('allowed');
     expect(toSelf({ hostNetwork: 'as-node', ipBlockPodIps: 'ignore' })).toBe('denied');
   });

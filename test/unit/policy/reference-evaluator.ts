@@ -1,8 +1,9 @@
 /**
- * A deliberately simple evaluator of Kubernetes NetworkPolicy, AdminNetworkPolicy and
- * BaselineAdminNetworkPolicy for one connection at one port, written from the API documentation
- * (kubernetes.io/docs/concepts/services-networking/network-policies, the networking.k8s.io/v1
- * API reference, network-policy-api.sigs.k8s.io v1alpha1) and sharing no code with main/policy:
+ * A deliberately simple evaluator of Kubernetes NetworkPolicy, AdminNetworkPolicy,
+ * BaselineAdminNetworkPolicy and ClusterNetworkPolicy for one connection at one port, written
+ * from the API documentation (kubernetes.io/docs/concepts/services-networking/network-policies,
+ * the networking.k8s.io/v1 API reference, network-policy-api.sigs.k8s.io v1alpha1 and v1alpha2)
+ * and sharing no code with main/policy:
  * no classes, no port sets, no caching, every question answered by walking the raw specs.
  *
  * What the API leaves to the CNI is a parameter (`RefModes`): whether a host-network pod is its
@@ -31,7 +32,12 @@ export interface RefCluster {
   namespaces: { name: string; labels: Labels }[];
   pods: RefPod[];
   nodes: { name: string; labels: Labels; ips: string[] }[];
-  policies: { kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy'; name: string; namespace?: string; spec: Record<string, any> }[];
+  policies: {
+    kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
+    name: string;
+    namespace?: string;
+    spec: Record<string, any>;
+  }[];
 }
 
 export interface RefModes {
@@ -114,10 +120,7 @@ function selects(sel: any, labels: Labels): boolean {
 // ---------------------------------------------------------------- ends
 
 /** What a rule sees at the other end. */
-type Entity =
-  | { t: 'pod'; pod: RefPod }
-  | { t: 'node'; name?: string; ips: string[]; hasObject: boolean; labels: Labels }
-  | { t: 'ext'; ip: string };
+type Entity = { t: 'pod'; pod: RefPod } | { t: 'node'; name?: string; ips: string[]; hasObject: boolean; labels: Labels } | { t: 'ext'; ip: string };
 
 export function refEvaluate(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, proto: Proto, port: number): RefVerdict {
   const answers = new Map<string, boolean>();
@@ -125,11 +128,13 @@ export function refEvaluate(c: RefCluster, modes: RefModes, src: RefEnd, dst: Re
   // Every combination of the unknown facts consulted (depth-first, few in practice).
   const explore = (): void => {
     try {
-      outcomes.add(verdictWith(c, modes, src, dst, proto, port, (k) => {
-        const v = answers.get(k);
-        if (v === undefined) throw new Ask(k);
-        return v;
-      }));
+      outcomes.add(
+        verdictWith(c, modes, src, dst, proto, port, (k) => {
+          const v = answers.get(k);
+          if (v === undefined) throw new Ask(k);
+          return v;
+        }),
+      );
     } catch (e) {
       if (!(e instanceof Ask)) throw e;
       for (const v of [true, false]) {
@@ -182,7 +187,8 @@ function verdictWith(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, p
     return e.t === 'pod' ? e.pod : undefined;
   })();
   const namedPort = (name: string, protocol: Proto | undefined): boolean =>
-    !!dstPod && dstPod.ports.some((cp) => cp.name === name && cp.containerPort === port && cp.protocol === proto && (protocol === undefined || protocol === proto));
+    !!dstPod &&
+    dstPod.ports.some((cp) => cp.name === name && cp.containerPort === port && cp.protocol === proto && (protocol === undefined || protocol === proto));
 
   // ------------------------------------------------ NetworkPolicy
   const npPortMatch = (ports: any[] | undefined): boolean => {
@@ -236,24 +242,57 @@ function verdictWith(c: RefCluster, modes: RefModes, src: RefEnd, dst: RefEnd, p
     });
   };
 
+  // v1alpha2 protocols: tcp/udp/sctp with an optional destinationPort (number or range), or a named port.
+  const cnpPortMatch = (protocols: any[] | undefined): boolean => {
+    if (!protocols || protocols.length === 0) return true;
+    return protocols.some((p) => {
+      if (p.destinationNamedPort) return namedPort(p.destinationNamedPort, undefined);
+      const key = (['tcp', 'udp', 'sctp'] as const).find((k) => p[k] !== undefined)!;
+      if (key.toUpperCase() !== proto) return false;
+      const dp = p[key].destinationPort;
+      if (!dp) return true;
+      if (dp.number !== undefined) return dp.number === port;
+      return port >= dp.range.start && port <= dp.range.end;
+    });
+  };
+  /** The rules of one tier's policies in order: first match decides (Pass leaves the tier). */
+  const tier = (policies: RefCluster['policies'], me: RefPod, dir: 'ingress' | 'egress', other: Entity): 'allowed' | 'denied' | 'pass' | 'none' => {
+    const side = dir === 'ingress' ? 'from' : 'to';
+    for (const p of policies)
+      for (const r of p.spec[dir] ?? []) {
+        const ports = p.kind === 'ClusterNetworkPolicy' ? cnpPortMatch(r.protocols) : anpPortMatch(r.ports);
+        if (!(anpPeerMatch(r[side], other) && ports)) continue;
+        if (r.action === 'Allow' || r.action === 'Accept') return 'allowed';
+        if (r.action === 'Deny') return 'denied';
+        return 'pass';
+      }
+    return 'none';
+  };
+  const byPriority = (a: { spec: any }, b: { spec: any }) => (a.spec.priority ?? 0) - (b.spec.priority ?? 0);
+
   /** One direction of one pod: admin tier, NetworkPolicy tier, baseline tier, default allow. */
   const direction = (me: RefPod, dir: 'ingress' | 'egress', other: Entity): 'allowed' | 'denied' => {
     const side = dir === 'ingress' ? 'from' : 'to';
-    const anps = c.policies.filter((p) => p.kind === 'AdminNetworkPolicy' && anpSubject(p.spec.subject, me)).sort((a, b) => a.spec.priority - b.spec.priority);
-    admin: for (const p of anps)
-      for (const r of p.spec[dir] ?? [])
-        if (anpPeerMatch(r[side], other) && anpPortMatch(r.ports)) {
-          if (r.action === 'Allow') return 'allowed';
-          if (r.action === 'Deny') return 'denied';
-          break admin; // Pass: on to the NetworkPolicy tier
-        }
+    const admin = c.policies
+      .filter((p) => (p.kind === 'AdminNetworkPolicy' || (p.kind === 'ClusterNetworkPolicy' && p.spec.tier === 'Admin')) && anpSubject(p.spec.subject, me))
+      .sort(byPriority);
+    const a = tier(admin, me, dir, other);
+    if (a === 'allowed' || a === 'denied') return a; // Pass or no match: on to the NetworkPolicy tier
     const nps = c.policies.filter(
-      (p) => p.kind === 'NetworkPolicy' && p.namespace === me.namespace && selects(p.spec.podSelector, me.labels) && typesOf(p.spec).includes(dir === 'ingress' ? 'Ingress' : 'Egress'),
+      (p) =>
+        p.kind === 'NetworkPolicy' &&
+        p.namespace === me.namespace &&
+        selects(p.spec.podSelector, me.labels) &&
+        typesOf(p.spec).includes(dir === 'ingress' ? 'Ingress' : 'Egress'),
     );
-    if (nps.length) return nps.some((p) => (p.spec[dir] ?? []).some((r: any) => npPeerMatch(p.namespace!, r[side], other) && npPortMatch(r.ports))) ? 'allowed' : 'denied';
-    for (const p of c.policies.filter((x) => x.kind === 'BaselineAdminNetworkPolicy' && anpSubject(x.spec.subject, me)))
-      for (const r of p.spec[dir] ?? []) if (anpPeerMatch(r[side], other) && anpPortMatch(r.ports)) return r.action === 'Allow' ? 'allowed' : 'denied';
-    return 'allowed';
+    if (nps.length)
+      return nps.some((p) => (p.spec[dir] ?? []).some((r: any) => npPeerMatch(p.namespace!, r[side], other) && npPortMatch(r.ports))) ? 'allowed' : 'denied';
+    const baseline = c.policies
+      .filter(
+        (p) => (p.kind === 'BaselineAdminNetworkPolicy' || (p.kind === 'ClusterNetworkPolicy' && p.spec.tier === 'Baseline')) && anpSubject(p.spec.subject, me),
+      )
+      .sort(byPriority);
+    return tier(baseline, me, dir, other) === 'denied' ? 'denied' : 'allowed'; // Pass in the baseline tier: the default allow
   };
 
   const s = entity(src);
