@@ -93,7 +93,7 @@ export const METHODS = {
   'whatif.preview': object({ cityId, yaml: string({ min: 1, max: 1_000_000 }) }),
   'capture.start': object({
     cityId,
-    source: oneOf(['hubble', 'probe'] as const),
+    source: oneOf(['hubble', 'goldmane', 'probe'] as const),
     address: optional(string({ min: 1, max: 300 })),
     tls: optional(object({ caPath: optional(path), certPath: optional(path), keyPath: optional(path), serverName: optional(string({ max: 253 })) })),
     filters: flowFilters,

@@ -306,3 +306,33 @@ describe('whatIf with the road builder', () => {
     expect(pairs(cniSemantics('cilium'))).toEqual([]);
   });
 });
+
+describe('notes only where the CNI choice decides', () => {
+  it('ANP networks are named as networks; Cilium CIDR rules (never matching pods) say nothing', () => {
+    const input = xyz();
+    const anp = {
+      kind: 'AdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'deny-10',
+      manifest: { spec: { priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] } },
+    };
+    const d = createPolicyEngine({ ...input, policies: [anp] }, { semantics: cniSemantics('calico') }).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80);
+    expect(d.verdict).toBe('denied');
+    expect(d.summary).toContain('networks 10.0.0.0/8 matches pod IPs under Calico');
+    const cnp = {
+      kind: 'CiliumNetworkPolicy' as const,
+      apiVersion: 'cilium.io/v2',
+      name: 'to-cidr',
+      namespace: 'x',
+      manifest: { spec: { endpointSelector: { matchLabels: { pod: 'a' } }, egress: [{ toCIDR: ['10.0.0.0/8'] }] } },
+    };
+    const c = createPolicyEngine({ ...input, policies: [cnp] }, { semantics: cniSemantics('cilium', undefined, { ipBlockPodIps: 'match' }) }).evaluate(
+      'pod:x/a',
+      'pod:y/a',
+      'TCP',
+      80,
+    );
+    expect(c.verdict).toBe('denied');
+    expect(c.summary).not.toContain('pod IPs');
+  });
+});
