@@ -91,6 +91,8 @@ export const METHODS = {
   'positions.set': object({ cityId, positions: record(object({ x: number(), y: number(), pinned: optional(boolean()) }), { maxKeys: 50_000 }) }),
   'notes.add': object({ cityId, target: optional(peer), text: string({ min: 1, max: 10_000 }) }),
   'whatif.preview': object({ cityId, yaml: string({ min: 1, max: 1_000_000 }) }),
+  /** What the city's Calico staged policies would change if enforced (they never are). */
+  'whatif.staged': object({ cityId }),
   'capture.start': object({
     cityId,
     source: oneOf(['hubble', 'goldmane', 'probe'] as const),
@@ -406,6 +408,7 @@ export interface ApiResults {
   'positions.set': { ok: true };
   'notes.add': { ok: true };
   'whatif.preview': WhatIfResult;
+  'whatif.staged': WhatIfResult;
   'capture.start': { taskId: string };
   'capture.stop': { ok: true; flows: number };
   'probes.plan': ProbePlanView;
