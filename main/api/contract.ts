@@ -277,6 +277,25 @@ export interface NodeDetails {
   policies: { key: string; kind: string; yaml: string }[];
   roadsIn: number;
   roadsOut: number;
+  /** Every road to or from this place on the map (its block's roads for a house, its backends' for a service): one row each. */
+  peers: PeerRow[];
+}
+
+export interface PeerRow {
+  /** in: the peer talks to this place; out: this place talks to the peer. */
+  direction: 'in' | 'out';
+  peer: string;
+  peerLabel: string;
+  /** The map road this row is (selecting the row selects the road). */
+  edgeId: string;
+  ports: string;
+  predicted?: 'allowed' | 'denied' | 'unknown';
+  observed?: 'allowed' | 'denied' | 'unknown';
+  probed?: 'ok' | 'blocked' | 'mismatch';
+  flows: number;
+  dropped: number;
+  /** mismatch, unenforced, possible (predicted only), mixed... */
+  flags: string[];
 }
 
 export type FlowQueryArgs = Omit<ArgsOf<'city.flowsCsv'>, 'cityId'>;
