@@ -214,6 +214,38 @@ describe('upstream e2e: "should allow egress access to server in CIDR block"', (
       }
   });
 
+  // The neighbouring upstream cases: an ipBlock of x/a's IP/4 (host bits set, as the e2e test writes it) except x/b's IP.
+  const xa = xyz().pods.find((p) => p.namespace === 'x' && p.name === 'a')!;
+  const xb = xyz().pods.find((p) => p.namespace === 'x' && p.name === 'b')!;
+  const e2e = (cidr: string, except: string[] | undefined) =>
+    createPolicyEngine(
+      {
+        ...xyz(),
+        policies: [
+          np('allow-client-a-via-cidr-egress-rule', 'x', {
+            podSelector: { matchLabels: { pod: 'a' } },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }],
+          }),
+        ],
+      },
+      { semantics: cniSemantics(undefined, undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' }) },
+    );
+  const table = (e: ReturnType<typeof e2e>) =>
+    ALL_PODS.flatMap((s) => ALL_PODS.filter((d) => d !== s).map((d) => `${s}>${d}:${e.evaluate(`pod:${s}`, `pod:${d}`, 'TCP', 80).verdict}`));
+
+  it('"should enforce except clause while egress access to server in CIDR block": only x/a -> x/b is denied', () => {
+    const e = e2e(`${xa.ips[0]}/4`, [`${xb.ips[0]}/32`]);
+    expect(e.warnings).toEqual([]);
+    expect(table(e).filter((x) => x.endsWith(':denied'))).toEqual(['x/a>x/b:denied']);
+  });
+
+  it('"should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed": then allowed by its own /32', () => {
+    const e = e2e(`${xb.ips[0]}/32`, undefined);
+    expect(table(e).filter((x) => x.startsWith('x/a>') && x.endsWith(':allowed'))).toEqual(['x/a>x/b:allowed']);
+    expect(table(e).filter((x) => !x.startsWith('x/a>') && !x.endsWith(':allowed'))).toEqual([]);
+  });
+
   it('differs from it under Cilium (ipBlock does not match pod IPs): x/a -> y/b is denied', () => {
     const e = createPolicyEngine({ ...xyz(), policies }, { semantics: cniSemantics('cilium') });
     expect(e.evaluate('pod:x/a', 'pod:y/b', 'TCP', 80).verdict).toBe('denied');
