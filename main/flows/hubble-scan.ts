@@ -15,7 +15,7 @@
  * addresses, and an interned copy does not hold on to the line it was read from.
  */
 import { parseHubbleLine, parseHubbleObject, type ParsedLine } from './hubble-json.js';
-import type { FlowMappingOptions } from './hubble-flow.js';
+import { ENDPOINT_MEMO, type FlowMappingOptions } from './hubble-flow.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -442,6 +442,8 @@ class Scanner {
       }
     }
     const o = this.shaped(shape, depth, false);
+    // Shared from now on: flowRecordOf may remember what it derives from it (see ENDPOINT_MEMO).
+    if (o !== null && typeof o === 'object') (o as Record<symbol, object>)[ENDPOINT_MEMO] = {};
     // Two ways per set: two endpoints that begin alike (same ID and identity) do not evict each other.
     const into = slot ^ (objectText[slot] === undefined ? 0 : objectWay++ & 1);
     objectText[into] = ownCopy(s, start, this.i);
