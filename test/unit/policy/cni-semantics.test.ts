@@ -9,6 +9,7 @@ import type { PodInfo } from '../../../main/model/types.js';
 import { cniSemantics, createPolicyEngine, whatIf, type CniSemantics } from '../../../main/policy/index.js';
 import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
 import { ALL_PODS, np, xyz } from './cluster.js';
+import { generateInventory } from '../../../main/model/scenario/generate.js';
 
 // x/agent: a host-network pod on n1 (address 192.168.0.1) whose labels say pod=b.
 const agent: PodInfo = {
@@ -367,4 +368,45 @@ describe('notes only where the CNI choice decides', () => {
     expect(c.verdict).toBe('denied');
     expect(c.summary).not.toContain('pod IPs');
   });
+});
+
+describe('class-based matrix = pair evaluation in every CNI mode', () => {
+  it('on 120 generated clusters with host-network pods', () => {
+    const EMPTY = { TCP: '', UDP: '', SCTP: '' };
+    const modes = [
+      cniSemantics('calico'),
+      cniSemantics('cilium', undefined, { hostNetwork: 'as-pod' }),
+      cniSemantics(undefined, undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' }),
+    ];
+    let pairs = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const inv = generateInventory({ seed, namespaces: 2 + (seed % 3), pods: 6 + (seed % 11), policies: 3 + (seed % 9), flows: 0, nodes: 3 });
+      // Every 5th pod runs on the host network, with its node's address (none for some: no Node object to read).
+      const pods = inv.pods.map((p, i) => {
+        if (i % 5 !== 2) return p;
+        const node = inv.nodes.find((n) => n.name === p.node);
+        return { ...p, hostNetwork: true, ips: node && i % 2 ? node.addresses.map((a) => a.address) : p.ips };
+      });
+      const e = createPolicyEngine(
+        { namespaces: inv.namespaces, pods, nodes: seed % 4 ? inv.nodes : [], policies: inv.policies, services: inv.services },
+        { semantics: modes[seed % modes.length] },
+      );
+      const m = e.connectivity({ level: seed % 2 ? 'pod' : 'workload', includeIpRanges: seed % 3 !== 0 });
+      const G = m.peers.length;
+      for (let s = 0; s < G; s++)
+        for (let d = 0; d < G; d++) {
+          if (s === d || (m.peers[s].type === 'ipRange' && m.peers[d].type === 'ipRange')) continue;
+          const got = m.at(s, d);
+          const want = e.portVerdicts(m.peers[s].id, m.peers[d].id);
+          pairs++;
+          expect({ seed, src: m.peers[s].id, dst: m.peers[d].id, allowed: got?.allowed ?? EMPTY, unknown: got?.unknown ?? EMPTY }).toEqual({
+            seed,
+            src: m.peers[s].id,
+            dst: m.peers[d].id,
+            ...want,
+          });
+        }
+    }
+    expect(pairs).toBeGreaterThan(5_000);
+  }, 120_000);
 });
