@@ -14,7 +14,9 @@ import { captureArea } from './areas/capture.js';
 import { clusterArea } from './areas/cluster.js';
 import { exportArea } from './areas/export.js';
 import { filesArea } from './areas/files.js';
-import { probesArea } from './areas/probes.js';
+import { probeUseCases } from '../app/probes.js';
+import { resolveContext } from '../cluster/kubeconfig.js';
+import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
 import { whatIfPreview } from './areas/whatif.js';
 import { ValidationError } from './validate.js';
 
@@ -35,7 +37,18 @@ export function createHandlers(b: Backend): Handlers {
   const cluster = clusterArea(b);
   const files = filesArea(b);
   const capture = captureArea(b, (id) => cluster.connection(id));
-  const probes = probesArea(b, (id) => cluster.target(id));
+  const probes = probeUseCases({
+    cities: b,
+    tasks: b.tasks,
+    events: b,
+    settings: () => b.settings,
+    clusterOf: async (cityId) => {
+      const target = cluster.target(cityId);
+      if (!target) return undefined;
+      const { kubeConfig } = await resolveContext(target.context, b.kubeconfigSource(target.kubeconfigPath));
+      return { cluster: new KubeProbeCluster(kubeConfig, target.context), context: target.context };
+    },
+  });
   const exporter = exportArea(b);
   return {
     'contexts.list': (a) => cluster.listContexts(a.kubeconfigPath),

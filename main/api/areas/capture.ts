@@ -18,7 +18,7 @@ import { SnapshotLibrary } from '../../store/library.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
 import type { ClusterConnection } from '../../cluster/connection.js';
-import { mergeFlows, seededAggregator } from './flow-merge.js';
+import { mergeFlows, seededAggregator } from '../../flows/ingest.js';
 import { resolverFromInventory } from '../../flows/flow-inventory.js';
 
 /** Connected but no flow for this long: the capture is "stalled". */
