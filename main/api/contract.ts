@@ -91,9 +91,11 @@ export const METHODS = {
   'positions.set': object({ cityId, positions: record(object({ x: number(), y: number(), pinned: optional(boolean()) }), { maxKeys: 50_000 }) }),
   'notes.add': object({ cityId, target: optional(peer), text: string({ min: 1, max: 10_000 }) }),
   'whatif.preview': object({ cityId, yaml: string({ min: 1, max: 1_000_000 }) }),
+  /** What the city's Calico staged policies would change if enforced (they never are). */
+  'whatif.staged': object({ cityId }),
   'capture.start': object({
     cityId,
-    source: oneOf(['hubble', 'probe'] as const),
+    source: oneOf(['hubble', 'goldmane', 'probe'] as const),
     address: optional(string({ min: 1, max: 300 })),
     tls: optional(object({ caPath: optional(path), certPath: optional(path), keyPath: optional(path), serverName: optional(string({ max: 253 })) })),
     filters: flowFilters,
@@ -275,6 +277,25 @@ export interface NodeDetails {
   policies: { key: string; kind: string; yaml: string }[];
   roadsIn: number;
   roadsOut: number;
+  /** Every road to or from this place on the map (its block's roads for a house, its backends' for a service): one row each. */
+  peers: PeerRow[];
+}
+
+export interface PeerRow {
+  /** in: the peer talks to this place; out: this place talks to the peer. */
+  direction: 'in' | 'out';
+  peer: string;
+  peerLabel: string;
+  /** The map road this row is (selecting the row selects the road). */
+  edgeId: string;
+  ports: string;
+  predicted?: 'allowed' | 'denied' | 'unknown';
+  observed?: 'allowed' | 'denied' | 'unknown';
+  probed?: 'ok' | 'blocked' | 'mismatch';
+  flows: number;
+  dropped: number;
+  /** mismatch, unenforced, possible (predicted only), mixed... */
+  flags: string[];
 }
 
 export type FlowQueryArgs = Omit<ArgsOf<'city.flowsCsv'>, 'cityId'>;
@@ -387,6 +408,7 @@ export interface ApiResults {
   'positions.set': { ok: true };
   'notes.add': { ok: true };
   'whatif.preview': WhatIfResult;
+  'whatif.staged': WhatIfResult;
   'capture.start': { taskId: string };
   'capture.stop': { ok: true; flows: number };
   'probes.plan': ProbePlanView;

@@ -17,7 +17,7 @@ import { filesArea } from './areas/files.js';
 import { probeUseCases } from '../app/probes.js';
 import { resolveContext } from '../cluster/kubeconfig.js';
 import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
-import { whatIfPreview } from './areas/whatif.js';
+import { whatIfPreview, whatIfStaged } from './areas/whatif.js';
 import { ValidationError } from './validate.js';
 
 /** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
@@ -116,6 +116,7 @@ export function createHandlers(b: Backend): Handlers {
       return { ok: true };
     },
     'whatif.preview': async (a) => whatIfPreview(b.city(a.cityId), a.yaml),
+    'whatif.staged': async (a) => whatIfStaged(b.city(a.cityId)),
     'capture.start': (a) => capture.start(a),
     'capture.stop': (a) => capture.stop(a.cityId),
     'probes.plan': (a) => probes.plan(a),

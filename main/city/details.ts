@@ -1,19 +1,63 @@
 /** The side panel's facts for a clicked node: a house, block, highway, district or outskirt. */
 import { stringify } from 'yaml';
-import type { NodeDetails } from '../api/contract.js';
-import type { MapModel } from '../map/model.js';
+import type { NodeDetails, PeerRow } from '../api/contract.js';
+import type { MapEdge, MapModel } from '../map/model.js';
 import { parsePeerId, policyKey } from '../model/ids.js';
 import type { PolicyObject, Snapshot } from '../model/types.js';
 import type { EngineView } from './policy-adapter.js';
 
 export const policyYaml = (p: PolicyObject) => stringify(p.manifest, { lineWidth: 100 });
 
+const RANK = (r: PeerRow) => (r.flags.includes('mismatch') ? 0 : r.observed === 'denied' || r.predicted === 'denied' ? 1 : r.observed ? 2 : 3);
+
+/**
+ * The roads of a place as rows: a house has its block's roads (roads run between blocks), a block
+ * its own, a service those of the workloads behind it, a district the district roads. The counts
+ * in the panel are these rows, so they match what the map draws.
+ */
+function peersOf(map: MapModel, roads: MapEdge[], ends: Set<string>): PeerRow[] {
+  const label = new Map(map.nodes.map((n) => [n.id, n.label]));
+  const parent = new Map(map.nodes.map((n) => [n.id, n.parent]));
+  const pretty = (peer: string) => {
+    const p = parent.get(peer);
+    const l = label.get(peer) ?? peer;
+    return p && p.startsWith('ns:') ? `${p.slice(3)}/${l}` : l;
+  };
+  const rows: PeerRow[] = [];
+  for (const e of roads) {
+    if (e.kind !== 'road') continue;
+    const out = ends.has(e.source);
+    const inn = ends.has(e.target);
+    if (!out && !inn) continue;
+    const peer = out ? e.target : e.source;
+    rows.push({
+      direction: out ? 'out' : 'in',
+      peer,
+      peerLabel: pretty(peer),
+      edgeId: e.id,
+      ports: e.label,
+      ...(e.predicted ? { predicted: e.predicted } : {}),
+      ...(e.observed ? { observed: e.observed } : {}),
+      ...(e.probed ? { probed: e.probed } : {}),
+      flows: e.volume,
+      dropped: e.dropped,
+      flags: e.flags.filter((f) => f !== 'finding'),
+    });
+  }
+  return rows.sort((a, b) => RANK(a) - RANK(b) || b.flows - a.flows || a.peerLabel.localeCompare(b.peerLabel));
+}
+
 export function nodeDetails(s: Snapshot, map: MapModel, engine: EngineView, id: string): NodeDetails {
   const node = map.nodes.find((n) => n.id === id);
   if (!node) throw new Error(`${id}: not on this map (it may have been removed since; refresh the city)`);
   const facts: [string, string][] = Object.entries(node.meta).filter(([, v]) => v !== '');
-  const roadsIn = map.edges.filter((e) => e.kind === 'road' && e.target === id).length;
-  const roadsOut = map.edges.filter((e) => e.kind === 'road' && e.source === id).length;
+  // Where this place's roads start and end: itself, and for a house its block, for a service the blocks its highway links reach.
+  const ends = new Set<string>([id]);
+  if (node.kind === 'house' && node.parent) ends.add(node.parent);
+  if (node.kind === 'highway') for (const e of map.edges) if (e.kind === 'highway-link' && e.source === id) ends.add(e.target);
+  const peers = peersOf(map, node.kind === 'district' ? (map.districtRoads ?? []) : map.edges, ends);
+  const roadsIn = peers.filter((r) => r.direction === 'in').length;
+  const roadsOut = peers.filter((r) => r.direction === 'out').length;
   const byKey = new Map(s.policies.map((p) => [policyKey(p.kind, p.name, p.namespace), p]));
   const policiesOf = (keys: string[]) =>
     keys.map((k) => byKey.get(k)).filter((p): p is PolicyObject => !!p).map((p) => ({ key: policyKey(p.kind, p.name, p.namespace), kind: p.kind, yaml: policyYaml(p) }));
@@ -29,6 +73,7 @@ export function nodeDetails(s: Snapshot, map: MapModel, engine: EngineView, id: 
       policies: policiesOf(engine.policiesSelecting(id)),
       roadsIn,
       roadsOut,
+      peers,
     };
   }
   if (node.kind === 'block') {
@@ -42,6 +87,7 @@ export function nodeDetails(s: Snapshot, map: MapModel, engine: EngineView, id: 
       policies: house ? policiesOf(engine.policiesSelecting(house.id)) : [],
       roadsIn,
       roadsOut,
+      peers,
     };
   }
   if (node.kind === 'district') {
@@ -52,9 +98,10 @@ export function nodeDetails(s: Snapshot, map: MapModel, engine: EngineView, id: 
       label: node.label,
       facts,
       policies: inNs.map((x) => ({ key: policyKey(x.kind, x.name, x.namespace), kind: x.kind, yaml: policyYaml(x) })),
-      roadsIn: map.districtRoads?.filter((e) => e.target === id).length ?? 0,
-      roadsOut: map.districtRoads?.filter((e) => e.source === id).length ?? 0,
+      roadsIn,
+      roadsOut,
+      peers,
     };
   }
-  return { id, kind: node.kind === 'highway' ? 'service' : node.meta.type ?? node.kind, label: node.label, facts, policies: [], roadsIn, roadsOut };
+  return { id, kind: node.kind === 'highway' ? 'service' : node.meta.type ?? node.kind, label: node.label, facts, policies: [], roadsIn, roadsOut, peers };
 }

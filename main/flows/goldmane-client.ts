@@ -68,6 +68,8 @@ export interface GoldmaneStreamOptions {
   /** Seconds since the epoch (> 0), before now (< 0), or 0: from now. */
   startTimeGte?: number;
   signal?: AbortSignal;
+  /** Called once the connection is up and the stream requested. */
+  onOpen?: () => void;
 }
 
 const buf = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
@@ -75,6 +77,10 @@ const buf = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer
 export class GoldmaneClient {
   constructor(private readonly opts: GoldmaneClientOptions) {
     if (!opts.address && !opts.connect) throw new Error('GoldmaneClient: give an address or a connect function');
+  }
+
+  get target(): string {
+    return this.opts.label ?? this.opts.address ?? 'Goldmane';
   }
 
   private async open(): Promise<{ client: grpc.Client & Obj; conn?: RelayConnection; where: string }> {
@@ -147,8 +153,10 @@ export class GoldmaneClient {
     try {
       return await new Promise<number>((resolve, reject) => {
         const call = client.Stream({ start_time_gte: String(opts.startTimeGte ?? 0), aggregation_interval: '15' }) as grpc.ClientReadableStream<Obj>;
+        opts.onOpen?.();
         const abort = () => call.cancel();
         opts.signal?.addEventListener('abort', abort, { once: true });
+        if (opts.signal?.aborted) abort();
         const done = (err?: Error) => {
           opts.signal?.removeEventListener('abort', abort);
           if (err) reject(err);

@@ -116,14 +116,40 @@ export function guessDeployment(podName: string): string | undefined {
   return g ?? undefined;
 }
 
-function workloadOf(ep: Obj, ns: string, pod: string, opts: FlowMappingOptions): PeerId | undefined {
+/**
+ * Set by the import's scanner (hubble-scan.ts) on an endpoint object it shares between the flows
+ * that repeat it: what depends only on that object is then worked out once, and every flow gets
+ * the same peer strings (no new strings, and their hashes are already known to the maps that
+ * count roads and store rows). What depends on the mapping options is still decided per flow.
+ */
+export const ENDPOINT_MEMO: unique symbol = Symbol('hubble endpoint memo');
+
+interface EndpointMemo {
+  peer?: PeerId;
+  /** The workload Hubble names (null: none). */
+  listed?: PeerId | null;
+  /** The Deployment guessed from the pod name (null: none). */
+  guessed?: PeerId | null;
+}
+
+function listedWorkload(ep: Obj, ns: string): PeerId | null {
   const wls = ep.workloads as Obj[] | undefined;
-  if (wls && wls.length > 0 && wls[0].name) return workloadId(ns, wls[0].kind || 'Deployment', wls[0].name);
+  return wls && wls.length > 0 && wls[0].name ? workloadId(ns, wls[0].kind || 'Deployment', wls[0].name) : null;
+}
+
+function guessedWorkload(ns: string, pod: string): PeerId | null {
+  const d = guessDeployment(pod);
+  return d ? workloadId(ns, 'Deployment', d) : null;
+}
+
+function workloadOf(ep: Obj, ns: string, pod: string, opts: FlowMappingOptions, memo: EndpointMemo | undefined): PeerId | undefined {
+  const listed = memo ? (memo.listed === undefined ? (memo.listed = listedWorkload(ep, ns)) : memo.listed) : listedWorkload(ep, ns);
+  if (listed) return listed;
   const resolved = opts.resolver?.(ns, pod);
   if (resolved) return resolved;
   if (opts.guessOwners !== false) {
-    const d = guessDeployment(pod);
-    if (d) return workloadId(ns, 'Deployment', d);
+    const guessed = memo ? (memo.guessed === undefined ? (memo.guessed = guessedWorkload(ns, pod)) : memo.guessed) : guessedWorkload(ns, pod);
+    if (guessed) return guessed;
   }
   return undefined;
 }
@@ -163,8 +189,9 @@ function endpointOf(
   const ns: string | undefined = e.namespace || undefined;
   const pod: string | undefined = e.pod_name || undefined;
   if (ns && pod) {
-    out.peer = podId(ns, pod);
-    const wl = workloadOf(e, ns, pod, opts);
+    const memo = (e as Record<symbol, EndpointMemo | undefined>)[ENDPOINT_MEMO];
+    out.peer = memo ? (memo.peer ??= podId(ns, pod)) : podId(ns, pod);
+    const wl = workloadOf(e, ns, pod, opts, memo);
     if (wl) out.workload = wl;
     return out;
   }

@@ -252,6 +252,19 @@ describe('scanHubbleLine (fast path) = parseHubbleLine (JSON.parse path)', () =>
     }
   });
 
+  it('tells apart endpoints that begin alike (the endpoint cache compares whole texts)', () => {
+    const line = JSON.stringify(full);
+    const longPod = `"pod_name":"${'x'.repeat(80)}`;
+    const a = line.replace('"pod_name":"db-0"', `${longPod}-a"`);
+    const b = line.replace('"pod_name":"db-0"', `${longPod}-b"`);
+    const c = line.replace('"pod_name":"db-0"', `${longPod}-a","extra":1`);
+    const d = a.replace('"kind":"StatefulSet"}]}', '"kind":"StatefulSet"}]}}');
+    expect(d).not.toBe(a);
+    for (const l of [a, b, a, c, b, d, a, c, d, b]) expectSame(l);
+    expect((parseHubbleLineFast(a) as { flow: { dst: { peer: string } } }).flow.dst.peer).toMatch(/-a$/);
+    expect((parseHubbleLineFast(b) as { flow: { dst: { peer: string } } }).flow.dst.peer).toMatch(/-b$/);
+  });
+
   it('leaves lines it does not read to the full path', () => {
     const line = JSON.stringify(full);
     expect(scanHubbleLine(line)).toBeDefined();

@@ -15,7 +15,7 @@
  * addresses, and an interned copy does not hold on to the line it was read from.
  */
 import { parseHubbleLine, parseHubbleObject, type ParsedLine } from './hubble-json.js';
-import type { FlowMappingOptions } from './hubble-flow.js';
+import { ENDPOINT_MEMO, type FlowMappingOptions } from './hubble-flow.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -145,6 +145,15 @@ function intern(s: string, start: number, end: number): string {
   internTable[slot] = v;
   return v;
 }
+
+/** How much of an object's text its cache slot is chosen by (an endpoint's ID, identity, namespace). */
+const PREFIX = 64;
+function prefixHash(s: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+let objectWay = 0;
 
 const OBJECT_BITS = 12;
 const OBJECT_MASK = (1 << OBJECT_BITS) - 1;
@@ -422,15 +431,23 @@ class Scanner {
     if (this.ws() !== 123) return this.value(depth, true);
     const s = this.s;
     const start = this.i;
-    this.skip(depth);
-    const end = this.i;
-    const slot = sampleHash(s, start, end) & OBJECT_MASK;
-    const t = objectText[slot];
-    if (t !== undefined && t.length === end - start && s.slice(start, end) === t) return objectValue[slot];
-    this.i = start;
+    // Found by the hash of its first chars, then compared whole: a JSON object's text says where
+    // it ends, so text equal to a cached (valid) object is that object, with no scan at all.
+    const slot = prefixHash(s, start, Math.min(this.n, start + PREFIX)) & OBJECT_MASK;
+    for (let way = 0; way < 2; way++) {
+      const t = objectText[slot ^ way];
+      if (t !== undefined && start + t.length <= this.n && s.slice(start, start + t.length) === t) {
+        this.i = start + t.length;
+        return objectValue[slot ^ way];
+      }
+    }
     const o = this.shaped(shape, depth, false);
-    objectText[slot] = ownCopy(s, start, end);
-    objectValue[slot] = o;
+    // Shared from now on: flowRecordOf may remember what it derives from it (see ENDPOINT_MEMO).
+    if (o !== null && typeof o === 'object') (o as Record<symbol, object>)[ENDPOINT_MEMO] = {};
+    // Two ways per set: two endpoints that begin alike (same ID and identity) do not evict each other.
+    const into = slot ^ (objectText[slot] === undefined ? 0 : objectWay++ & 1);
+    objectText[into] = ownCopy(s, start, this.i);
+    objectValue[into] = o;
     return o;
   }
 

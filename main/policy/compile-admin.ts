@@ -149,7 +149,7 @@ function peersOf(ctx: CompileContext, key: string, where: string, raw: unknown, 
       const cidrs = asArray(e.networks)
         .map((c, j) => parseCidrOrWarn(ctx, key, `${at}.networks[${j}]`, c))
         .filter((c) => c !== undefined);
-      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] })), { nodes: true, pods: ctx.podIps ? u : undefined }));
+      peers.push(ipBlockPeer(cidrs.map((cidr) => ({ cidr, except: [] })), { nodes: true, pods: ctx.podIps ? u : undefined, what: 'networks' }));
     } else if (dir === 'egress' && e.domainNames !== undefined) {
       const names = asArray(e.domainNames).map(String);
       peers.push(domainPeer(names, `domain names (${names.join(', ')}) depend on DNS`, 'gateway'));

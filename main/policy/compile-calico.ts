@@ -338,8 +338,10 @@ function entityPeer(
     );
   }
   // Network sets and host endpoints are endpoints too: selectors pick them by their labels.
+  // A namespaceSelector reaches non-namespaced resources (global network sets, host endpoints) only through global().
+  const nsGlobal = nsS !== null && /\bglobal\(\s*\)/.test(String(e.namespaceSelector));
   const inScope = (setNs: string | undefined): boolean =>
-    nsS ? (setNs === undefined ? nsS({}) : nsS(calicoNsLabels(setNs, u.nsLabels.get(setNs) ?? {}))) : global ? true : setNs === ns;
+    nsS ? (setNs === undefined ? nsGlobal && nsS({}) : nsS(calicoNsLabels(setNs, u.nsLabels.get(setNs) ?? {}))) : global ? true : setNs === ns;
   const labelsOfSet = (l: Labels, setNs: string | undefined): Labels => (setNs ? { ...l, 'projectcalico.org/namespace': setNs } : l);
   const picked = (l: Labels, setNs: string | undefined) => !sa && inScope(setNs) && (!s || s(labelsOfSet(l, setNs))) && !(notS && notS(labelsOfSet(l, setNs)));
   const sets = bySelector ? objects.netsets.filter((x) => picked(x.labels, x.ns)) : [];

@@ -144,7 +144,7 @@ export function parseCidrOrWarn(ctx: CompileContext, key: string, where: string,
  * server. Pods are matched by selectors only (how ipBlock treats pod IPs is CNI-specific).
  * `nodes`: whether node/API-server addresses are matched (Cilium's CIDR rules do not).
  */
-export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe } = { nodes: true }): PeerMatcher {
+export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: boolean; pods?: Universe; what?: 'ipBlock' | 'networks' } = { nodes: true }): PeerMatcher {
   const containsIp = (ip: { v6: boolean; value: bigint }) =>
     blocks.some((b) => cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip)));
   const coversAll = blocks.some((b) => cidrIsWholeFamily(b.cidr) && b.except.length === 0);
@@ -172,7 +172,8 @@ export function ipBlockPeer(blocks: IpBlock[], opts: { nodes: boolean; negate?: 
       }
     : raw;
   const peer: PeerMatcher = { classes: null, other, unknownWhy: `address not known to compare with ${list}` };
-  if (!opts.negate) peer.podIpBlocks = blocks.map((b) => ({ text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
+  // Only the rules whose pod matching the CNI decides (NetworkPolicy ipBlock, ANP networks) say so.
+  if (opts.what && !opts.negate) peer.podIpBlocks = blocks.map((b) => ({ what: opts.what!, text: b.cidr.text + (b.except.length ? ` except ${b.except.map((e) => e.text).join(',')}` : ''), contains: containsIp }));
   if (opts.pods) {
     // Pods by their IPs (classes are cut so that all pods of one class answer alike).
     const classes = opts.pods.none();

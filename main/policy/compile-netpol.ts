@@ -82,7 +82,7 @@ function peersOf(ctx: CompileContext, key: string, ns: string, where: string, ra
       for (const x of except)
         if (x.v6 !== cidr.v6 || x.start < cidr.start || x.end > cidr.end) warn(`${at}.ipBlock.except: ${x.text} is not inside ${cidr.text}`);
       const block: IpBlock = { cidr, except };
-      peers.push(ipBlockPeer([block], { nodes: true, pods: ctx.podIps ? u : undefined }));
+      peers.push(ipBlockPeer([block], { nodes: true, pods: ctx.podIps ? u : undefined, what: 'ipBlock' }));
       return;
     }
     if (e.podSelector === undefined && e.namespaceSelector === undefined) {

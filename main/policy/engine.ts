@@ -285,7 +285,7 @@ export class PolicyEngineCore {
           if (ips.length === 0) {
             if (s.ipBlockPodIps !== 'match') continue;
             seen.add(b.text);
-            out.push({ direction: dir, layer: 'none', outcome: 'not-applicable', text: `ipBlock ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')}, and the IP of ${other.label} is not known` });
+            out.push({ direction: dir, layer: 'none', outcome: 'not-applicable', text: `${b.what} ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')}, and the IP of ${other.label} is not known` });
             continue;
           }
           if (!ips.some(b.contains)) continue;
@@ -296,8 +296,8 @@ export class PolicyEngineCore {
             outcome: 'not-applicable',
             text:
               s.ipBlockPodIps === 'match'
-                ? `ipBlock ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')})`
-                : `ipBlock ${b.text} does not match pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')}; pods are matched by selectors only)`,
+                ? `${b.what} ${b.text} matches pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')})`
+                : `${b.what} ${b.text} does not match pod IPs under ${byText(s, 'ipBlockPodIps')} (${other.label} is ${other.pod.ips.join(', ')}; pods are matched by selectors only)`,
           });
         }
     }

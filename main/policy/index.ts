@@ -60,12 +60,23 @@ export interface PolicyEngine {
 
 const CAP = 64; // concrete pairs evaluated for one workload pair; more would repeat the same classes
 
-/** Distinct ends only: pods of one class behave alike. */
-function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
+/**
+ * Distinct ends only: pods of one class behave alike, unless the other end is a node (or a
+ * host-network pod taken as one): then a pod's own node tells them apart (traffic from it is
+ * always allowed; Cilium's host vs remote-node).
+ */
+function distinct(list: ResolvedPeer[], byNode: boolean): ResolvedPeer[] {
   const seen = new Set<unknown>();
   const out: ResolvedPeer[] = [];
   for (const r of list) {
-    const k = r.ep.t === 'pod' ? r.ep.cls : r.ep.t === 'node' ? `node:${r.ep.name}:${r.pod?.node}:${r.ep.ips.map((ip) => ip.value).join(',')}` : r;
+    const k =
+      r.ep.t === 'pod'
+        ? byNode
+          ? `pod:${r.ep.cls.id}:${r.pod?.node ?? ''}`
+          : r.ep.cls
+        : r.ep.t === 'node'
+          ? `node:${r.ep.name}:${r.pod?.node}:${r.ep.ips.map((ip) => ip.value).join(',')}`
+          : r;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(r);
@@ -74,8 +85,10 @@ function distinct(list: ResolvedPeer[]): ResolvedPeer[] {
 }
 
 function pairs(core: PolicyEngineCore, src: PeerId, dst: PeerId): [ResolvedPeer, ResolvedPeer][] {
-  const s = distinct(core.resolve(src));
-  const d = distinct(core.resolve(dst));
+  const rs = core.resolve(src);
+  const rd = core.resolve(dst);
+  const s = distinct(rs, rd.some((r) => r.ep.t === 'node'));
+  const d = distinct(rd, rs.some((r) => r.ep.t === 'node'));
   const out: [ResolvedPeer, ResolvedPeer][] = [];
   for (const a of s)
     for (const b of d) {

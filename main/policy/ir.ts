@@ -26,7 +26,7 @@ export interface PeerMatcher {
   /** Pod classes it may select (an address rule against pods whose IP is not known). */
   maybe?: Bitset;
   /** Address rules whose answer for pods depends on the CNI: shown when a pod's IP is in them. */
-  podIpBlocks?: { text: string; contains: (ip: IpAddr) => boolean }[];
+  podIpBlocks?: { what: 'ipBlock' | 'networks'; text: string; contains: (ip: IpAddr) => boolean }[];
   /** Verdict for endpoints that are not pods. */
   other: (ep: Endpoint) => Tri;
   /** Why `other` may answer unknown (shown in explanations). */

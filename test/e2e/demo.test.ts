@@ -126,6 +126,24 @@ describe('demo city in the browser', () => {
     await shot('05-search');
   });
 
+  it('a block panel lists its peers as rows that match the map; a row selects its road', async () => {
+    await page.fill('[data-testid="search"]', 'payments/payment');
+    await page.waitForSelector('[data-testid="search-hits"] button');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="peers"]');
+    const rows = page.locator('[data-testid="peer-row"]');
+    const n = await rows.count();
+    expect(n).toBeGreaterThan(0);
+    const head = (await page.locator('[data-testid="node-panel"] p.muted').first().textContent()) ?? '';
+    const [inCount, outCount] = (head.match(/(\d+) roads in · (\d+) roads out/) ?? []).slice(1).map(Number);
+    expect(inCount + outCount).toBe(n);
+    expect(await rows.first().textContent()).toContain('recommendation');
+    await shot('05b-peers');
+    await rows.first().click();
+    await page.waitForSelector('[data-testid="road-panel"]');
+    expect(await view((v) => v.explanation!.source.label)).toBe('recommendation');
+  });
+
   it('previews a what-if policy on the map', async () => {
     await page.click('[data-testid="open-whatif"]');
     await page.fill('[data-testid="whatif-yaml"]', readFileSync(join(ROOT, 'test', 'e2e', 'fixtures', 'allow-recommendation.yaml'), 'utf8'));

@@ -123,6 +123,29 @@ describe('the demo map', () => {
     await waitForApp(page, `v.selection && v.selection.id === ${JSON.stringify(label.road)}`);
   });
 
+  it('one wheel notch zooms ~1.3× toward the cursor (the point under it stays)', async () => {
+    type Vp = { zoom: number; pan: Pt; width: number; height: number };
+    const vp = () => page.evaluate('window.__netcityMap.viewport()') as Promise<Vp>;
+    const box = (await page.locator('[data-testid="map"]').boundingBox())!;
+    const cursor = { x: box.x + box.width * 0.3, y: box.y + box.height * 0.4 };
+    const before = await vp();
+    // The map point under the cursor, from the viewport.
+    const under = (v: Vp) => ({ x: (cursor.x - box.x - v.pan.x) / v.zoom, y: (cursor.y - box.y - v.pan.y) / v.zoom });
+    await page.mouse.move(cursor.x, cursor.y);
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction(`window.__netcityMap.viewport().zoom > ${before.zoom * 1.05}`);
+    const after = await vp();
+    expect(after.zoom / before.zoom).toBeGreaterThan(1.2);
+    expect(after.zoom / before.zoom).toBeLessThan(1.45);
+    const a = under(before);
+    const b = under(after);
+    expect(Math.abs(a.x - b.x)).toBeLessThan(2);
+    expect(Math.abs(a.y - b.y)).toBeLessThan(2);
+    await page.mouse.wheel(0, 100);
+    await page.waitForFunction(`Math.abs(window.__netcityMap.viewport().zoom - ${before.zoom}) < ${before.zoom * 0.02}`);
+    await page.keyboard.press('f');
+  });
+
   it('exports an SVG with the same roads and the same bend points as the canvas', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'netcity-svg-')), 'demo.svg');
     execFileSync(process.execPath, [join(ROOT, 'bin', 'netcity.mjs'), 'export', '--demo', '--format', 'svg', '--out', out], { cwd: ROOT });

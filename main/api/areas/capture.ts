@@ -1,6 +1,7 @@
 /**
- * Live flow capture from Hubble Relay into a city: by address, or by a port-forward to the
- * hubble-relay Service through the city's own cluster connection. Flows are merged into the city
+ * Live flow capture from Hubble Relay (or Calico Goldmane, source 'goldmane') into a city: by
+ * address, or by a port-forward to the hubble-relay (goldmane) Service through the city's own
+ * cluster connection. Flows are merged into the city
  * about once a second (one city.changed event), and auto-saved to a .netcity file (created when
  * the first flow arrives, never for a capture that received nothing) so a crash loses at most
  * about a second of flows. The capture's state (city.capture) says what is happening:
@@ -20,6 +21,33 @@ import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
 import type { ClusterConnection } from '../../cluster/connection.js';
 import { mergeFlows, seededAggregator } from '../../flows/ingest.js';
 import { resolverFromInventory } from '../../flows/flow-inventory.js';
+import { GoldmaneCapture } from '../../flows/goldmane-capture.js';
+import { GoldmaneClient, goldmaneConnector } from '../../flows/goldmane-client.js';
+import type { StreamState } from '../../flows/hubble-client.js';
+
+/** What the capture area drives: Hubble's capture, or Goldmane's behind the same calls. */
+interface LiveCapture {
+  onFlows(l: (f: FlowRecord[]) => void): unknown;
+  onWarning(l: (w: CaptureWarning) => void): unknown;
+  onStatus(l: (s: ServerStatus) => void): unknown;
+  onState(l: (s: StreamState) => void): unknown;
+  start(q: FlowQuery): Promise<unknown>;
+  stop(): Promise<unknown>;
+  stats(): { flows: number; error?: string };
+}
+
+/** Calico Goldmane as a LiveCapture: no server status or warnings of its own; `since` is where the stream starts. */
+function goldmaneLive(g: GoldmaneCapture): LiveCapture {
+  return {
+    onFlows: (l) => g.onFlows(l),
+    onWarning: () => undefined,
+    onStatus: () => undefined,
+    onState: (l) => g.onState(l),
+    start: (q) => g.start(q.since instanceof Date ? q.since.getTime() : q.since),
+    stop: () => g.stop(),
+    stats: () => g.stats(),
+  };
+}
 
 /** Connected but no flow for this long: the capture is "stalled". */
 export const STALL_MS = 10_000;
@@ -32,14 +60,16 @@ function statusText(s: ServerStatus): string {
 }
 
 export function captureArea(b: Backend, connectionOf: (cityId: string) => ClusterConnection | undefined) {
-  const captures = new Map<string, { capture: HubbleCapture; taskId: string }>();
+  const captures = new Map<string, { capture: LiveCapture; taskId: string }>();
   return {
     async start(a: ArgsOf<'capture.start'>): Promise<ResultOf<'capture.start'>> {
       const city = b.city(a.cityId);
       if (captures.has(city.id)) throw new Error(`${city.snapshot.name}: a capture is already running; stop it first`);
       if (a.source === 'probe') throw new Error('Flow probes create a DaemonSet in the cluster: open Probe → Flow probes to review the plan and consent first.');
       const conn = connectionOf(city.id);
-      if (!a.address && !conn) throw new Error(`${city.snapshot.name} is not connected to a cluster: give Hubble Relay's address (host:port), or connect to the cluster first`);
+      const goldmane = a.source === 'goldmane';
+      const what = goldmane ? 'Goldmane' : 'Hubble Relay';
+      if (!a.address && !conn) throw new Error(`${city.snapshot.name} is not connected to a cluster: give ${what}'s address (host:port), or connect to the cluster first`);
       const tls = a.tls
         ? {
             ca: a.tls.caPath ? readFileSync(a.tls.caPath) : undefined,
@@ -48,19 +78,28 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
             serverName: a.tls.serverName,
           }
         : undefined;
-      const client = a.address
-        ? new HubbleClient({ address: a.address, tls })
-        : new HubbleClient({
-            label: 'hubble-relay via port-forward',
-            tls,
-            connect: relayConnector(snapshotRelayLister(() => city.snapshot), async (ns, pod, port) => conn!.forwardPort({ namespace: ns, pod, port })),
-          });
+      const forward = async (ns: string, pod: string, port: number) => conn!.forwardPort({ namespace: ns, pod, port });
       const aggregator = seededAggregator(city.snapshot);
-      const capture = new HubbleCapture(client, {
-        aggregator,
-        maxRawFlows: 0,
-        mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
-      });
+      let client: { target: string };
+      let capture: LiveCapture;
+      if (goldmane) {
+        const gc = a.address
+          ? new GoldmaneClient({ address: a.address, tls })
+          : new GoldmaneClient({ label: 'goldmane via port-forward', tls, connect: goldmaneConnector(snapshotRelayLister(() => city.snapshot), forward) });
+        const g = new GoldmaneCapture(gc, { aggregator, inventory: city.snapshot });
+        client = g;
+        capture = goldmaneLive(g);
+      } else {
+        const hc = a.address
+          ? new HubbleClient({ address: a.address, tls })
+          : new HubbleClient({ label: 'hubble-relay via port-forward', tls, connect: relayConnector(snapshotRelayLister(() => city.snapshot), forward) });
+        client = hc;
+        capture = new HubbleCapture(hc, {
+          aggregator,
+          maxRawFlows: 0,
+          mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
+        });
+      }
       const view: CaptureView = { state: 'connecting', target: client.target, flows: 0, flowsPerSecond: 0, startedAt: Date.now() };
       city.capture = view;
       const publish = () => b.cityChanged(city.id, 'capture-state');
@@ -124,7 +163,7 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
           connectedAt = undefined;
           Object.assign(view, {
             state: 'unreachable',
-            reason: `${s.error}. Check the address and that Hubble Relay is running (cilium hubble enable); retrying with backoff.`,
+            reason: `${s.error}. Check the address and that ${goldmane ? 'Goldmane is running (Calico 3.30+, the Goldmane custom resource)' : 'Hubble Relay is running (cilium hubble enable)'}; retrying with backoff.`,
             attempt: s.attempt,
             retryAt: Date.now() + s.delayMs,
           });

@@ -8,30 +8,44 @@ import { createEngineView } from '../../city/policy-adapter.js';
 import { buildMapModel } from '../../map/build.js';
 import { parseManifestText, convertObjects, formatManifestError } from '../../manifests/index.js';
 import { policyKey } from '../../model/ids.js';
-import { isEnforceablePolicy, type PolicyObject, type Protocol, type Snapshot } from '../../model/types.js';
-import { semanticsOfRoadBuilder, whatIf } from '../../policy/index.js';
+import { isEnforceablePolicy, STAGED_POLICY_KINDS, type PolicyObject, type Protocol, type Snapshot } from '../../model/types.js';
+import { promoteStaged, semanticsOfRoadBuilder, whatIf } from '../../policy/index.js';
 import { enforcedPolicyKinds, roadBuilderLabel } from '../../cluster/cni-detect.js';
 import type { ResultOf } from '../contract.js';
 
 export async function whatIfPreview(city: City, yaml: string): Promise<ResultOf<'whatif.preview'>> {
-  const base = city.snapshot;
   const parsed = parseManifestText(yaml, 'what-if.yaml');
   const set = convertObjects(parsed.objects, { defaultNamespace: 'default' });
   const errors = [...parsed.errors, ...set.errors].map(formatManifestError);
-  const upserts: PolicyObject[] = set.policies;
-  if (upserts.length === 0 && errors.length === 0) errors.push('No policy found in the YAML: paste NetworkPolicy, AdminNetworkPolicy, Cilium or Calico policy documents.');
+  // A pasted Calico staged policy previews as the policy it stages (stagedAction Delete: its removal).
+  const staged = promoteStaged(set.policies);
+  const upserts: PolicyObject[] = [...set.policies.filter((p) => !STAGED_POLICY_KINDS[p.kind]), ...staged.upsert];
+  if (upserts.length === 0 && !staged.remove?.length && errors.length === 0) errors.push('No policy found in the YAML: paste NetworkPolicy, AdminNetworkPolicy, Cilium or Calico policy documents.');
+  return previewChange(city, upserts, staged.remove ?? [], errors);
+}
+
+/** What-if of the city's own Calico staged policies: what enforcing them would change (they are never enforced). */
+export async function whatIfStaged(city: City): Promise<ResultOf<'whatif.staged'>> {
+  const change = promoteStaged(city.snapshot.policies);
+  const errors = change.upsert.length || change.remove?.length ? [] : ['This city has no Calico staged policy (StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy).'];
+  return previewChange(city, change.upsert, change.remove ?? [], errors);
+}
+
+async function previewChange(city: City, upserts: PolicyObject[], removals: string[], errors: string[]): Promise<ResultOf<'whatif.preview'>> {
+  const base = city.snapshot;
   const existing = new Set(base.policies.map((p) => policyKey(p.kind, p.name, p.namespace)));
-  const changes = upserts.map((p) => {
+  const changes: ResultOf<'whatif.preview'>['policies'] = upserts.map((p) => {
     const key = policyKey(p.kind, p.name, p.namespace);
     return { key, change: existing.has(key) ? ('changed' as const) : ('added' as const) };
   });
-  const keys = new Set(changes.map((c) => c.key));
+  for (const key of removals) if (existing.has(key)) changes.push({ key, change: 'removed' });
+  const keys = new Set([...changes.map((c) => c.key)]);
   const next: Snapshot = { ...base, policies: [...base.policies.filter((p) => !keys.has(policyKey(p.kind, p.name, p.namespace))), ...upserts] };
 
   const input = { namespaces: base.namespaces, pods: base.pods, nodes: base.nodes, policies: base.policies, services: base.services };
   // As analyze and the map see it: kinds the road builder does not enforce change nothing.
   const engineOpts = { enforcedKinds: enforcedPolicyKinds(base.roadBuilder), semantics: semanticsOfRoadBuilder(base.roadBuilder) };
-  const diff = upserts.length ? whatIf(input, { upsert: upserts }, {}, engineOpts) : { newlyAllowed: [], newlyDenied: [] };
+  const diff = upserts.length || removals.length ? whatIf(input, { upsert: upserts, remove: removals }, {}, engineOpts) : { newlyAllowed: [], newlyDenied: [] };
   const notEnforced = upserts.filter((p) => engineOpts.enforcedKinds && !engineOpts.enforcedKinds.includes(p.kind) && isEnforceablePolicy(p.kind));
   if (notEnforced.length)
     errors.push(

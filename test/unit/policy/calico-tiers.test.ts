@@ -609,6 +609,9 @@ describe('network sets and host endpoints as peers', () => {
     expect(other.evaluate('pod:y/a', 'ip:10.50.1.1', 'TCP', 5432).verdict).toBe('denied');
     const glob = engine([cnp('to-partners', 'y', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { namespaceSelector: 'global()', selector: "role == 'partner'" } }] })]);
     expect(glob.evaluate('pod:y/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('allowed');
+    // Any other namespaceSelector picks namespaced things only.
+    const all = engine([gnp('to-partners', { selector: xa, types: ['Egress'], egress: [{ action: 'Allow', destination: { namespaceSelector: 'all()', selector: "role == 'partner'" } }] })]);
+    expect(all.evaluate('pod:y/a', 'ip:203.0.113.9', 'TCP', 443).verdict).toBe('denied');
   });
 
   it('notSelector leaves out the addresses of the network sets it names', () => {

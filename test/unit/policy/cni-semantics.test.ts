@@ -9,6 +9,7 @@ import type { PodInfo } from '../../../main/model/types.js';
 import { cniSemantics, createPolicyEngine, whatIf, type CniSemantics } from '../../../main/policy/index.js';
 import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
 import { ALL_PODS, np, xyz } from './cluster.js';
+import { generateInventory } from '../../../main/model/scenario/generate.js';
 
 // x/agent: a host-network pod on n1 (address 192.168.0.1) whose labels say pod=b.
 const agent: PodInfo = {
@@ -214,6 +215,38 @@ describe('upstream e2e: "should allow egress access to server in CIDR block"', (
       }
   });
 
+  // The neighbouring upstream cases: an ipBlock of x/a's IP/4 (host bits set, as the e2e test writes it) except x/b's IP.
+  const xa = xyz().pods.find((p) => p.namespace === 'x' && p.name === 'a')!;
+  const xb = xyz().pods.find((p) => p.namespace === 'x' && p.name === 'b')!;
+  const e2e = (cidr: string, except: string[] | undefined) =>
+    createPolicyEngine(
+      {
+        ...xyz(),
+        policies: [
+          np('allow-client-a-via-cidr-egress-rule', 'x', {
+            podSelector: { matchLabels: { pod: 'a' } },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }],
+          }),
+        ],
+      },
+      { semantics: cniSemantics(undefined, undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' }) },
+    );
+  const table = (e: ReturnType<typeof e2e>) =>
+    ALL_PODS.flatMap((s) => ALL_PODS.filter((d) => d !== s).map((d) => `${s}>${d}:${e.evaluate(`pod:${s}`, `pod:${d}`, 'TCP', 80).verdict}`));
+
+  it('"should enforce except clause while egress access to server in CIDR block": only x/a -> x/b is denied', () => {
+    const e = e2e(`${xa.ips[0]}/4`, [`${xb.ips[0]}/32`]);
+    expect(e.warnings).toEqual([]);
+    expect(table(e).filter((x) => x.endsWith(':denied'))).toEqual(['x/a>x/b:denied']);
+  });
+
+  it('"should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed": then allowed by its own /32', () => {
+    const e = e2e(`${xb.ips[0]}/32`, undefined);
+    expect(table(e).filter((x) => x.startsWith('x/a>') && x.endsWith(':allowed'))).toEqual(['x/a>x/b:allowed']);
+    expect(table(e).filter((x) => !x.startsWith('x/a>') && !x.endsWith(':allowed'))).toEqual([]);
+  });
+
   it('differs from it under Cilium (ipBlock does not match pod IPs): x/a -> y/b is denied', () => {
     const e = createPolicyEngine({ ...xyz(), policies }, { semantics: cniSemantics('cilium') });
     expect(e.evaluate('pod:x/a', 'pod:y/b', 'TCP', 80).verdict).toBe('denied');
@@ -305,4 +338,75 @@ describe('whatIf with the road builder', () => {
     expect(pairs(cniSemantics('calico'))).toContain('pod:x/a>pod:y/a');
     expect(pairs(cniSemantics('cilium'))).toEqual([]);
   });
+});
+
+describe('notes only where the CNI choice decides', () => {
+  it('ANP networks are named as networks; Cilium CIDR rules (never matching pods) say nothing', () => {
+    const input = xyz();
+    const anp = {
+      kind: 'AdminNetworkPolicy' as const,
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      name: 'deny-10',
+      manifest: { spec: { priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] } },
+    };
+    const d = createPolicyEngine({ ...input, policies: [anp] }, { semantics: cniSemantics('calico') }).evaluate('pod:x/a', 'pod:y/a', 'TCP', 80);
+    expect(d.verdict).toBe('denied');
+    expect(d.summary).toContain('networks 10.0.0.0/8 matches pod IPs under Calico');
+    const cnp = {
+      kind: 'CiliumNetworkPolicy' as const,
+      apiVersion: 'cilium.io/v2',
+      name: 'to-cidr',
+      namespace: 'x',
+      manifest: { spec: { endpointSelector: { matchLabels: { pod: 'a' } }, egress: [{ toCIDR: ['10.0.0.0/8'] }] } },
+    };
+    const c = createPolicyEngine({ ...input, policies: [cnp] }, { semantics: cniSemantics('cilium', undefined, { ipBlockPodIps: 'match' }) }).evaluate(
+      'pod:x/a',
+      'pod:y/a',
+      'TCP',
+      80,
+    );
+    expect(c.verdict).toBe('denied');
+    expect(c.summary).not.toContain('pod IPs');
+  });
+});
+
+describe('class-based matrix = pair evaluation in every CNI mode', () => {
+  it('on 120 generated clusters with host-network pods', () => {
+    const EMPTY = { TCP: '', UDP: '', SCTP: '' };
+    const modes = [
+      cniSemantics('calico'),
+      cniSemantics('cilium', undefined, { hostNetwork: 'as-pod' }),
+      cniSemantics(undefined, undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' }),
+    ];
+    let pairs = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const inv = generateInventory({ seed, namespaces: 2 + (seed % 3), pods: 6 + (seed % 11), policies: 3 + (seed % 9), flows: 0, nodes: 3 });
+      // Every 5th pod runs on the host network, with its node's address (none for some: no Node object to read).
+      const pods = inv.pods.map((p, i) => {
+        if (i % 5 !== 2) return p;
+        const node = inv.nodes.find((n) => n.name === p.node);
+        return { ...p, hostNetwork: true, ips: node && i % 2 ? node.addresses.map((a) => a.address) : p.ips };
+      });
+      const e = createPolicyEngine(
+        { namespaces: inv.namespaces, pods, nodes: seed % 4 ? inv.nodes : [], policies: inv.policies, services: inv.services },
+        { semantics: modes[seed % modes.length] },
+      );
+      const m = e.connectivity({ level: seed % 2 ? 'pod' : 'workload', includeIpRanges: seed % 3 !== 0 });
+      const G = m.peers.length;
+      for (let s = 0; s < G; s++)
+        for (let d = 0; d < G; d++) {
+          if (s === d || (m.peers[s].type === 'ipRange' && m.peers[d].type === 'ipRange')) continue;
+          const got = m.at(s, d);
+          const want = e.portVerdicts(m.peers[s].id, m.peers[d].id);
+          pairs++;
+          expect({ seed, src: m.peers[s].id, dst: m.peers[d].id, allowed: got?.allowed ?? EMPTY, unknown: got?.unknown ?? EMPTY }).toEqual({
+            seed,
+            src: m.peers[s].id,
+            dst: m.peers[d].id,
+            ...want,
+          });
+        }
+    }
+    expect(pairs).toBeGreaterThan(5_000);
+  }, 120_000);
 });
