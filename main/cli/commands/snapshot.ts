@@ -2,9 +2,11 @@
  * `netcity snapshot`: saves a .netcity file from the demo city, from manifests, or from a live
  * cluster (inventory and policies through the cluster module; flows when that build captures them).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RoadBuilderName, Snapshot } from '../../model/types.js';
+import type { GoldmaneTls } from '../../flows/goldmane-client.js';
 import { CNI_CHOICE_USAGE, cniChoiceOptions, describeRoadBuilder, roadBuilderOption, withCniChoices } from './road-builder-option.js';
 import { describeSemantics, semanticsOfRoadBuilder } from '../../policy/cni-semantics.js';
 import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
@@ -38,6 +40,10 @@ Options:
                       from Calico Goldmane (Calico 3.30+: the goldmane Service in calico-system, or
                       --goldmane-address HOST:PORT) with Calico's policy trace
   --flow-source S     live: hubble, goldmane or auto (default: Goldmane when the cluster has it)
+  --goldmane-ca FILE, --goldmane-cert FILE, --goldmane-key FILE
+                      live: mutual TLS to Goldmane (operator installs serve mTLS; the CA and a client
+                      certificate come from calico-system's secrets, which NetCity never reads itself);
+                      the server name checked is goldmane.calico-system.svc unless --goldmane-server-name
   --kubeconfig FILE   live: use this kubeconfig instead of KUBECONFIG / ~/.kube/config
   --road-builder NAME manifests: the CNI the cluster runs (flannel, calico, cilium, weave, canal,
                       antrea, kube-router, aws-vpc-cni, azure-cni...) when the folder does not hold it;
@@ -111,7 +117,25 @@ function hasGoldmane(snap: Snapshot): boolean {
 }
 
 /** Flows from Calico Goldmane for a while (Calico's policy trace on each), added like Hubble's; unreachable is a warning. */
-async function withGoldmaneFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, io: CliIO): Promise<Snapshot> {
+function goldmaneTls(v: Record<string, unknown>, cwd: string): GoldmaneTls | undefined {
+  const file = (k: string): Buffer | undefined => {
+    const f = v[k];
+    if (typeof f !== 'string') return undefined;
+    try {
+      return readFileSync(path.resolve(cwd, f));
+    } catch (e) {
+      throw new UsageError(`--${k}: cannot read ${f} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  const ca = file('goldmane-ca');
+  const cert = file('goldmane-cert');
+  const key = file('goldmane-key');
+  if (!ca && !cert && !key) return undefined;
+  if (!cert !== !key) throw new UsageError('--goldmane-cert and --goldmane-key go together (mutual TLS)');
+  return { ca, cert, key, serverName: typeof v['goldmane-server-name'] === 'string' ? v['goldmane-server-name'] : 'goldmane.calico-system.svc' };
+}
+
+async function withGoldmaneFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, tls: GoldmaneTls | undefined, io: CliIO): Promise<Snapshot> {
   const { captureGoldmaneFlowsInto } = await import('../../flows/goldmane-capture.js');
   const { goldmaneConnector } = await import('../../flows/goldmane-client.js');
   const { snapshotRelayLister } = await import('../../flows/relay-locator.js');
@@ -125,6 +149,7 @@ async function withGoldmaneFlows(snap: Snapshot, context: string, kubeconfigPath
     address,
     connect,
     label: address ?? 'goldmane via port-forward',
+    tls,
     signal: io.signal,
     onProgress: (n) => io.progress?.('capturing flows', n),
   });
@@ -173,6 +198,10 @@ const snapshot: Command = {
         'hubble-address': { type: 'string' },
         'goldmane-address': { type: 'string' },
         'flow-source': { type: 'string', default: 'auto' },
+        'goldmane-ca': { type: 'string' },
+        'goldmane-cert': { type: 'string' },
+        'goldmane-key': { type: 'string' },
+        'goldmane-server-name': { type: 'string' },
         kubeconfig: { type: 'string' },
         out: { type: 'string', short: 'o' },
         name: { type: 'string' },
@@ -195,6 +224,7 @@ const snapshot: Command = {
     if (values.flows !== undefined && values.context === undefined) throw new UsageError('--flows only applies to live snapshots (--context)');
     const flowSource = values['flow-source'];
     if (flowSource !== 'auto' && flowSource !== 'hubble' && flowSource !== 'goldmane') throw new UsageError(`--flow-source: expected hubble, goldmane or auto, got "${flowSource}"`);
+    const gmTls = goldmaneTls(values, io.cwd);
     const out = path.resolve(io.cwd, values.out);
 
     let snap: Snapshot;
@@ -217,9 +247,9 @@ const snapshot: Command = {
       if (flowsSeconds) {
         const goldmane =
           flowSource === 'goldmane' ||
-          (flowSource === 'auto' && (values['goldmane-address'] !== undefined || (values['hubble-address'] === undefined && hasGoldmane(snap))));
+          (flowSource === 'auto' && (values['goldmane-address'] !== undefined || gmTls !== undefined || (values['hubble-address'] === undefined && hasGoldmane(snap))));
         snap = goldmane
-          ? await withGoldmaneFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['goldmane-address'], io)
+          ? await withGoldmaneFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['goldmane-address'], gmTls, io)
           : await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
       }
     }

@@ -18,7 +18,13 @@ export interface FakeFlow {
   [k: string]: unknown;
 }
 
+export interface FakeGoldmaneOptions {
+  /** Serve mutual TLS as Goldmane does with its operator-made certificates (PEM). */
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer };
+}
+
 export class FakeGoldmane {
+  constructor(private readonly opts: FakeGoldmaneOptions = {}) {}
   private server?: grpc.Server;
   private readonly flows: FakeFlow[] = [];
   private readonly streams = new Set<grpc.ServerWritableStream<Obj, Obj>>();
@@ -52,7 +58,11 @@ export class FakeGoldmane {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(
+        '127.0.0.1:0',
+        this.opts.tls ? grpc.ServerCredentials.createSsl(this.opts.tls.ca, [{ cert_chain: this.opts.tls.cert, private_key: this.opts.tls.key }], true) : grpc.ServerCredentials.createInsecure(),
+        (err, p) => (err ? reject(err) : resolve(p)),
+      ),
     );
     this.server = server;
     return port;
