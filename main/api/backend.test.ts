@@ -158,6 +158,22 @@ spec:
     expect(b.summary('demo').counts.flows).toBe(before + 10);
   });
 
+  it('before importing, says whether the flows belong to the open city (another cluster’s capture is foreign)', async () => {
+    const foreign = await b.call('flows.inspect', { cityId: 'demo', fileName: 'tcp.jsonl', path: join(FIXTURES, 'sample-400-tcp-flows.jsonl') });
+    expect(foreign.sampled).toBeGreaterThan(300);
+    expect(foreign.foreign).toBe(true);
+    expect(foreign.matched).toBe(0);
+    expect(foreign.unknownNamespaces.length).toBeGreaterThan(0);
+    // The demo's own flows, as Hubble JSON lines of its pods, match it.
+    const own = b.city('demo').snapshot.flows.slice(0, 50).map((f) => {
+      const ep = (peer: string) => { const [ns, pod] = peer.slice(4).split('/'); return peer.startsWith('pod:') ? { namespace: ns, pod_name: pod } : { labels: ['reserved:world'] }; };
+      return JSON.stringify({ flow: { time: new Date(f.time).toISOString(), verdict: 'FORWARDED', IP: { source: '10.0.0.1', destination: '10.0.0.2' }, l4: { TCP: { destination_port: f.port ?? 80 } }, source: ep(f.src.peer), destination: ep(f.dst.peer) } });
+    });
+    const mine = await b.call('flows.inspect', { cityId: 'demo', fileName: 'own.jsonl', text: own.join('\n') + '\n' });
+    expect(mine.withPods).toBeGreaterThan(0);
+    expect(mine.foreign).toBe(false);
+  });
+
   it('imports a file by path into a new city', async () => {
     const r = await b.call('flows.import', { fileName: 'tcp.jsonl', path: join(FIXTURES, 'sample-400-tcp-flows.jsonl') });
     expect(r.flows).toBeGreaterThan(300);

@@ -123,6 +123,8 @@ export const METHODS = {
   'snapshots.duplicate': object({ path }),
   'snapshots.diff': object({ a: cityId, b: cityId }),
   'flows.import': object({ cityId: optional(cityId), fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
+  /** A sample of the flows compared with the open city (another cluster's capture?), before importing. */
+  'flows.inspect': object({ cityId, fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
   /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
   'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
   'export.render': object({
@@ -382,6 +384,15 @@ export interface Settings {
   allowedFolders?: string[];
 }
 
+/** How a sample of flows matches the open city's inventory (see main/city/flow-match.ts). */
+export interface FlowMatchView {
+  sampled: number;
+  withPods: number;
+  matched: number;
+  unknownNamespaces: string[];
+  foreign: boolean;
+}
+
 export interface ImportResult {
   cityId: string;
   flows: number;
@@ -422,6 +433,7 @@ export interface ApiResults {
   'snapshots.duplicate': SnapshotEntry;
   'snapshots.diff': DiffView;
   'flows.import': ImportResult;
+  'flows.inspect': FlowMatchView;
   'manifests.open': CitySummary;
   'export.render': ExportResult;
   'settings.get': Settings;

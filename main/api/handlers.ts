@@ -14,6 +14,7 @@ import { captureArea } from './areas/capture.js';
 import { clusterArea } from './areas/cluster.js';
 import { exportArea } from './areas/export.js';
 import { filesArea } from './areas/files.js';
+import { inspectFlows } from './areas/flow-inspect.js';
 import { probesArea } from './areas/probes.js';
 import { whatIfPreview, whatIfStaged } from './areas/whatif.js';
 import { ValidationError } from './validate.js';
@@ -120,6 +121,7 @@ export function createHandlers(b: Backend): Handlers {
     'snapshots.duplicate': (a) => files.duplicate(a.path),
     'snapshots.diff': (a) => files.diff(a.a, a.b),
     'flows.import': (a) => files.importFlows(a),
+    'flows.inspect': (a) => inspectFlows(b, a),
     'manifests.open': (a) => files.openManifests(a.paths, a.roadBuilder),
     'export.render': (a) => exporter.render(a),
     'settings.get': async () => ({ ...b.settings }),

@@ -139,6 +139,24 @@ describe('workflows around the map', () => {
     await waitFor("v.dialog === 'none'");
   });
 
+  it('importing another cluster’s flows asks first: new city or merge anyway; a new city leaves the demo as it was', async () => {
+    const before = await view<number>('v.city.counts.flows');
+    await page.click('[data-testid="open-import"]');
+    await page.setInputFiles('[data-testid="import-file"]', join(ROOT, 'test', 'fixtures', 'hubble', 'sample-400-tcp-flows.jsonl'));
+    await page.waitForSelector('[data-testid="import-foreign"]');
+    expect(await page.locator('[data-testid="import-foreign"]').textContent()).toMatch(/do not look like .*0 match a pod of this city/);
+    expect(await view<number>('v.city.counts.flows')).toBe(before);
+    await shot('38-import-foreign');
+    await page.click('[data-testid="import-new-city"]');
+    await waitFor("v.cityId !== 'demo' && !v.loading");
+    await page.waitForSelector('[data-testid="import-result"]');
+    expect(await view<number>('v.city.counts.flows')).toBeGreaterThan(300);
+    await page.keyboard.press('Escape');
+    await page.selectOption('[data-testid="city-select"]', 'demo');
+    await waitFor("v.cityId === 'demo' && !v.loading");
+    expect(await view<number>('v.city.counts.flows')).toBe(before);
+  });
+
   it('renames a snapshot in the dialog itself (no prompt)', async () => {
     await page.click('[data-testid="open-snapshots"]');
     await page.fill('[data-testid="snapshot-name"]', 'before rename');

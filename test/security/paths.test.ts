@@ -66,6 +66,7 @@ describe('API file paths', () => {
       b.call('snapshots.open', { path: join(allowed, 'escape', 'theirs.netcity') }),
       b.call('flows.import', { fileName: 'x', path: join(outside, 'flows.jsonl') }),
       b.call('flows.import', { fileName: 'shadow', path: '/etc/shadow' }),
+      b.openDemo() && b.call('flows.inspect', { cityId: 'demo', fileName: 'shadow', path: '/etc/shadow' }),
       b.call('manifests.open', { paths: [outside] }),
       b.call('manifests.open', { paths: [join(allowed, 'escape')] }),
       b.call('manifests.open', { paths: ['/etc'] }),
