@@ -24,6 +24,7 @@ import {
   type Settings,
 } from './contract.js';
 import { createHandlers, type Handlers } from './handlers.js';
+import type { CityRegistry, EventSink } from '../app/ports.js';
 import { PathGuard } from './paths.js';
 import { TaskRegistry } from './tasks.js';
 import { ValidationError } from './validate.js';
@@ -45,7 +46,7 @@ export class NotFoundError extends Error {
 
 type Listener = (event: ApiEvent) => void;
 
-export class Backend {
+export class Backend implements CityRegistry, EventSink {
   readonly cities = new Map<string, City>();
   readonly tasks: TaskRegistry;
   selected?: string;
@@ -121,6 +122,10 @@ export class Backend {
     const c = this.cities.get(id);
     if (!c) throw new NotFoundError(`city ${id} is not open (open: ${[...this.cities.keys()].join(', ') || 'none'})`);
     return c;
+  }
+
+  openCities(): City[] {
+    return [...this.cities.values()];
   }
 
   addCity(kind: CityKind, snapshot: Snapshot, opts: { id?: string; filePath?: string; select?: boolean } = {}): City {

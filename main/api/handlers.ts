@@ -15,7 +15,9 @@ import { clusterArea } from './areas/cluster.js';
 import { exportArea } from './areas/export.js';
 import { filesArea } from './areas/files.js';
 import { inspectFlows } from './areas/flow-inspect.js';
-import { probesArea } from './areas/probes.js';
+import { probeUseCases } from '../app/probes.js';
+import { resolveContext } from '../cluster/kubeconfig.js';
+import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
 import { whatIfPreview, whatIfStaged } from './areas/whatif.js';
 import { ValidationError } from './validate.js';
 
@@ -36,7 +38,18 @@ export function createHandlers(b: Backend): Handlers {
   const cluster = clusterArea(b);
   const files = filesArea(b);
   const capture = captureArea(b, (id) => cluster.connection(id));
-  const probes = probesArea(b, (id) => cluster.target(id));
+  const probes = probeUseCases({
+    cities: b,
+    tasks: b.tasks,
+    events: b,
+    settings: () => b.settings,
+    clusterOf: async (cityId) => {
+      const target = cluster.target(cityId);
+      if (!target) return undefined;
+      const { kubeConfig } = await resolveContext(target.context, b.kubeconfigSource(target.kubeconfigPath));
+      return { cluster: new KubeProbeCluster(kubeConfig, target.context), context: target.context };
+    },
+  });
   const exporter = exportArea(b);
   return {
     'contexts.list': (a) => cluster.listContexts(a.kubeconfigPath),

@@ -1,14 +1,11 @@
 /** Long-running work (captures, probes, imports, exports): progress events and a cancel button. */
 import { randomUUID } from 'node:crypto';
 import type { TaskProgress } from './contract.js';
+import type { Task, TaskRunner } from '../app/ports.js';
 
-export interface Task {
-  id: string;
-  signal: AbortSignal;
-  progress(done: number, total?: number, message?: string): void;
-}
+export type { Task };
 
-export class TaskRegistry {
+export class TaskRegistry implements TaskRunner {
   private readonly running = new Map<string, { controller: AbortController; progress: TaskProgress; lastEmit: number }>();
 
   constructor(private readonly emit: (p: TaskProgress) => void) {}

@@ -1,6 +1,7 @@
 /**
  * Captures Hubble flows for a fixed time into a snapshot (`netcity snapshot --context C --flows 60s`);
- * `withCaptured` is the one way captured flows join a snapshot (Hubble and Goldmane alike).
+ * `withCaptured` joins captured flows to a snapshot (Hubble and Goldmane alike) through
+ * `mergeFlows` (flows/ingest.ts), the path imports and probes take too.
  * The connection is given (an address, or a port-forward opener), so this module needs no cluster code.
  */
 import type { RelayConnection } from './hubble-client.js';
@@ -9,6 +10,7 @@ import { HubbleCapture } from './hubble-capture.js';
 import { RoadAggregator } from './aggregate.js';
 import type { Snapshot } from '../model/types.js';
 import { resolverFromInventory } from './flow-inventory.js';
+import { mergeFlows } from './ingest.js';
 
 export interface TimedCaptureOptions {
   seconds: number;
@@ -60,15 +62,8 @@ export async function captureFlowsInto(base: Snapshot, opts: TimedCaptureOptions
   };
 }
 
-/** The snapshot with what a capture aggregated: raw flows, roads, warnings, the time window. One path for every flow source. */
+/** The snapshot with what a capture aggregated: raw flows, roads, warnings, the time window (through `mergeFlows`, the one ingest path). */
 export function withCaptured(base: Snapshot, aggregator: RoadAggregator, warnings: Snapshot['warnings'] = []): Snapshot {
-  const raw = aggregator.rawFlows();
-  let from = base.window.from ?? Infinity;
-  let to = base.window.to ?? 0;
-  for (const f of raw) {
-    if (f.time < from) from = f.time;
-    if (f.time > to) to = f.time;
-  }
-  const window = raw.length ? { from, to } : base.window;
-  return { ...base, flows: [...base.flows, ...raw], roads: aggregator.roads(), warnings: [...base.warnings, ...warnings], window };
+  // The aggregator already bounds the raw flows it keeps.
+  return mergeFlows(base, aggregator.rawFlows(), aggregator, warnings, Infinity);
 }

@@ -28,6 +28,11 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     ['main/store/x.ts', "import { main } from '../cli/cli.js';", 'Source'],
     ['main/flows/x.ts', "import { City } from '../city/city.js';", 'Source'],
     ['main/city/x.ts', "import { startServer } from '../serve/server.js';", 'Application'],
+    ['main/app/x.ts', "import { Backend } from '../api/backend.js';", 'Application'],
+    ['main/app/x.ts', "import { createHandlers } from '../api/handlers.js';", 'Application'],
+    ['main/flows/x.ts', "import { importFlows } from '../app/flow-import.js';", 'Source'],
+    ['main/model/x.ts', "import { planProbe } from '../app/probes.js';", 'Pure core'],
+    ['renderer/src/lib/x.ts', "import { planProbe } from '../../../main/app/probes.js';", 'Renderer'],
     ['renderer/src/lib/x.ts', "import { loadManifests } from '../../../main/manifests/index.js';", undefined],
     ['renderer/src/lib/x.ts', "import { saveSnapshot } from '../../../main/store/index.js';", 'Renderer'],
   ])('%s: %s', async (file, code, layer) => {
@@ -42,5 +47,7 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     expect(await boundaryErrors('main/store/x.ts', "import { podId } from '../model/ids.js';")).toEqual([]);
     expect(await boundaryErrors('main/city/x.ts', "import { saveSnapshot } from '../store/index.js';")).toEqual([]);
     expect(await boundaryErrors('main/cli/x.ts', "import { City } from '../city/city.js';")).toEqual([]);
+    expect(await boundaryErrors('main/cli/x.ts', "import { planProbe } from '../app/probes.js';")).toEqual([]);
+    expect(await boundaryErrors('main/app/x.ts', "import { City } from '../city/city.js';\nimport { mergeFlows } from '../flows/ingest.js';")).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ import { SnapshotLibrary } from '../../store/library.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
 import type { ClusterConnection } from '../../cluster/connection.js';
-import { mergeFlows, seededAggregator } from './flow-merge.js';
+import { mergeFlows, seededAggregator } from '../../flows/ingest.js';
 import { resolverFromInventory } from '../../flows/flow-inventory.js';
 import { GoldmaneCapture } from '../../flows/goldmane-capture.js';
 import { GoldmaneClient, goldmaneConnector } from '../../flows/goldmane-client.js';

@@ -1,20 +1,17 @@
 /** Snapshots on disk (library, open, save), flow imports, manifests as a city, and diffs. */
 import { basename, dirname, resolve } from 'node:path';
 import { diffRows, diffSnapshots, formatDiffText } from '../../diff/index.js';
-import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
 import { buildMapModel } from '../../map/build.js';
-import type { FlowRecord, RoadBuilderName } from '../../model/types.js';
+import type { RoadBuilderName } from '../../model/types.js';
 import { namedRoadBuilder } from '../../cluster/cni-detect.js';
-import { emptySnapshot, unknownRoadBuilder } from '../../model/empty.js';
 import { openSnapshot, roadsInWindow, saveSnapshot, SnapshotFile } from '../../store/index.js';
 import { SnapshotLibrary } from '../../store/library.js';
 import { createEngineView } from '../../city/policy-adapter.js';
 import { mergeDiffCity, diffMarks } from '../../city/diff-view.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../contract.js';
-import { mergeFlows, seededAggregator } from './flow-merge.js';
-import { resolverFromInventory } from '../../flows/flow-inventory.js';
+import { importFlows, importName, newImportSnapshot } from '../../app/flow-import.js';
 
 
 export function filesArea(b: Backend) {
@@ -112,27 +109,21 @@ export function filesArea(b: Backend) {
     async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
       const importPath = a.path ? b.paths.check(a.path, 'importing flows from') : undefined;
-      const city = a.cityId ? b.city(a.cityId) : b.addCity('import', emptySnapshot(basename(a.fileName), 'import', unknownRoadBuilder(['flows imported from a file'], ['import'])));
-      const snap = city.snapshot;
-      const aggregator = seededAggregator(snap);
-      const flows: FlowRecord[] = [];
-      const max = b.settings.maxRawFlows;
-      const { taskId, done } = b.tasks.start(`Importing ${basename(a.fileName)}`, async (task) => {
-        const opts = {
-          aggregator,
-          resolver: resolverFromInventory(snap),
-          source: 'import' as const,
+      const existing = a.cityId ? b.city(a.cityId) : undefined;
+      const base = existing?.snapshot ?? newImportSnapshot(importName(a.fileName));
+      const { done } = b.tasks.start(`Importing ${basename(a.fileName)}`, (task) =>
+        importFlows(base, importPath ? { files: [importPath] } : { fileName: a.fileName, text: a.text! }, {
+          fresh: !existing,
+          maxRawFlows: b.settings.maxRawFlows,
           signal: task.signal,
-          onFlows: (batch: FlowRecord[]) => {
-            for (const f of batch) if (flows.length < max) flows.push(f);
-          },
-          onProgress: (p: { bytesRead: number; totalBytes?: number; flows: number }) => task.progress(p.bytesRead, p.totalBytes, `${p.flows.toLocaleString()} flows`),
-        };
-        return importPath ? importHubbleFiles([importPath], opts) : importHubbleStream(a.fileName, (async function* () { yield a.text!; })(), opts);
-      }, { awaited: true });
-      void taskId;
-      const result = await done;
-      city.update(mergeFlows(snap, flows, aggregator, result.warnings, max), { policiesChanged: false });
+          onProgress: (p) => task.progress(p.bytesRead, p.totalBytes, `${p.flows.toLocaleString()} flows`),
+        }),
+        { awaited: true },
+      );
+      const { snapshot, result } = await done;
+      let city = existing;
+      if (city) city.update(snapshot, { policiesChanged: false });
+      else city = b.addCity('import', snapshot);
       b.cityChanged(city.id, 'import', { added: result.flows });
       const invalid = [...result.invalid, ...result.truncated].map((l) => ({ line: l.line, error: l.message }));
       const warnings = [...result.notes, ...result.warnings.slice(0, 20).map((w) => w.message)];

@@ -5,14 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { Snapshot } from '../../model/types.js';
 import { SNAPSHOT_EXTENSION, SnapshotWriter, openSnapshot } from '../../store/index.js';
-import { RoadAggregator } from '../../flows/aggregate.js';
-import { importHubbleFiles, type ImportProgress } from '../../flows/json-import.js';
-import { FlowInventory, resolverFromSnapshot } from '../../flows/flow-inventory.js';
-import { emptySnapshot, unknownRoadBuilder } from '../../model/empty.js';
+import type { ImportProgress } from '../../flows/json-import.js';
+import { importFlows, importName, newImportSnapshot } from '../../app/flow-import.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `
@@ -38,13 +34,7 @@ Options:
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function newSnapshot(name: string): Snapshot {
-  // Hubble flows mean Cilium; whether it enforces is not in a flow export.
-  const rb = { ...unknownRoadBuilder(['flows imported from a Hubble export'], ['hubble']), name: 'cilium' as const };
-  return { ...emptySnapshot(name, 'import', rb), id: randomUUID() };
-}
-
-const importFlows: Command = {
+const importFlowsCommand: Command = {
   name: 'import-flows',
   usage,
   async run(args, io) {
@@ -72,19 +62,9 @@ const importFlows: Command = {
 
     // Existing snapshot: add to it, resolving pods through its inventory; else start a new one.
     const appending = fs.existsSync(out);
-    const aggregator = new RoadAggregator({ maxRawFlows: 0 });
-    let resolver: ReturnType<typeof resolverFromSnapshot>;
-    let snap: Snapshot;
-    if (appending) {
-      snap = openSnapshot(out, { maxRawFlows: 0 });
-      for (const r of snap.roads) aggregator.addRoad(r);
-      resolver = resolverFromSnapshot(snap);
-    } else {
-      snap = newSnapshot(values.name ?? path.basename(files[0]).replace(/\.(jsonl?|json\.gz|jsonl\.gz|gz)$/i, ''));
-    }
-    const before = aggregator.flowCount;
-    const inventory = appending ? undefined : new FlowInventory();
-    const writer = appending ? SnapshotWriter.append(out) : SnapshotWriter.create(out, snap);
+    const base = appending ? openSnapshot(out, { maxRawFlows: 0 }) : newImportSnapshot(values.name ?? importName(files[0]));
+    // Raw flows go to the file as they come; the snapshot in memory keeps none.
+    const writer = appending ? SnapshotWriter.append(out) : SnapshotWriter.create(out, base);
 
     let lastFile = '';
     const onProgress = (p: ImportProgress) => {
@@ -93,26 +73,20 @@ const importFlows: Command = {
       io.progress?.(`reading ${path.basename(p.file)}:${pct} (${fmt(p.flows)} flows, ${fmt(p.invalid)} invalid lines)`);
     };
 
-    let result;
+    let imported;
     try {
-      result = await importHubbleFiles(files, {
-        aggregator,
-        resolver,
+      imported = await importFlows({ ...base }, { files }, {
+        fresh: !appending,
+        maxRawFlows: 0,
         guessOwners: !values['no-guess-owners'],
         signal: io.signal,
         onProgress,
         progressEveryMs: 250,
-        onFlows: (batch) => {
-          writer.addFlows(batch);
-          inventory?.addMany(batch);
-        },
+        onFlows: (batch) => writer.addFlows(batch),
       });
-      writer.putRoads(aggregator.roads());
-      if (result.warnings.length) writer.putWarnings(result.warnings);
-      if (inventory) {
-        const window = { from: result.firstTime, to: result.lastTime };
-        writer.putInventory({ ...snap, ...inventory.parts(), window });
-      }
+      writer.putRoads(imported.snapshot.roads);
+      if (imported.result.warnings.length) writer.putWarnings(imported.result.warnings);
+      if (!appending) writer.putInventory(imported.snapshot);
     } catch (err) {
       writer.close();
       // A new file holding only part of a failed import would mislead; an existing one keeps what it had plus what was committed.
@@ -120,6 +94,7 @@ const importFlows: Command = {
       throw err;
     }
     writer.close();
+    const { result, added } = imported;
 
     for (const bad of result.invalid.slice(0, maxInvalid)) io.err(`${bad.file}:${bad.line}: ${bad.message}\n`);
     const listed = Math.min(result.invalid.length, maxInvalid);
@@ -130,9 +105,8 @@ const importFlows: Command = {
     for (const w of result.warnings.slice(0, 10)) io.err(`warning: ${w.message}\n`);
     if (result.warnings.length > 10) io.err(`... and ${result.warnings.length - 10} more capture warning(s), saved in the snapshot\n`);
 
-    const added = aggregator.flowCount - before;
     const what = `${fmt(added)} flows from ${files.length} file(s) (${fmt(result.lines)} lines, ${fmt(result.invalidCount)} invalid)`;
-    const into = `${appending ? 'added to' : 'saved'} ${out}: ${fmt(aggregator.roadCount)} roads, ${fmt(result.warnings.length)} capture warnings`;
+    const into = `${appending ? 'added to' : 'saved'} ${out}: ${fmt(imported.snapshot.roads.length)} roads, ${fmt(result.warnings.length)} capture warnings`;
     if (result.cancelled) {
       io.err(`stopped: ${what} were imported before the stop and are kept\n`);
       io.out(`${into} (import stopped early)\n`);
@@ -147,4 +121,4 @@ const importFlows: Command = {
   },
 };
 
-export default importFlows;
+export default importFlowsCommand;

@@ -4,13 +4,11 @@
  * whether they are granted) and creates nothing.
  */
 import { parseArgs } from 'node:util';
-import type { Protocol, Snapshot } from '../../model/types.js';
+import type { FlowRecord, Protocol, Snapshot } from '../../model/types.js';
 import { cleanupLeftovers } from '../../probes/cleanup.js';
-import { planEnforcement, runEnforcement } from '../../probes/enforcement.js';
-import { FlowCapture, planFlows } from '../../probes/flow-capture.js';
-import { planMatrix, runMatrix } from '../../probes/matrix.js';
-import { parsePathTarget, planPath, runPath } from '../../probes/path-check.js';
-import { checkPlanPermissions, describePlan, type ProbePlan } from '../../probes/plan.js';
+import { parsePathTarget, type PathRequest } from '../../probes/path-check.js';
+import { describePlan, type ProbePlan } from '../../probes/plan.js';
+import { describeMissing, planProbe, probePermissions, runConsented, type ProbeOutcome, type ProbeSpec } from '../../app/probes.js';
 import type { ProbeCluster } from '../../probes/probe-cluster.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 
@@ -99,13 +97,12 @@ const OPTIONS = {
 
 /** Prints the plan and the permission answers; true when everything is granted. */
 async function showPlan(cluster: ProbeCluster, plan: ProbePlan, io: CliIO, json: boolean): Promise<boolean> {
-  const perms = await checkPlanPermissions(cluster, plan);
-  const missing = perms.filter((p) => !p.allowed);
+  const { permissions: perms, missing } = await probePermissions(cluster, plan);
   if (json) {
     io.out(JSON.stringify({ plan: plan.toJSON(), permissions: perms, created: false }, null, 2) + '\n');
   } else {
     io.out(describePlan(plan) + '\n\n');
-    io.out(missing.length === 0 ? 'Permissions: all granted.\n' : `Permissions missing: ${missing.map((p) => `${p.verb} ${p.resource}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}\n`);
+    io.out(missing.length === 0 ? 'Permissions: all granted.\n' : `Permissions missing: ${describeMissing(missing)}\n`);
     io.out('Nothing was created. Re-run with --yes to proceed.\n');
   }
   return missing.length === 0;
@@ -139,7 +136,7 @@ export function createProbeCommand(deps: ProbeDeps = realDeps): Command {
       const protocols = (v.protocol ?? []).map(parseProtocol);
 
       // Validate every argument before connecting.
-      let pathReq: Parameters<typeof planPath>[1] | undefined;
+      let pathReq: PathRequest | undefined;
       if (mode === 'path') {
         if (!v.from || !/^[^/\s]+\/[^/\s]+$/.test(v.from)) throw new UsageError('probe path: --from NS/POD is required (the source pod)');
         if (!v.to) throw new UsageError('probe path: --to is required (pod:NS/NAME, svc:NS/NAME, dns:NAME or ip:ADDR)');
@@ -176,101 +173,83 @@ export function createProbeCommand(deps: ProbeDeps = realDeps): Command {
         return r.failed.length ? 1 : 0;
       }
 
-      let plan: ProbePlan;
-      let run: () => Promise<number>;
-      if (mode === 'enforcement') {
-        plan = planEnforcement(context, common);
-        run = async () => {
-          const report = await runEnforcement(cluster, plan, { ...common, signal: io.signal });
-          if (json) io.out(JSON.stringify(report, null, 2) + '\n');
-          else {
-            io.out(`Road builder enforces NetworkPolicy: ${report.enforces === true ? 'yes' : report.enforces === false ? 'no' : 'inconclusive'}\n`);
-            for (const c of report.capabilities) io.out(`  ${c.capability.padEnd(20)} ${c.answer.padEnd(13)} ${c.evidence}\n`);
-            io.out(`Removed: ${report.cleanup?.deleted.length ?? 0} object(s)${report.cleanup?.failed.length ? `; could not remove ${report.cleanup.failed.length} (netcity probe cleanup)` : ''}.\n`);
-          }
-          return 0;
-        };
-      } else if (mode === 'path') {
-        const req = pathReq!;
-        plan = planPath(context, req, common);
-        run = async () => {
-          const r = await runPath(cluster, plan, req, { ...common, signal: io.signal });
-          if (json) io.out(JSON.stringify(r, null, 2) + '\n');
-          else io.out(`${r.protocol} ${r.src} -> ${r.dstTarget ?? r.dst}:${r.port}: ${r.outcome}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''}${r.detail ? ` (${r.detail})` : ''}\n`);
-          return r.outcome === 'error' ? 1 : 0;
-        };
-      } else if (mode === 'matrix') {
+      let spec: ProbeSpec;
+      if (mode === 'enforcement') spec = { kind: 'enforcement' };
+      else if (mode === 'path') spec = { kind: 'path', request: pathReq!, targetText: v.to };
+      else if (mode === 'matrix') {
         const inv = await deps.inventory(context, v.kubeconfig, v.namespace, io.signal);
-        const planned = planMatrix(context, { pods: inv.pods, workloads: inv.workloads }, { ...(v.namespace?.[0] ? { namespace: v.namespace[0] } : {}), ...(v.select ? { selection: v.select } : {}) }, {
-          ...common,
-          ...(concurrency ? { concurrency } : {}),
-          ...(protocols.length ? { protocols } : {}),
-        });
-        if (planned.checks.length === 0) {
-          io.err('probe matrix: nothing to check (no running pods with declared ports in the selection)\n');
-          return 1;
-        }
-        plan = planned.plan;
-        run = async () => {
-          const report = await runMatrix(cluster, planned, {
-            ...common,
-            ...(concurrency ? { concurrency } : {}),
-            signal: io.signal,
-            onProgress: (p) => {
-              if (!json) io.err(`\r${p.done}/${p.total} checks`);
-            },
-          });
-          if (!json) io.err('\n');
-          if (json) io.out(JSON.stringify(report, null, 2) + '\n');
-          else {
-            for (const r of report.results) io.out(`${r.src} -> ${r.dst} ${r.protocol}/${r.port}: ${r.outcome}${r.latencyMs !== undefined ? ` ${r.latencyMs} ms` : ''}\n`);
-            if (report.stopped) io.out(`Stopped (${report.stopped}) after ${report.results.length} of ${report.total} checks.\n`);
-          }
-          return report.stopped === 'cancelled' ? 130 : 0;
-        };
+        spec = { kind: 'matrix', inventory: inv, namespace: v.namespace?.[0], selection: v.select, concurrency, protocols };
       } else {
         const namespaces = v.namespace;
-        plan = planFlows(context, { ...common, ...(intervalSeconds ? { intervalSeconds } : {}) });
-        run = async () => {
-          const inv = await deps.inventory(context, v.kubeconfig, undefined, io.signal);
-          const capture = new FlowCapture(cluster, plan, inv, {
-            ...common,
-            ...(intervalSeconds ? { intervalSeconds } : {}),
-            ...(namespaces ? { filter: (f) => namespaces.some((ns) => f.src.peer.includes(`:${ns}/`) || f.dst.peer.includes(`:${ns}/`)) } : {}),
-          });
-          const done = capture.start();
-          const timer = setTimeout(() => void capture.stop(), durationMs);
-          const onAbort = () => void capture.stop();
-          io.signal.addEventListener('abort', onAbort, { once: true });
-          let summary;
-          try {
-            summary = await done;
-          } finally {
-            clearTimeout(timer);
-            io.signal.removeEventListener('abort', onAbort);
-          }
-          const roads = capture.roads().sort((a, b) => b.count - a.count);
-          if (json) io.out(JSON.stringify({ summary, roads }, null, 2) + '\n');
-          else {
-            io.out(`${summary.flows} flow(s) on ${summary.roads} road(s) from ${summary.stats.samples} sample(s); ended: ${summary.ended}${summary.error ? ` (${summary.error})` : ''}\n`);
-            for (const r of roads.slice(0, 50)) io.out(`  ${r.src} -> ${r.dst} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''} ${r.verdict} x${r.count}${r.noReply ? ` (no reply: ${r.noReply})` : ''}\n`);
-            for (const w of summary.warnings) io.err(`warning: ${w.message}\n`);
-          }
-          return summary.ended === 'error' ? 1 : 0;
+        spec = {
+          kind: 'flows',
+          inventory: () => deps.inventory(context, v.kubeconfig, undefined, io.signal),
+          intervalSeconds,
+          durationMs,
+          ...(namespaces ? { filter: (f: FlowRecord) => namespaces.some((ns) => f.src.peer.includes(`:${ns}/`) || f.dst.peer.includes(`:${ns}/`)) } : {}),
         };
+      }
+      const planned = planProbe(context, spec, common);
+      if (planned.checks === 0) {
+        io.err('probe matrix: nothing to check (no running pods with declared ports in the selection)\n');
+        return 1;
       }
 
       if (v.yes !== true) {
-        await showPlan(cluster, plan, io, json);
+        await showPlan(cluster, planned.plan, io, json);
         return 0;
       }
-      // The next connect after a crash: expired leftovers of earlier runs go first.
-      const left = await cleanupLeftovers(cluster).catch(() => undefined);
-      if (left?.deleted.length && !json) io.err(`Removed leftovers of earlier runs: ${left.deleted.map((x) => x.name).join(', ')}\n`);
-      plan.confirm();
-      return run();
+      const outcome = await runConsented(cluster, planned, {
+        signal: io.signal,
+        onLeftovers: (left) => {
+          if (left.deleted.length && !json) io.err(`Removed leftovers of earlier runs: ${left.deleted.map((x) => x.name).join(', ')}\n`);
+        },
+        onProgress: (done, total) => {
+          if (!json && planned.kind === 'matrix') io.err(`\r${done}/${total} checks`);
+        },
+      });
+      return printOutcome(outcome, io, json);
     },
   };
+}
+
+/** Prints what a run gave; the exit status. */
+function printOutcome(outcome: ProbeOutcome, io: CliIO, json: boolean): number {
+  if (outcome.kind === 'enforcement') {
+    const report = outcome.report;
+    if (json) io.out(JSON.stringify(report, null, 2) + '\n');
+    else {
+      io.out(`Road builder enforces NetworkPolicy: ${report.enforces === true ? 'yes' : report.enforces === false ? 'no' : 'inconclusive'}\n`);
+      for (const c of report.capabilities) io.out(`  ${c.capability.padEnd(20)} ${c.answer.padEnd(13)} ${c.evidence}\n`);
+      io.out(`Removed: ${report.cleanup?.deleted.length ?? 0} object(s)${report.cleanup?.failed.length ? `; could not remove ${report.cleanup.failed.length} (netcity probe cleanup)` : ''}.\n`);
+    }
+    return 0;
+  }
+  if (outcome.kind === 'path') {
+    const r = outcome.result;
+    if (json) io.out(JSON.stringify(r, null, 2) + '\n');
+    else io.out(`${r.protocol} ${r.src} -> ${r.dstTarget ?? r.dst}:${r.port}: ${r.outcome}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''}${r.detail ? ` (${r.detail})` : ''}\n`);
+    return r.outcome === 'error' ? 1 : 0;
+  }
+  if (outcome.kind === 'matrix') {
+    const report = outcome.report;
+    if (!json) io.err('\n');
+    if (json) io.out(JSON.stringify(report, null, 2) + '\n');
+    else {
+      for (const r of report.results) io.out(`${r.src} -> ${r.dst} ${r.protocol}/${r.port}: ${r.outcome}${r.latencyMs !== undefined ? ` ${r.latencyMs} ms` : ''}\n`);
+      if (report.stopped) io.out(`Stopped (${report.stopped}) after ${report.results.length} of ${report.total} checks.\n`);
+    }
+    return report.stopped === 'cancelled' ? 130 : 0;
+  }
+  const { summary, capture } = outcome;
+  const roads = capture.roads().sort((a, b) => b.count - a.count);
+  if (json) io.out(JSON.stringify({ summary, roads }, null, 2) + '\n');
+  else {
+    io.out(`${summary.flows} flow(s) on ${summary.roads} road(s) from ${summary.stats.samples} sample(s); ended: ${summary.ended}${summary.error ? ` (${summary.error})` : ''}\n`);
+    for (const r of roads.slice(0, 50)) io.out(`  ${r.src} -> ${r.dst} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''} ${r.verdict} x${r.count}${r.noReply ? ` (no reply: ${r.noReply})` : ''}\n`);
+    for (const w of summary.warnings) io.err(`warning: ${w.message}\n`);
+  }
+  return summary.ended === 'error' ? 1 : 0;
 }
 
 export default createProbeCommand();
