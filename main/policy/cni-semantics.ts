@@ -57,6 +57,9 @@ export function cniSemantics(
 ): CniSemantics {
   const known = (policyEngine && KNOWN[policyEngine]) || (roadBuilder ? KNOWN[roadBuilder] : undefined);
   const out: CniSemantics = { ...DEFAULT_SEMANTICS, by: { ...DEFAULT_SEMANTICS.by }, assumed: { ...DEFAULT_SEMANTICS.assumed } };
+  // A road builder we know by name whose behaviour no source documents: say which one.
+  const named = policyEngine && policyEngine !== 'none' ? policyEngine : roadBuilder && roadBuilder !== 'unknown' ? roadBuilder : undefined;
+  if (named) out.by = { hostNetwork: `${named}: not documented`, ipBlockPodIps: `${named}: not documented` };
   if (known?.hostNetwork) {
     out.hostNetwork = known.hostNetwork;
     out.by.hostNetwork = known.display;
@@ -83,7 +86,7 @@ export function cniSemantics(
 /** "(Cilium)", "(--host-network as-pod)", "(CNI unknown: assumed; set --host-network as-pod|as-node)". */
 export function byText(s: CniSemantics, which: 'hostNetwork' | 'ipBlockPodIps'): string {
   if (!s.assumed[which]) return s.by[which];
-  return which === 'hostNetwork' ? 'CNI unknown, assumed; set --host-network as-pod|as-node' : 'CNI unknown, assumed; set --ipblock-pod-ips match|ignore';
+  return which === 'hostNetwork' ? `${s.by[which]}, assumed; set --host-network as-pod|as-node` : `${s.by[which]}, assumed; set --ipblock-pod-ips match|ignore`;
 }
 
 export const HOST_NETWORK_MODES: readonly HostNetworkMode[] = ['as-node', 'as-pod'];

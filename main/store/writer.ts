@@ -55,6 +55,10 @@ export class SnapshotWriter {
     if (opts.maxPages) db.pragma(`max_page_count = ${Math.floor(opts.maxPages)}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoint (copy the WAL into the file, with an fsync) every 64 MiB of WAL rather than SQLite's
+    // 4 MiB: a bulk write spends far less time checkpointing. Each commit is still atomic and
+    // survives a crash of this process, as before.
+    db.pragma('wal_autocheckpoint = 16384');
     this.inserter = new FlowInserter(db);
     this.storedFlows = (db.prepare('SELECT COUNT(*) AS n FROM flows').get() as { n: number }).n;
     db.prepare('UPDATE capture SET clean = 0, started_at = COALESCE(started_at, ?) WHERE one = 1').run(Date.now());

@@ -43,6 +43,7 @@ export function podObject(p: PodInfo, direct?: { apiVersion: string; kind: strin
     spec: {
       nodeName: p.node,
       hostNetwork: p.hostNetwork || undefined,
+      ...(p.serviceAccount && p.serviceAccount !== 'default' ? { serviceAccountName: p.serviceAccount } : {}),
       containers: [
         {
           name: 'main',
@@ -189,6 +190,13 @@ export function objectsFromSnapshot(s: Snapshot): SeedObject[] {
     CiliumClusterwideNetworkPolicy: 'cilium.io/ciliumclusterwidenetworkpolicies',
     CalicoNetworkPolicy: 'crd.projectcalico.org/networkpolicies',
     CalicoGlobalNetworkPolicy: 'crd.projectcalico.org/globalnetworkpolicies',
+    CalicoTier: 'crd.projectcalico.org/tiers',
+    CalicoStagedNetworkPolicy: 'crd.projectcalico.org/stagednetworkpolicies',
+    CalicoStagedGlobalNetworkPolicy: 'crd.projectcalico.org/stagedglobalnetworkpolicies',
+    CalicoStagedKubernetesNetworkPolicy: 'crd.projectcalico.org/stagedkubernetesnetworkpolicies',
+    CalicoNetworkSet: 'crd.projectcalico.org/networksets',
+    CalicoGlobalNetworkSet: 'crd.projectcalico.org/globalnetworksets',
+    CalicoHostEndpoint: 'crd.projectcalico.org/hostendpoints',
   };
   for (const p of s.policies) out.push({ resource: POLICY_RESOURCES[p.kind], object: structuredClone(p.manifest) as Obj });
   return out;

@@ -41,6 +41,13 @@ export const OPTIONAL: Record<'anp' | 'cnp' | 'cilium' | 'calico', ServedResourc
   calico: [
     { group: 'crd.projectcalico.org', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, verbs: RW },
     { group: 'crd.projectcalico.org', version: 'v1', plural: 'globalnetworkpolicies', kind: 'GlobalNetworkPolicy', namespaced: false, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'tiers', kind: 'Tier', namespaced: false, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'stagednetworkpolicies', kind: 'StagedNetworkPolicy', namespaced: true, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'stagedglobalnetworkpolicies', kind: 'StagedGlobalNetworkPolicy', namespaced: false, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'stagedkubernetesnetworkpolicies', kind: 'StagedKubernetesNetworkPolicy', namespaced: true, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'networksets', kind: 'NetworkSet', namespaced: true, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'globalnetworksets', kind: 'GlobalNetworkSet', namespaced: false, verbs: RW },
+    { group: 'crd.projectcalico.org', version: 'v1', plural: 'hostendpoints', kind: 'HostEndpoint', namespaced: false, verbs: RW },
   ],
 };
 

@@ -75,6 +75,13 @@ const POLICY_API: Record<string, OptionalApi> = {
   CiliumClusterwideNetworkPolicy: 'cilium',
   CalicoNetworkPolicy: 'calico',
   CalicoGlobalNetworkPolicy: 'calico',
+  CalicoTier: 'calico',
+  CalicoStagedNetworkPolicy: 'calico',
+  CalicoStagedGlobalNetworkPolicy: 'calico',
+  CalicoStagedKubernetesNetworkPolicy: 'calico',
+  CalicoNetworkSet: 'calico',
+  CalicoGlobalNetworkSet: 'calico',
+  CalicoHostEndpoint: 'calico',
 };
 
 const status = (code: number, reason: string, message: string, details?: Obj): Obj => ({

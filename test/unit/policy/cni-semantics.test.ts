@@ -70,6 +70,9 @@ describe('defaults per road builder', () => {
       ipb: 'ignore',
       assumed: { hostNetwork: true, ipBlockPodIps: true },
     });
+    // The caveat names a road builder known by name but not documented.
+    const who = rb && rb !== 'unknown' ? `${rb}: not documented` : 'CNI unknown';
+    expect(s.by).toEqual({ hostNetwork: who, ipBlockPodIps: who });
   });
 
   it('overrides win over the road builder and say so', () => {
