@@ -99,7 +99,7 @@ export function compileCalico(ctx: CompileContext, p: PolicyObject): CompiledPol
       const selfSide = dir === 'ingress' ? dst : src;
       const uncertain: string[] = [];
       const side = `${where}.${dir === 'ingress' ? 'source' : 'destination'}`;
-      const ep = entityPeer(ctx, cp.key, objects, global, ns, peerSide, side, sel, warn, dir === 'egress', uncertain);
+      const ep = entityPeer(ctx, cp.key, objects, global, ns, peerSide, side, sel, warn, dir === 'egress');
       let ports: PortMatcher = portsOf(ctx, cp.key, r, dst, `${where}`, warn);
       if (ep.ports) ports = andPorts(ports, ep.ports);
       let peer = ep.peer;
@@ -309,7 +309,6 @@ function entityPeer(
   sel: (s: unknown, w: string) => CalicoPredicate | null,
   warn: (m: string) => void,
   destination: boolean,
-  uncertain: string[],
 ): { peer: PeerMatcher; ports?: PortMatcher } {
   const { u } = ctx;
   if (e.services !== undefined) {
@@ -325,17 +324,22 @@ function entityPeer(
   const saRaw = isObj(e.serviceAccounts) ? e.serviceAccounts : undefined;
   if (e.serviceAccounts !== undefined && !saRaw) warn(`${where}.serviceAccounts: expected names and/or selector (ignored)`);
   const sa = saRaw ? saTest(sel(saRaw.selector, `${where}.serviceAccounts.selector`), saRaw.names !== undefined ? asArray(saRaw.names).map(String) : undefined) : null;
-  if (sa?.why) uncertain.push(sa.why);
-  if (sa && u.classes.some((c) => c.serviceAccount === undefined)) uncertain.push('the service account of some pods is not known');
+  // What cannot be known about service accounts makes those pods "maybe" (unknown), the others stay sure.
+  const saWhy = sa ? [sa.why, u.classes.some((c) => c.serviceAccount === undefined) ? 'the service account of some pods is not known' : undefined].filter(Boolean).join('; ') : '';
   const bySelector = s !== null || nsS !== null || sa !== null;
   // Pods: chosen by selectors (in the policy's namespace unless namespaceSelector says otherwise).
   let classes: Bitset | null = null;
+  let maybe: Bitset | undefined;
   if (inNets === null) {
     // A selector in a namespaced policy looks in the policy's namespace; no selector means anywhere.
-    classes = u.select(
-      nsS ? (n, l) => nsS(calicoNsLabels(n, l)) : (s || sa) && !global ? ns : null,
-      s || notS || sa ? (c) => (!s || s(calicoPodLabels(c))) && !(notS && notS(calicoPodLabels(c))) && (!sa || sa.maybe(c)) : null,
-    );
+    const scope = nsS ? (n: string, l: Labels) => nsS(calicoNsLabels(n, l)) : (s || sa) && !global ? ns : null;
+    const pods = (saOk: ((c: PodClass) => boolean) | null) =>
+      s || notS || saOk ? (c: PodClass) => (!s || s(calicoPodLabels(c))) && !(notS && notS(calicoPodLabels(c))) && (!saOk || saOk(c)) : null;
+    classes = u.select(scope, pods(sa ? sa.test : null));
+    if (sa && saWhy) {
+      maybe = u.select(scope, pods(sa.maybe));
+      maybe.andNot(classes);
+    }
   }
   // Network sets and host endpoints are endpoints too: selectors pick them by their labels.
   // A namespaceSelector reaches non-namespaced resources (global network sets, host endpoints) only through global().
@@ -373,8 +377,8 @@ function entityPeer(
     if (notSets.length && inSet(ips, notSets)) return 'no';
     return ipsMatch(ips);
   };
-  const why = sets.length || heps.length ? 'address not known to compare with network sets, host endpoints or nets' : 'address not known to compare with nets/notNets';
-  return { peer: { classes, other, unknownWhy: why } };
+  const why = saWhy || (sets.length || heps.length ? 'address not known to compare with network sets, host endpoints or nets' : 'address not known to compare with nets/notNets');
+  return { peer: { classes, other, unknownWhy: why, ...(maybe ? { maybe } : {}) } };
 }
 
 /** Constraints a rule puts on the policy's own endpoint (destination side of ingress, source of egress). */

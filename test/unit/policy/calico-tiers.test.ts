@@ -404,10 +404,11 @@ describe('tiered matrix = pair evaluation', () => {
     policies: fc.array(policy, { minLength: 1, maxLength: 5 }),
     withNp: fc.boolean(),
     withAdmin: fc.boolean(),
+    unknownSa: fc.boolean(),
   });
   it('holds on random tiered policy sets', () => {
     fc.assert(
-      fc.property(cluster, ({ tiers, policies, withNp, withAdmin }) => {
+      fc.property(cluster, ({ tiers, policies, withNp, withAdmin, unknownSa }) => {
         const partners = pol('CalicoGlobalNetworkSet', 'partners', { nets: ['203.0.113.0/24'] });
         partners.manifest.metadata = { name: 'partners', labels: { role: 'partner' } };
         const ps: PolicyObject[] = [
@@ -424,7 +425,10 @@ describe('tiered matrix = pair evaluation', () => {
           ps.push(anp('anp', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }, { action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: 'c' } } } }] }] }));
           ps.push(banp({ subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }] }));
         }
-        const e = createPolicyEngine({ ...saCluster(), policies: ps });
+        const base = saCluster();
+        // Some pods' service account unknown (an older snapshot): their matches are "maybe".
+        const pods = unknownSa ? base.pods.map((p) => (p.namespace === 'y' && p.name === 'c' ? { ...p, serviceAccount: undefined } : p)) : base.pods;
+        const e = createPolicyEngine({ ...base, pods, policies: ps });
         const m = e.connectivity({ level: 'pod', includeIpRanges: true });
         const G = m.peers.length;
         const EMPTY = { TCP: '', UDP: '', SCTP: '' };
@@ -543,6 +547,15 @@ describe('Calico matching truth table (service accounts, services, ICMP, ipVersi
     const d = createPolicyEngine(old).evaluate('pod:x/b', 'pod:x/a', 'TCP', 80);
     expect(d.verdict).toBe('unknown');
     expect(d.summary).toContain('the service account of some pods is not known');
+  });
+
+  it('only the pods whose account is not known are unknown; the others stay sure', () => {
+    const c = saCluster();
+    const mixed = { ...c, pods: c.pods.map((p) => (p.namespace === 'y' && p.name === 'b' ? { ...p, serviceAccount: undefined } : p)) };
+    const e = createPolicyEngine({ ...mixed, policies: [gnp('sa', { selector: xa, ingress: [{ action: 'Allow', source: { serviceAccounts: { names: ['sa-b'] } } }] })] });
+    expect(e.evaluate('pod:x/b', 'pod:x/a', 'TCP', 80).verdict).toBe('allowed');
+    expect(e.evaluate('pod:y/b', 'pod:x/a', 'TCP', 80).verdict).toBe('unknown');
+    expect(e.evaluate('pod:x/c', 'pod:x/a', 'TCP', 80).verdict).toBe('denied');
   });
 
   it('services toward the API server: the kubernetes service matches kube-apiserver on its target port', () => {
