@@ -217,38 +217,64 @@ const keyIs = (line: string, start: number, eq: number, key: string): boolean =>
  * ("conntrack v1.4.7 (conntrack-tools): 42 flow entries have been shown.") give null.
  * One pass over the characters; only addresses, the protocol name and the state become strings.
  */
-export function parseConntrackLine(line: string): ConntrackLineResult {
-  const len = line.length;
-  let pos = 0;
-  let tokStart = 0;
-  let tokEnd = 0;
-  /** Moves to the next token; false at the end of the line. */
-  const next = (): boolean => {
-    while (pos < len && isSpace(line.charCodeAt(pos))) pos++;
-    if (pos >= len) return false;
-    tokStart = pos;
-    while (pos < len && !isSpace(line.charCodeAt(pos))) pos++;
-    tokEnd = pos;
-    return true;
-  };
+/** Where parseConntrackLine is in its line (one, reused: no closure or state object per line). */
+interface Tokenizer {
+  line: string;
+  len: number;
+  pos: number;
+  start: number;
+  end: number;
+  /** The first '=' inside the token (after its first char), or -1: found while finding its end. */
+  eq: number;
+}
+const TOKEN: Tokenizer = { line: '', len: 0, pos: 0, start: 0, end: 0, eq: -1 };
 
-  if (!next()) return null;
-  if (line.startsWith('conntrack', tokStart)) return null;
+/** Moves to the next token; false at the end of the line. */
+function nextToken(t: Tokenizer): boolean {
+  const line = t.line;
+  const len = t.len;
+  let pos = t.pos;
+  while (pos < len && isSpace(line.charCodeAt(pos))) pos++;
+  if (pos >= len) {
+    t.pos = pos;
+    return false;
+  }
+  t.start = pos;
+  let eq = -1;
+  pos++;
+  for (; pos < len; pos++) {
+    const c = line.charCodeAt(pos);
+    if (c === SP || c === TAB || c === CR) break;
+    if (c === EQ && eq < 0) eq = pos;
+  }
+  t.end = pos;
+  t.eq = eq;
+  t.pos = pos;
+  return true;
+}
+
+export function parseConntrackLine(line: string): ConntrackLineResult {
+  const t = TOKEN;
+  t.line = line;
+  t.len = line.length;
+  t.pos = 0;
+  if (!nextToken(t)) return null;
+  if (line.startsWith('conntrack', t.start)) return null;
 
   let family: 'ipv4' | 'ipv6' | undefined;
-  if (tokEnd - tokStart === 4 && (line.startsWith('ipv4', tokStart) || line.startsWith('ipv6', tokStart))) {
-    family = line.charCodeAt(tokStart + 3) === 52 ? 'ipv4' : 'ipv6';
-    next(); // l3 protocol number (2 / 10)
-    if (!next()) return { error: 'expected a protocol name, found the end of the line' };
+  if (t.end - t.start === 4 && (line.startsWith('ipv4', t.start) || line.startsWith('ipv6', t.start))) {
+    family = line.charCodeAt(t.start + 3) === 52 ? 'ipv4' : 'ipv6';
+    nextToken(t); // l3 protocol number (2 / 10)
+    if (!nextToken(t)) return { error: 'expected a protocol name, found the end of the line' };
   }
   // Event-style prefixes ("[NEW]") appear with `conntrack -E`; accept and skip them.
-  while (line.charCodeAt(tokStart) === BRACKET) if (!next()) return { error: 'expected a protocol name, found the end of the line' };
+  while (line.charCodeAt(t.start) === BRACKET) if (!nextToken(t)) return { error: 'expected a protocol name, found the end of the line' };
 
-  const protoName = internedProto(line, tokStart, tokEnd);
+  const protoName = internedProto(line, t.start, t.end);
   if (isDigitCode(protoName.charCodeAt(0))) return { error: `expected a protocol name, found '${protoName}'` };
-  const protoNum = next() ? intAt(line, tokStart, tokEnd) : NaN;
+  const protoNum = nextToken(t) ? intAt(line, t.start, t.end) : NaN;
   if (Number.isNaN(protoNum)) return { error: `protocol '${protoName}' has no protocol number` };
-  const timeout = next() ? intAt(line, tokStart, tokEnd) : NaN;
+  const timeout = nextToken(t) ? intAt(line, t.start, t.end) : NaN;
   if (Number.isNaN(timeout)) return { error: `'${protoName}' entry has no timeout` };
 
   // Every field present from the start: one object shape for all entries keeps V8 fast.
@@ -265,15 +291,11 @@ export function parseConntrackLine(line: string): ConntrackLineResult {
   let use: number | undefined;
   let id: number | undefined;
 
-  while (next()) {
+  while (nextToken(t)) {
+    const tokStart = t.start;
+    const tokEnd = t.end;
     const c0 = line.charCodeAt(tokStart);
-    let eq = -1;
-    for (let i = tokStart + 1; i < tokEnd; i++) {
-      if (line.charCodeAt(i) === EQ) {
-        eq = i;
-        break;
-      }
-    }
+    const eq = t.eq;
     if (eq < 0) {
       if (c0 === BRACKET) {
         if (line.startsWith(FLAG_UNREPLIED, tokStart)) unreplied = true;

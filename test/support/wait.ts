@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 
-export async function waitForApp(page: Page, expr: string, timeout = 20_000): Promise<void> {
+export async function waitForApp(page: Page, expr: string, timeout = 20_000, interval = 100): Promise<void> {
   const end = Date.now() + timeout;
   let last: unknown;
   while (Date.now() < end) {
@@ -14,7 +14,7 @@ export async function waitForApp(page: Page, expr: string, timeout = 20_000): Pr
     } catch (err) {
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, interval));
   }
   throw new Error(`timed out after ${timeout} ms waiting for: ${expr}${last ? ` (${(last as Error).message})` : ''}`);
 }

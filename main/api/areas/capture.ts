@@ -79,25 +79,25 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
           }
         : undefined;
       const forward = async (ns: string, pod: string, port: number) => conn!.forwardPort({ namespace: ns, pod, port });
-      const aggregator = seededAggregator(city.snapshot);
+      const aggregator = seededAggregator(city.evidence);
       let client: { target: string };
       let capture: LiveCapture;
       if (goldmane) {
         const gc = a.address
           ? new GoldmaneClient({ address: a.address, tls })
-          : new GoldmaneClient({ label: 'goldmane via port-forward', tls, connect: goldmaneConnector(snapshotRelayLister(() => city.snapshot), forward) });
-        const g = new GoldmaneCapture(gc, { aggregator, inventory: city.snapshot });
+          : new GoldmaneClient({ label: 'goldmane via port-forward', tls, connect: goldmaneConnector(snapshotRelayLister(() => city.evidence), forward) });
+        const g = new GoldmaneCapture(gc, { aggregator, inventory: city.evidence });
         client = g;
         capture = goldmaneLive(g);
       } else {
         const hc = a.address
           ? new HubbleClient({ address: a.address, tls })
-          : new HubbleClient({ label: 'hubble-relay via port-forward', tls, connect: relayConnector(snapshotRelayLister(() => city.snapshot), forward) });
+          : new HubbleClient({ label: 'hubble-relay via port-forward', tls, connect: relayConnector(snapshotRelayLister(() => city.evidence), forward) });
         client = hc;
         capture = new HubbleCapture(hc, {
           aggregator,
           maxRawFlows: 0,
-          mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
+          mapping: { source: 'hubble', resolver: resolverFromInventory(city.evidence) },
         });
       }
       const view: CaptureView = { state: 'connecting', target: client.target, flows: 0, flowsPerSecond: 0, startedAt: Date.now() };
@@ -129,7 +129,7 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
       let total = 0;
       const merge = (): boolean => {
         if (!pending.length && !warnings.length) return false;
-        city.update(mergeFlows(city.snapshot, pending, aggregator, warnings, b.settings.maxRawFlows), { policiesChanged: false });
+        city.update(mergeFlows(city.evidence, pending, aggregator, warnings, b.settings.maxRawFlows), { policiesChanged: false });
         b.cityChanged(city.id, 'capture', { added: pending.length });
         pending = [];
         warnings = [];

@@ -110,7 +110,7 @@ export function filesArea(b: Backend) {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
       const importPath = a.path ? b.paths.check(a.path, 'importing flows from') : undefined;
       const existing = a.cityId ? b.city(a.cityId) : undefined;
-      const base = existing?.snapshot ?? newImportSnapshot(importName(a.fileName));
+      const base = existing?.evidence ?? newImportSnapshot(importName(a.fileName));
       const { done } = b.tasks.start(`Importing ${basename(a.fileName)}`, (task) =>
         importFlows(base, importPath ? { files: [importPath] } : { fileName: a.fileName, text: a.text! }, {
           fresh: !existing,
