@@ -10,15 +10,15 @@ import { timelineBuckets } from '../city/timeline.js';
 import type { ArgsOf, MethodName, ResultOf } from './contract.js';
 import type { MapEdge, MapModel } from '../map/model.js';
 import type { Backend } from './backend.js';
-import { captureArea } from './areas/capture.js';
+import { captureArea } from '../app/capture.js';
 import { clusterArea } from './areas/cluster.js';
-import { exportArea } from './areas/export.js';
-import { filesArea } from './areas/files.js';
-import { inspectFlows } from './areas/flow-inspect.js';
+import { exportArea } from '../app/export.js';
+import { filesArea } from '../app/files.js';
+import { inspectFlows } from '../app/flow-inspect.js';
 import { probeUseCases } from '../app/probes.js';
 import { resolveContext } from '../cluster/kubeconfig.js';
 import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
-import { whatIfPreview, whatIfStaged } from './areas/whatif.js';
+import { whatIfPreview, whatIfStaged } from '../app/whatif.js';
 import { ValidationError } from './validate.js';
 
 /** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */

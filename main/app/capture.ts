@@ -9,21 +9,21 @@
  * retrying with backoff) → stopped.
  */
 import { readFileSync } from 'node:fs';
-import { HubbleCapture } from '../../flows/hubble-capture.js';
-import { HubbleClient, type ServerStatus } from '../../flows/hubble-client.js';
-import type { FlowQuery } from '../../flows/flow-query.js';
-import { relayConnector, snapshotRelayLister } from '../../flows/relay-locator.js';
-import type { CaptureWarning, FlowRecord } from '../../model/types.js';
-import { SnapshotWriter } from '../../store/index.js';
-import { SnapshotLibrary } from '../../store/library.js';
-import type { Backend } from '../backend.js';
-import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
-import type { ClusterConnection } from '../../cluster/connection.js';
-import { mergeFlows, seededAggregator } from '../../flows/ingest.js';
-import { resolverFromInventory } from '../../flows/flow-inventory.js';
-import { GoldmaneCapture } from '../../flows/goldmane-capture.js';
-import { GoldmaneClient, goldmaneConnector } from '../../flows/goldmane-client.js';
-import type { StreamState } from '../../flows/hubble-client.js';
+import { HubbleCapture } from '../flows/hubble-capture.js';
+import { HubbleClient, type ServerStatus } from '../flows/hubble-client.js';
+import type { FlowQuery } from '../flows/flow-query.js';
+import { relayConnector, snapshotRelayLister } from '../flows/relay-locator.js';
+import type { CaptureWarning, FlowRecord } from '../model/types.js';
+import { SnapshotWriter } from '../store/index.js';
+import { SnapshotLibrary } from '../store/library.js';
+import type { CityRegistry, EventSink, Tasks, WithSettings } from './ports.js';
+import type { ArgsOf, CaptureView, ResultOf } from '../api/contract.js';
+import type { ClusterConnection } from '../cluster/connection.js';
+import { mergeFlows, seededAggregator } from '../flows/ingest.js';
+import { resolverFromInventory } from '../flows/flow-inventory.js';
+import { GoldmaneCapture } from '../flows/goldmane-capture.js';
+import { GoldmaneClient, goldmaneConnector } from '../flows/goldmane-client.js';
+import type { StreamState } from '../flows/hubble-client.js';
 
 /** What the capture area drives: Hubble's capture, or Goldmane's behind the same calls. */
 interface LiveCapture {
@@ -59,7 +59,7 @@ function statusText(s: ServerStatus): string {
   return parts.join(', ');
 }
 
-export function captureArea(b: Backend, connectionOf: (cityId: string) => ClusterConnection | undefined) {
+export function captureArea(b: CityRegistry & EventSink & Tasks & WithSettings, connectionOf: (cityId: string) => ClusterConnection | undefined) {
   const captures = new Map<string, { capture: LiveCapture; taskId: string }>();
   return {
     async start(a: ArgsOf<'capture.start'>): Promise<ResultOf<'capture.start'>> {
