@@ -10,15 +10,15 @@ import { timelineBuckets } from '../city/timeline.js';
 import type { ArgsOf, MethodName, ResultOf } from './contract.js';
 import type { MapEdge, MapModel } from '../map/model.js';
 import type { Backend } from './backend.js';
-import { captureArea } from './areas/capture.js';
+import { captureArea } from '../app/capture.js';
 import { clusterArea } from './areas/cluster.js';
-import { exportArea } from './areas/export.js';
-import { filesArea } from './areas/files.js';
-import { inspectFlows } from './areas/flow-inspect.js';
+import { exportArea } from '../app/export.js';
+import { filesArea } from '../app/files.js';
+import { inspectFlows } from '../app/flow-inspect.js';
 import { probeUseCases } from '../app/probes.js';
 import { resolveContext } from '../cluster/kubeconfig.js';
 import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
-import { whatIfPreview, whatIfStaged } from './areas/whatif.js';
+import { whatIfPreview, whatIfStaged } from '../app/whatif.js';
 import { ValidationError } from './validate.js';
 
 /** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
@@ -101,19 +101,19 @@ export function createHandlers(b: Backend): Handlers {
     },
     'positions.set': async (a) => {
       const c = b.city(a.cityId);
-      const added = Object.keys(a.positions).filter((k) => !Object.hasOwn(c.snapshot.positions, k)).length;
-      if (Object.keys(c.snapshot.positions).length + added > MAX_POSITIONS)
+      const added = Object.keys(a.positions).filter((k) => !Object.hasOwn(c.evidence.positions, k)).length;
+      if (Object.keys(c.evidence.positions).length + added > MAX_POSITIONS)
         throw new ValidationError(`positions.set: a city keeps at most ${MAX_POSITIONS} moved places, and this would go over`);
-      Object.assign(c.snapshot.positions, a.positions);
+      Object.assign(c.evidence.positions, a.positions);
       c.flowsChanged();
       return { ok: true };
     },
     'notes.add': async (a) => {
       const c = b.city(a.cityId);
-      const total = c.snapshot.notes.reduce((n, x) => n + x.text.length, 0);
-      if (c.snapshot.notes.length >= MAX_NOTES || total + a.text.length > MAX_NOTES_CHARS)
+      const total = c.evidence.notes.reduce((n, x) => n + x.text.length, 0);
+      if (c.evidence.notes.length >= MAX_NOTES || total + a.text.length > MAX_NOTES_CHARS)
         throw new ValidationError(`notes.add: a city keeps at most ${MAX_NOTES} notes and ${MAX_NOTES_CHARS} characters of notes, and this one would go over; write it in a shorter note`);
-      c.snapshot.notes.push({ id: `note-${Date.now()}-${c.snapshot.notes.length}`, time: Date.now(), target: a.target, text: a.text });
+      c.evidence.notes.push({ id: `note-${Date.now()}-${c.evidence.notes.length}`, time: Date.now(), target: a.target, text: a.text });
       return { ok: true };
     },
     'whatif.preview': async (a) => whatIfPreview(b.city(a.cityId), a.yaml),

@@ -20,7 +20,7 @@ export interface StartupOptions {
 function applyChoices(backend: Backend, id: string, c: StartupOptions['cniChoices']): void {
   if (!c?.hostNetwork && !c?.ipBlockPodIps) return;
   const city = backend.city(id);
-  city.update({ ...city.snapshot, roadBuilder: withCniChoices(city.snapshot.roadBuilder, c) });
+  city.update({ ...city.evidence, roadBuilder: withCniChoices(city.evidence.roadBuilder, c) });
 }
 
 export async function openInitialCity(backend: Backend, opts: StartupOptions): Promise<void> {

@@ -18,14 +18,13 @@ import {
   runEnforcement,
   runMatrix,
   runPath,
-  withProbeResults,
+  mergeProbeResults,
   type EnforcementReport,
   type FlowCaptureSummary,
   type Inventory,
   type LeftoverReport,
   type MatrixReport,
   type PathRequest,
-  type Predict,
   type ProbeCluster,
   type ProbePlan,
 } from '../probes/index.js';
@@ -167,15 +166,18 @@ export async function runConsented(cluster: ProbeCluster, planned: PlannedProbe,
   return planned.run(cluster, opts);
 }
 
-/** A probe outcome as evidence of a city: probe results, or the flows the probes observed (roads summed into the city's). */
-export function withProbeOutcome(base: Snapshot, current: Snapshot, outcome: ProbeOutcome, maxRawFlows: number, predict?: Predict): Snapshot {
+/**
+ * A probe outcome as evidence of a city: probe results, or the flows the probes observed (roads
+ * summed into the city's). Mismatch findings are not evidence: the city derives them.
+ */
+export function withProbeOutcome(base: Snapshot, current: Snapshot, outcome: ProbeOutcome, maxRawFlows: number): Snapshot {
   if (outcome.kind === 'flows') {
     const agg = seededAggregator(base);
     for (const r of outcome.capture.roads()) agg.addRoad(r);
     return mergeFlows({ ...current, roads: [] }, outcome.capture.flows(), agg, outcome.summary.warnings, maxRawFlows);
   }
   const results = outcome.kind === 'enforcement' ? outcome.report.probes : outcome.kind === 'path' ? [outcome.result] : outcome.report.results;
-  return withProbeResults(current, results, predict);
+  return mergeProbeResults(current, results);
 }
 
 /** One line for the notice when a run from the app ends. */
@@ -286,18 +288,17 @@ export function probeUseCases(ports: ProbePorts) {
       pending.delete(a.planId);
       const city = ports.cities.city(p.cityId);
       const { taskId } = ports.tasks.start(`Probe: ${p.planned.plan.kind}`, async (task) => {
-        const base = city.snapshot;
+        const base = city.evidence;
         // Flow probes: roads are recomputed from the city as it was plus everything captured so far.
         const onTick = (capture: FlowCapture) => {
           const agg = seededAggregator(base);
           for (const r of capture.roads()) agg.addRoad(r);
-          city.update({ ...city.snapshot, roads: agg.roads() }, { policiesChanged: false });
+          city.update({ ...city.evidence, roads: agg.roads() }, { policiesChanged: false });
           ports.cities.cityChanged(city.id, 'probe-flows');
           task.progress(capture.roads().reduce((n, r) => n + r.count, 0));
         };
         const outcome = await runConsented(p.cluster, p.planned, { signal: task.signal, onProgress: (done, total) => task.progress(done, total), onTick });
-        const predict: Predict = (src, dst, proto, port) => ({ verdict: city.engine.verdict(src, dst, proto, port) });
-        city.update(withProbeOutcome(base, city.snapshot, outcome, ports.settings().maxRawFlows, predict), { policiesChanged: false });
+        city.update(withProbeOutcome(base, city.evidence, outcome, ports.settings().maxRawFlows), { policiesChanged: false });
         if (outcome.kind === 'flows') ports.cities.cityChanged(city.id, 'probe-flows');
         else ports.cities.cityChanged(city.id, 'probes', { added: outcome.kind === 'enforcement' ? outcome.report.probes.length : outcome.kind === 'path' ? 1 : outcome.report.results.length });
         const text = outcomeText(outcome);

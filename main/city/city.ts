@@ -1,13 +1,18 @@
 /**
  * A city: one snapshot open in the app (demo, live cluster, file, manifests, import), with its
- * policy engine and map model computed lazily and dropped whenever the snapshot changes.
+ * policy engine, findings and map model computed lazily and dropped whenever the snapshot changes.
+ *
+ * The snapshot is evidence (inventory, policies, flows, probe results, positions, notes); the
+ * findings (mismatches included) and the map are derived here and recomputed from the evidence
+ * whenever it changes. The city never changes the snapshot it is given.
  */
 import type { CaptureView, CityKind, CitySummary } from '../api/contract.js';
 import { buildMapModel } from '../map/build.js';
+import type { LayoutMemo } from '../map/layout.js';
 import type { MapModel } from '../map/model.js';
-import type { RoadAggregate, Snapshot } from '../model/types.js';
+import type { Finding, RoadAggregate, Snapshot } from '../model/types.js';
 import { aggregateFlows } from '../flows/aggregate.js';
-import { computeFindings } from './findings.js';
+import { derivedFindings, evidenceOf } from './findings.js';
 import { createEngineView, type EngineView } from './policy-adapter.js';
 
 export interface MapOptions {
@@ -36,9 +41,25 @@ export class City {
   capture?: CaptureView;
   /** Set while a live connection or capture feeds the city; closed with the city. */
   disposers: (() => Promise<void> | void)[] = [];
+  /** The evidence: the snapshot as given, without findings the city derives itself. */
   private snap: Snapshot;
+  /** The evidence with the derived findings (what `snapshot` returns). */
+  private view?: Snapshot;
   private engineCache?: EngineView;
   private mapCache = new Map<string, MapModel>();
+  /** Every district this city's maps have placed, in order, and the city's width: later maps keep them in place. */
+  private layoutMemo?: LayoutMemo;
+
+  private remember(model: MapModel): void {
+    if (!model.layout) return;
+    if (!this.layoutMemo) {
+      this.layoutMemo = { order: [...model.layout.order], width: model.layout.width };
+      return;
+    }
+    const known = new Set(this.layoutMemo.order);
+    for (const id of model.layout.order) if (!known.has(id)) this.layoutMemo.order.push(id);
+    this.layoutMemo.width = Math.max(this.layoutMemo.width, model.layout.width);
+  }
   private roadRuns = new Map<string, Promise<boolean>>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
@@ -48,22 +69,33 @@ export class City {
   constructor(opts: CityOptions) {
     this.id = opts.id;
     this.kind = opts.kind;
-    this.snap = opts.snapshot;
+    this.snap = evidenceOf(opts.snapshot);
     this.filePath = opts.filePath;
-    this.refreshFindings();
   }
 
+  /** The snapshot with the city's findings (derived from the evidence, computed when first asked for). */
   get snapshot(): Snapshot {
+    this.view ??= { ...this.snap, findings: derivedFindings(this.snap, () => this.engine) };
+    return this.view;
+  }
+
+  /** The evidence alone (findings: only those a source reported; the city's own are derived). */
+  get evidence(): Snapshot {
     return this.snap;
   }
 
-  /** Replaces the snapshot (live update, import); caches are rebuilt on next use. */
+  /** Findings from the evidence and the policy engine: recomputed after every change of either. */
+  get findings(): Finding[] {
+    return this.snapshot.findings;
+  }
+
+  /** Replaces the evidence (live update, import, capture, probes); findings, engine and maps are rebuilt on next use. */
   update(next: Snapshot, opts: { policiesChanged?: boolean } = {}): void {
-    this.snap = next;
+    this.snap = evidenceOf(next);
+    this.view = undefined;
     if (opts.policiesChanged !== false) this.engineCache = undefined;
     this.mapCache.clear();
     this.revision++;
-    this.refreshFindings();
   }
 
   /** Only flows/roads changed: the engine stays. */
@@ -83,7 +115,8 @@ export class City {
     let model = this.mapCache.get(key);
     if (!model) {
       const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
-      model = buildMapModel(this.snap, { policy: this.engine, roads, possibleRoads: opts.possibleRoads ?? true, cityId: this.id });
+      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: opts.possibleRoads ?? true, cityId: this.id, previousLayout: this.layoutMemo });
+      this.remember(model);
       if (this.mapCache.size > 8) this.mapCache.clear();
       this.mapCache.set(key, model);
     }
@@ -102,7 +135,8 @@ export class City {
     let model = this.mapCache.get(key);
     if (!model) {
       const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
-      model = buildMapModel(this.snap, { policy: this.engine, roads, possibleRoads: false, roadsPending: true, cityId: this.id });
+      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: false, roadsPending: true, cityId: this.id, previousLayout: this.layoutMemo });
+      this.remember(model);
       this.mapCache.set(key, model);
     }
     return { model, pending: true };
@@ -150,15 +184,8 @@ export class City {
     return aggregateFlows(this.snap.flows.filter((f) => f.time >= from && f.time <= to), { maxRawFlows: 0 });
   }
 
-  private refreshFindings(): void {
-    const computed = computeFindings(this.snap, () => this.engine);
-    // Findings other sources added (probes, capture) are kept; ours are recomputed.
-    const foreign = this.snap.findings.filter((f) => !f.id.startsWith('city:'));
-    this.snap.findings = [...computed, ...foreign];
-  }
-
   summary(selected: boolean): CitySummary {
-    const s = this.snap;
+    const s = this.snapshot;
     return {
       id: this.id,
       name: s.name,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { City } from './city.js';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import { explainRoad } from './explain.js';
-import { whatIfPreview } from '../api/areas/whatif.js';
+import { whatIfPreview } from '../app/whatif.js';
 
 const city = new City({ id: 'demo', kind: 'demo', snapshot: demoSnapshot() });
 

@@ -8,6 +8,31 @@ import { isEnforceablePolicy, type Finding, type Snapshot } from '../model/types
 import { workloadOfPod } from '../model/ids.js';
 import type { EngineView } from './policy-adapter.js';
 import { roadBuilderFindings, roadBuilderLabel } from '../cluster/cni-detect.js';
+import { mismatchFindings } from '../probes/mismatch.js';
+
+/**
+ * A finding the city derives itself (its own `city:` findings, road-builder findings, every
+ * mismatch). Files and snapshots written before findings were derived hold them: they are dropped
+ * when a city opens (ignore-on-read) and recomputed, so they never go stale.
+ */
+export function isDerivedFinding(f: Finding): boolean {
+  return f.id.startsWith('city:') || f.kind === 'mismatch';
+}
+
+/** The evidence of a snapshot: a copy without derived findings (positions and notes copied too: the city adds to them, the caller's object stays as it was). */
+export function evidenceOf(s: Snapshot): Snapshot {
+  return { ...s, findings: s.findings.filter((f) => !isDerivedFinding(f)), positions: { ...s.positions }, notes: [...s.notes] };
+}
+
+/**
+ * Every finding of a city: the city's own (computeFindings), the mismatches between probe results,
+ * observed traffic and the policies (when probes ran), and findings a source reported.
+ */
+export function derivedFindings(s: Snapshot, engine: () => EngineView): Finding[] {
+  const own = computeFindings(s, engine);
+  const probed = s.probes.length ? mismatchFindings({ snapshot: s, predict: (src, dst, proto, port) => ({ verdict: engine().verdict(src, dst, proto, port) }) }) : [];
+  return [...own, ...probed, ...s.findings.filter((f) => !isDerivedFinding(f))];
+}
 
 const MAX_PER_KIND = 50;
 const MAX_ROADS_CHECKED = 5000;

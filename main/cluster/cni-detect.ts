@@ -6,10 +6,13 @@
  * the same code. Each answer says how it knows (evidence), whether policies are enforced, which
  * policy kinds are enforced and which flow sources it offers.
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { isEnforceablePolicy, ROAD_BUILDER_NAMES, type Finding, type PolicyKind, type PolicyObject, type RoadBuilder, type RoadBuilderName } from '../model/types.js';
 
 type Obj = Record<string, any>;
+
+/** `yaml` only for Helm values text (rare): loaded on first use, so `netcity analyze` does not pay its start-up. */
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export interface CniInputs {
   daemonSets: Obj[];

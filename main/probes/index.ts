@@ -12,5 +12,5 @@ export { planEnforcement, runEnforcement, type EnforcementReport, type Capabilit
 export { planPath, runPath, parsePathTarget, type PathRequest, type PathTarget } from './path-check.js';
 export { planMatrix, runMatrix, representatives, matrixChecks, estimateMatrix, type MatrixReport, type MatrixProgress } from './matrix.js';
 export { mismatchFindings, type Predict } from './mismatch.js';
-export { withProbeResults } from './results.js';
+export { mergeProbeResults, withProbeResults } from './results.js';
 export { DEFAULT_PROBE_IMAGE } from './manifests.js';

@@ -13,6 +13,19 @@ import { openChecked } from './file-check.js';
 import { SNAPSHOT_EXTENSION, SnapshotFile, assertReplaceable, openSnapshot, saveSnapshot, tempPathFor, type OpenOptions } from './snapshot-file.js';
 import { cleanSnapshot } from './secrets.js';
 
+/** One file's name, cluster, time, size and counts, read from the file itself (no check of the whole file). */
+export function snapshotFileEntry(path: string): { path: string; name: string; cluster: string; createdAt: number; sizeBytes: number; pods: number; flows: number } {
+  const f = SnapshotFile.open(path, { check: 'none' });
+  try {
+    const h = f.header();
+    const info = f.info();
+    const pods = (f.db.prepare('SELECT COUNT(*) AS n FROM pods').get() as { n: number }).n;
+    return { path, name: h.name, cluster: h.cluster.name, createdAt: h.createdAt, sizeBytes: info.sizeBytes, pods, flows: info.flows.count };
+  } finally {
+    f.close();
+  }
+}
+
 export function defaultLibraryDir(): string {
   const base = process.env.XDG_CONFIG_HOME || nodePath.join(os.homedir(), '.config');
   return nodePath.join(base, 'netcity', 'snapshots');

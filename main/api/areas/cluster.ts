@@ -10,7 +10,11 @@ import type { Snapshot } from '../../model/types.js';
 import type { Backend } from '../backend.js';
 import type { ArgsOf, CitySummary, ResultOf } from '../contract.js';
 
-/** The live inventory with everything the city gathered itself (flows, probes, notes...). */
+/**
+ * The live inventory with the evidence the city gathered itself (flows, probes, notes...). Give
+ * it the city's evidence (`city.evidence`): findings are not carried over, the city derives them
+ * (mismatches included) from the new inventory and policies.
+ */
 export function withCityState(live: Snapshot, city: Snapshot): Snapshot {
   return {
     ...live,
@@ -23,7 +27,7 @@ export function withCityState(live: Snapshot, city: Snapshot): Snapshot {
     notes: city.notes,
     window: city.window,
     warnings: [...live.warnings, ...city.warnings.filter((w) => w.kind !== 'not-permitted')].slice(-5000),
-    findings: [...live.findings, ...city.findings.filter((f) => !f.id.startsWith('city:') && !live.findings.some((l) => l.id === f.id))],
+    findings: live.findings,
   };
 }
 
@@ -96,7 +100,7 @@ export function clusterArea(b: Backend) {
       conn.on('change', (change) => {
         if (!b.cities.has(id)) return;
         const policiesChanged = !!change.policies || !!change.pods || !!change.namespaces;
-        city.update(withCityState(conn.snapshot(), city.snapshot), { policiesChanged });
+        city.update(withCityState(conn.snapshot(), city.evidence), { policiesChanged });
         b.cityChanged(id, 'watch', changeCounts(change));
       });
       conn.on('status', (s: ConnectionStatus) => {

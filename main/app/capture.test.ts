@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeRelay, tsOfMs } from '../../../test/fakes/hubble-relay/fake-relay.js';
-import { syntheticFlowBody } from '../../../test/fakes/hubble-relay/synthetic.js';
-import { Backend } from '../backend.js';
+import { FakeRelay, tsOfMs } from '../../test/fakes/hubble-relay/fake-relay.js';
+import { syntheticFlowBody } from '../../test/fakes/hubble-relay/synthetic.js';
+import { Backend } from '../api/backend.js';
 
 let dir: string;
 let b: Backend;

@@ -3,16 +3,16 @@
  * flows of the file or text), compared with the city's inventory, so the import dialog can ask
  * "another cluster's capture: new city, or merge anyway?" instead of merging it silently.
  */
-import type { Backend } from '../backend.js';
-import type { ArgsOf, ResultOf } from '../contract.js';
-import { matchFlows } from '../../city/flow-match.js';
-import { resolverFromInventory } from '../../flows/flow-inventory.js';
-import { importHubbleFiles, importHubbleStream } from '../../flows/json-import.js';
-import type { FlowRecord } from '../../model/types.js';
+import type { CityRegistry, WithFiles } from './ports.js';
+import type { ArgsOf, ResultOf } from '../api/contract.js';
+import { matchFlows } from '../city/flow-match.js';
+import { resolverFromInventory } from '../flows/flow-inventory.js';
+import { importHubbleFiles, importHubbleStream } from '../flows/json-import.js';
+import type { FlowRecord } from '../model/types.js';
 
 const SAMPLE = 2000;
 
-export async function inspectFlows(b: Backend, a: ArgsOf<'flows.inspect'>): Promise<ResultOf<'flows.inspect'>> {
+export async function inspectFlows(b: CityRegistry & WithFiles, a: ArgsOf<'flows.inspect'>): Promise<ResultOf<'flows.inspect'>> {
   if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to look at (give the file's text or its path)`);
   const path = a.path ? b.paths.check(a.path, 'importing flows from') : undefined;
   const snap = b.city(a.cityId).snapshot;

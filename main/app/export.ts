@@ -1,9 +1,9 @@
 /** Exports from the app: the same exporters as `netcity export`, fed the city's current map. */
-import { exportCity } from '../../export/index.js';
-import type { Backend } from '../backend.js';
-import type { ArgsOf, ExportResult } from '../contract.js';
+import { exportCity } from '../export/index.js';
+import type { CityRegistry, Tasks } from './ports.js';
+import type { ArgsOf, ExportResult } from '../api/contract.js';
 
-export function exportArea(b: Backend) {
+export function exportArea(b: CityRegistry & Tasks) {
   return {
     async render(a: ArgsOf<'export.render'>): Promise<ExportResult> {
       const city = b.city(a.cityId);

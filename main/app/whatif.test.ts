@@ -1,9 +1,9 @@
 /** The what-if preview honours the road builder like analyze and the map: kinds it does not enforce change nothing. */
 import { describe, expect, it } from 'vitest';
-import { City } from '../../city/city.js';
-import { namedRoadBuilder } from '../../cluster/cni-detect.js';
-import { demoSnapshot } from '../../model/scenario/demo.js';
-import type { Snapshot } from '../../model/types.js';
+import { City } from '../city/city.js';
+import { namedRoadBuilder } from '../cluster/cni-detect.js';
+import { demoSnapshot } from '../model/scenario/demo.js';
+import type { Snapshot } from '../model/types.js';
 import { whatIfPreview } from './whatif.js';
 
 const DENY_EGRESS =

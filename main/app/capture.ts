@@ -9,21 +9,21 @@
  * retrying with backoff) → stopped.
  */
 import { readFileSync } from 'node:fs';
-import { HubbleCapture } from '../../flows/hubble-capture.js';
-import { HubbleClient, type ServerStatus } from '../../flows/hubble-client.js';
-import type { FlowQuery } from '../../flows/flow-query.js';
-import { relayConnector, snapshotRelayLister } from '../../flows/relay-locator.js';
-import type { CaptureWarning, FlowRecord } from '../../model/types.js';
-import { SnapshotWriter } from '../../store/index.js';
-import { SnapshotLibrary } from '../../store/library.js';
-import type { Backend } from '../backend.js';
-import type { ArgsOf, CaptureView, ResultOf } from '../contract.js';
-import type { ClusterConnection } from '../../cluster/connection.js';
-import { mergeFlows, seededAggregator } from '../../flows/ingest.js';
-import { resolverFromInventory } from '../../flows/flow-inventory.js';
-import { GoldmaneCapture } from '../../flows/goldmane-capture.js';
-import { GoldmaneClient, goldmaneConnector } from '../../flows/goldmane-client.js';
-import type { StreamState } from '../../flows/hubble-client.js';
+import { HubbleCapture } from '../flows/hubble-capture.js';
+import { HubbleClient, type ServerStatus } from '../flows/hubble-client.js';
+import type { FlowQuery } from '../flows/flow-query.js';
+import { relayConnector, snapshotRelayLister } from '../flows/relay-locator.js';
+import type { CaptureWarning, FlowRecord } from '../model/types.js';
+import { SnapshotWriter } from '../store/index.js';
+import { SnapshotLibrary } from '../store/library.js';
+import type { CityRegistry, EventSink, Tasks, WithSettings } from './ports.js';
+import type { ArgsOf, CaptureView, ResultOf } from '../api/contract.js';
+import type { ClusterConnection } from '../cluster/connection.js';
+import { mergeFlows, seededAggregator } from '../flows/ingest.js';
+import { resolverFromInventory } from '../flows/flow-inventory.js';
+import { GoldmaneCapture } from '../flows/goldmane-capture.js';
+import { GoldmaneClient, goldmaneConnector } from '../flows/goldmane-client.js';
+import type { StreamState } from '../flows/hubble-client.js';
 
 /** What the capture area drives: Hubble's capture, or Goldmane's behind the same calls. */
 interface LiveCapture {
@@ -59,7 +59,7 @@ function statusText(s: ServerStatus): string {
   return parts.join(', ');
 }
 
-export function captureArea(b: Backend, connectionOf: (cityId: string) => ClusterConnection | undefined) {
+export function captureArea(b: CityRegistry & EventSink & Tasks & WithSettings, connectionOf: (cityId: string) => ClusterConnection | undefined) {
   const captures = new Map<string, { capture: LiveCapture; taskId: string }>();
   return {
     async start(a: ArgsOf<'capture.start'>): Promise<ResultOf<'capture.start'>> {
@@ -79,25 +79,25 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
           }
         : undefined;
       const forward = async (ns: string, pod: string, port: number) => conn!.forwardPort({ namespace: ns, pod, port });
-      const aggregator = seededAggregator(city.snapshot);
+      const aggregator = seededAggregator(city.evidence);
       let client: { target: string };
       let capture: LiveCapture;
       if (goldmane) {
         const gc = a.address
           ? new GoldmaneClient({ address: a.address, tls })
-          : new GoldmaneClient({ label: 'goldmane via port-forward', tls, connect: goldmaneConnector(snapshotRelayLister(() => city.snapshot), forward) });
-        const g = new GoldmaneCapture(gc, { aggregator, inventory: city.snapshot });
+          : new GoldmaneClient({ label: 'goldmane via port-forward', tls, connect: goldmaneConnector(snapshotRelayLister(() => city.evidence), forward) });
+        const g = new GoldmaneCapture(gc, { aggregator, inventory: city.evidence });
         client = g;
         capture = goldmaneLive(g);
       } else {
         const hc = a.address
           ? new HubbleClient({ address: a.address, tls })
-          : new HubbleClient({ label: 'hubble-relay via port-forward', tls, connect: relayConnector(snapshotRelayLister(() => city.snapshot), forward) });
+          : new HubbleClient({ label: 'hubble-relay via port-forward', tls, connect: relayConnector(snapshotRelayLister(() => city.evidence), forward) });
         client = hc;
         capture = new HubbleCapture(hc, {
           aggregator,
           maxRawFlows: 0,
-          mapping: { source: 'hubble', resolver: resolverFromInventory(city.snapshot) },
+          mapping: { source: 'hubble', resolver: resolverFromInventory(city.evidence) },
         });
       }
       const view: CaptureView = { state: 'connecting', target: client.target, flows: 0, flowsPerSecond: 0, startedAt: Date.now() };
@@ -129,7 +129,7 @@ export function captureArea(b: Backend, connectionOf: (cityId: string) => Cluste
       let total = 0;
       const merge = (): boolean => {
         if (!pending.length && !warnings.length) return false;
-        city.update(mergeFlows(city.snapshot, pending, aggregator, warnings, b.settings.maxRawFlows), { policiesChanged: false });
+        city.update(mergeFlows(city.evidence, pending, aggregator, warnings, b.settings.maxRawFlows), { policiesChanged: false });
         b.cityChanged(city.id, 'capture', { added: pending.length });
         pending = [];
         warnings = [];

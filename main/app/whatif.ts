@@ -3,15 +3,15 @@
  * workload pairs newly allowed or denied, the observed flows the change would drop, and a map
  * whose changed roads carry whatif-allowed / whatif-denied flags.
  */
-import type { City } from '../../city/city.js';
-import { createEngineView } from '../../city/policy-adapter.js';
-import { buildMapModel } from '../../map/build.js';
-import { parseManifestText, convertObjects, formatManifestError } from '../../manifests/index.js';
-import { policyKey } from '../../model/ids.js';
-import { isEnforceablePolicy, STAGED_POLICY_KINDS, type PolicyObject, type Protocol, type Snapshot } from '../../model/types.js';
-import { promoteStaged, semanticsOfRoadBuilder, whatIf } from '../../policy/index.js';
-import { enforcedPolicyKinds, roadBuilderLabel } from '../../cluster/cni-detect.js';
-import type { ResultOf } from '../contract.js';
+import type { City } from '../city/city.js';
+import { createEngineView } from '../city/policy-adapter.js';
+import { buildMapModel } from '../map/build.js';
+import { parseManifestText, convertObjects, formatManifestError } from '../manifests/index.js';
+import { policyKey } from '../model/ids.js';
+import { isEnforceablePolicy, STAGED_POLICY_KINDS, type PolicyObject, type Protocol, type Snapshot } from '../model/types.js';
+import { promoteStaged, semanticsOfRoadBuilder, whatIf } from '../policy/index.js';
+import { enforcedPolicyKinds, roadBuilderLabel } from '../cluster/cni-detect.js';
+import type { ResultOf } from '../api/contract.js';
 
 export async function whatIfPreview(city: City, yaml: string): Promise<ResultOf<'whatif.preview'>> {
   const parsed = parseManifestText(yaml, 'what-if.yaml');

@@ -1,33 +1,23 @@
 /** Snapshots on disk (library, open, save), flow imports, manifests as a city, and diffs. */
 import { basename, dirname, resolve } from 'node:path';
-import { diffRows, diffSnapshots, formatDiffText } from '../../diff/index.js';
-import { loadManifests, manifestsToSnapshot, formatManifestError } from '../../manifests/index.js';
-import { buildMapModel } from '../../map/build.js';
-import type { RoadBuilderName } from '../../model/types.js';
-import { namedRoadBuilder } from '../../cluster/cni-detect.js';
-import { openSnapshot, roadsInWindow, saveSnapshot, SnapshotFile } from '../../store/index.js';
-import { SnapshotLibrary } from '../../store/library.js';
-import { createEngineView } from '../../city/policy-adapter.js';
-import { mergeDiffCity, diffMarks } from '../../city/diff-view.js';
-import type { Backend } from '../backend.js';
-import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../contract.js';
-import { importFlows, importName, newImportSnapshot } from '../../app/flow-import.js';
+import { diffRows, diffSnapshots, formatDiffText } from '../diff/index.js';
+import { loadManifests, manifestsToSnapshot, formatManifestError } from '../manifests/index.js';
+import { buildMapModel } from '../map/build.js';
+import type { RoadBuilderName } from '../model/types.js';
+import { namedRoadBuilder } from '../cluster/cni-detect.js';
+import { fileStore } from './snapshot-store.js';
+import { createEngineView } from '../city/policy-adapter.js';
+import { mergeDiffCity, diffMarks } from '../city/diff-view.js';
+import type { CityRegistry, EventSink, SnapshotStore, Tasks, WithFiles, WithSettings } from './ports.js';
+import type { ArgsOf, CitySummary, DiffView, ImportResult, SnapshotEntry } from '../api/contract.js';
+import { importFlows, importName, newImportSnapshot } from './flow-import.js';
 
 
-export function filesArea(b: Backend) {
-  const library = () => new SnapshotLibrary(b.settings.snapshotDir);
+/** The snapshot library, open/save, flow imports, manifests and diffs of the app. */
+export function filesArea(b: CityRegistry & EventSink & Tasks & WithSettings & WithFiles, store: SnapshotStore = fileStore) {
+  const library = () => store.library(b.settings.snapshotDir);
   /** One file's entry, read from the file itself (the library's list() would open every file). */
-  const entryOf = (path: string): SnapshotEntry => {
-    const f = SnapshotFile.open(path, { check: 'none' });
-    try {
-      const h = f.header();
-      const info = f.info();
-      const pods = (f.db.prepare('SELECT COUNT(*) AS n FROM pods').get() as { n: number }).n;
-      return { path, name: h.name, cluster: h.cluster.name, createdAt: h.createdAt, sizeBytes: info.sizeBytes, pods, flows: info.flows.count };
-    } finally {
-      f.close();
-    }
-  };
+  const entryOf = (path: string): SnapshotEntry => store.entry(path);
 
   const inLibrary = (path: string) => {
     const lib = library();
@@ -37,10 +27,10 @@ export function filesArea(b: Backend) {
 
   const openPath = async (path: string): Promise<CitySummary> => {
     const full = b.paths.check(path, 'opening');
-    const snap = openSnapshot(full, { maxRawFlows: b.settings.maxRawFlows });
+    const snap = store.open(full, { maxRawFlows: b.settings.maxRawFlows });
     const city = b.addCity('snapshot', snap, { filePath: full });
     // The timeline reads the file: all stored flows, not only the ones loaded.
-    city.windowRoads = (from, to) => roadsInWindow(full, from, to);
+    city.windowRoads = (from, to) => store.roadsInWindow(full, from, to);
     return b.summary(city.id);
   };
 
@@ -57,7 +47,7 @@ export function filesArea(b: Backend) {
       let path: string;
       if (a.path) {
         path = b.paths.check(a.path.endsWith('.netcity') ? a.path : `${a.path}.netcity`, 'saving');
-        saveSnapshot(path, snap);
+        store.save(path, snap);
       } else path = library().pathOf(library().save(snap, snap.name));
       city.filePath ??= path;
       return entryOf(path);
@@ -68,14 +58,14 @@ export function filesArea(b: Backend) {
       const before = lib.pathOf(file);
       const after = lib.pathOf(lib.rename(file, name));
       // Cities saved to (or opened from) that file follow it: captures append to the new path.
-      for (const c of b.cities.values()) if (c.filePath === before) c.filePath = after;
+      for (const c of b.openCities()) if (c.filePath === before) c.filePath = after;
       return entryOf(after);
     },
     async remove(path: string): Promise<{ ok: true }> {
       const { lib, file } = inLibrary(path);
       const gone = lib.pathOf(file);
       lib.delete(file);
-      for (const c of b.cities.values()) if (c.filePath === gone) c.filePath = undefined;
+      for (const c of b.openCities()) if (c.filePath === gone) c.filePath = undefined;
       return { ok: true };
     },
     async duplicate(path: string): Promise<SnapshotEntry> {
@@ -87,7 +77,8 @@ export function filesArea(b: Backend) {
       const B = b.city(bId);
       const d = diffSnapshots(A.snapshot, B.snapshot);
       const merged = mergeDiffCity(A.snapshot, B.snapshot, d);
-      const map = buildMapModel(merged, { policy: createEngineView(merged), cityId: bId });
+      // Drawn on the "after" city's own layout: its districts stay where the user saw them; removed ones go to free lots.
+      const map = buildMapModel(merged, { policy: createEngineView(merged), cityId: bId, previousLayout: B.map().layout });
       const marks = diffMarks(d, map);
       const s = d.summary;
       const line = (label: string, key: string) => {
@@ -110,7 +101,7 @@ export function filesArea(b: Backend) {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);
       const importPath = a.path ? b.paths.check(a.path, 'importing flows from') : undefined;
       const existing = a.cityId ? b.city(a.cityId) : undefined;
-      const base = existing?.snapshot ?? newImportSnapshot(importName(a.fileName));
+      const base = existing?.evidence ?? newImportSnapshot(importName(a.fileName));
       const { done } = b.tasks.start(`Importing ${basename(a.fileName)}`, (task) =>
         importFlows(base, importPath ? { files: [importPath] } : { fileName: a.fileName, text: a.text! }, {
           fresh: !existing,
