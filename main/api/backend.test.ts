@@ -147,6 +147,9 @@ spec:
     expect(d.changed).toContain('ns:payments');
     expect(d.text).toContain('default-deny');
     expect(d.map.nodes.some((n) => n.id.startsWith('pod:payments/fraud-check'))).toBe(true);
+    // The diff is drawn on the after city's layout: no district moves.
+    const shown = new Map(city.map().nodes.filter((n) => n.kind === 'district').map((n) => [n.id, `${n.x},${n.y}`]));
+    for (const n of d.map.nodes.filter((x) => x.kind === 'district')) if (shown.has(n.id)) expect(`${n.x},${n.y}`, n.id).toBe(shown.get(n.id));
   });
 
   it('imports a real Hubble capture into the city, keeping valid lines and reporting bad ones', async () => {

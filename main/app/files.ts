@@ -77,7 +77,8 @@ export function filesArea(b: CityRegistry & EventSink & Tasks & WithSettings & W
       const B = b.city(bId);
       const d = diffSnapshots(A.snapshot, B.snapshot);
       const merged = mergeDiffCity(A.snapshot, B.snapshot, d);
-      const map = buildMapModel(merged, { policy: createEngineView(merged), cityId: bId });
+      // Drawn on the "after" city's own layout: its districts stay where the user saw them; removed ones go to free lots.
+      const map = buildMapModel(merged, { policy: createEngineView(merged), cityId: bId, previousLayout: B.map().layout });
       const marks = diffMarks(d, map);
       const s = d.summary;
       const line = (label: string, key: string) => {

@@ -40,3 +40,20 @@ describe('city map', () => {
     expect(first.model.roadBudget!.complete).toBe(true);
   });
 });
+
+describe('stable layout', () => {
+  it('new evidence never moves existing districts: a big new namespace goes to a free lot after them', () => {
+    const s = demoSnapshot();
+    const city = new City({ id: 'demo', kind: 'demo', snapshot: s });
+    const before = new Map(city.map().nodes.filter((n) => n.kind === 'district').map((n) => [n.id, [n.x, n.y]]));
+    // A big newcomer: fresh, it would be packed first (largest size class) and push every district along.
+    const pods = Array.from({ length: 60 }, (_, i) => ({ ...s.pods[0], namespace: 'aaa-imported', name: `newcomer-${i}`, owner: undefined, ips: [`10.9.9.${i + 1}`] }));
+    city.update({ ...city.evidence, namespaces: [...s.namespaces, { name: 'aaa-imported', labels: {} }], pods: [...s.pods, ...pods] });
+    const after = city.map().nodes.filter((n) => n.kind === 'district');
+    expect(after.map((n) => n.id)).toContain('ns:aaa-imported');
+    for (const n of after) if (before.has(n.id)) expect([n.x, n.y], n.id).toEqual(before.get(n.id));
+    // Without the memory of the last layout, the same snapshot would have placed it first and moved the others.
+    const fresh = new City({ id: 'x', kind: 'snapshot', snapshot: city.evidence }).map().nodes.filter((n) => n.kind === 'district');
+    expect(fresh.some((n) => before.has(n.id) && (n.x !== before.get(n.id)![0] || n.y !== before.get(n.id)![1]))).toBe(true);
+  });
+});

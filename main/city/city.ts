@@ -8,6 +8,7 @@
  */
 import type { CaptureView, CityKind, CitySummary } from '../api/contract.js';
 import { buildMapModel } from '../map/build.js';
+import type { LayoutMemo } from '../map/layout.js';
 import type { MapModel } from '../map/model.js';
 import type { Finding, RoadAggregate, Snapshot } from '../model/types.js';
 import { aggregateFlows } from '../flows/aggregate.js';
@@ -46,6 +47,19 @@ export class City {
   private view?: Snapshot;
   private engineCache?: EngineView;
   private mapCache = new Map<string, MapModel>();
+  /** Every district this city's maps have placed, in order, and the city's width: later maps keep them in place. */
+  private layoutMemo?: LayoutMemo;
+
+  private remember(model: MapModel): void {
+    if (!model.layout) return;
+    if (!this.layoutMemo) {
+      this.layoutMemo = { order: [...model.layout.order], width: model.layout.width };
+      return;
+    }
+    const known = new Set(this.layoutMemo.order);
+    for (const id of model.layout.order) if (!known.has(id)) this.layoutMemo.order.push(id);
+    this.layoutMemo.width = Math.max(this.layoutMemo.width, model.layout.width);
+  }
   private roadRuns = new Map<string, Promise<boolean>>();
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
@@ -101,7 +115,8 @@ export class City {
     let model = this.mapCache.get(key);
     if (!model) {
       const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
-      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: opts.possibleRoads ?? true, cityId: this.id });
+      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: opts.possibleRoads ?? true, cityId: this.id, previousLayout: this.layoutMemo });
+      this.remember(model);
       if (this.mapCache.size > 8) this.mapCache.clear();
       this.mapCache.set(key, model);
     }
@@ -120,7 +135,8 @@ export class City {
     let model = this.mapCache.get(key);
     if (!model) {
       const roads = opts.window ? this.roadsInWindow(opts.window) : undefined;
-      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: false, roadsPending: true, cityId: this.id });
+      model = buildMapModel(this.snapshot, { policy: this.engine, roads, possibleRoads: false, roadsPending: true, cityId: this.id, previousLayout: this.layoutMemo });
+      this.remember(model);
       this.mapCache.set(key, model);
     }
     return { model, pending: true };

@@ -16,7 +16,7 @@ import {
   workloadOfPod,
 } from '../model/ids.js';
 import type { FlowProtocol, PeerId, PodInfo, ProbeResult, Protocol, RoadAggregate, Snapshot, Verdict } from '../model/types.js';
-import { byText, layoutCity, type LayoutDistrict } from './layout.js';
+import { byText, layoutCity, type LayoutDistrict, type LayoutMemo } from './layout.js';
 import { placeLabels, routable, route, shortLabel, type RouteEnd } from './streets.js';
 import type { LegendEntry, MapEdge, MapModel, MapNode, PodPhaseClass, ProbeVerdict, RoadVerdict } from './model.js';
 import type { PolicyView } from './policy-view.js';
@@ -32,6 +32,8 @@ export interface BuildOptions {
   budget?: Partial<RoadBudget>;
   /** Predicted roads are still being computed (in the background): the model says so. */
   roadsPending?: boolean;
+  /** This city's last layout (MapModel.layout): existing districts stay where they were. */
+  previousLayout?: LayoutMemo;
   cityId?: string;
 }
 
@@ -301,7 +303,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
   for (const o of [...snapshot.nodes.map((n) => nodeId(n.name))]) outskirts.add(o);
   const outskirtList = [...outskirts].sort((a, b) => outskirtRank(a) - outskirtRank(b) || byText(a, b));
   const layoutDistricts = [...districts.values()].sort((a, b) => byText(a.label, b.label));
-  const layout = layoutCity(layoutDistricts, outskirtList);
+  const layout = layoutCity(layoutDistricts, outskirtList, opts.previousLayout);
   const centre = (id: string) => {
     const r = layout.rects.get(id)!;
     const pinned = snapshot.positions[id];
@@ -451,6 +453,7 @@ export function buildMapModel(snapshot: Snapshot, opts: BuildOptions = {}): MapM
       districts: { shown: districtRoads.length, total: allDistrictRoads.length },
     },
     legend: LEGEND,
+    layout: layout.memo,
     counts: {
       districts: layoutDistricts.length,
       blocks: blocks.size,

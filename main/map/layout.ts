@@ -41,6 +41,14 @@ export interface CityLayout {
   bounds: Rect;
   /** The free space between districts and blocks, for routing roads along it. */
   streets: StreetPlan;
+  /** What keeps the next layout of this city in place (see `layoutCity`'s `previous`). */
+  memo: LayoutMemo;
+}
+
+/** The district order and city width of a layout: given back, existing districts stay where they were. */
+export interface LayoutMemo {
+  order: string[];
+  width: number;
 }
 
 /** Groups shelf-packed positions (same y = same shelf) into shelves of absolute rectangles. */
@@ -96,7 +104,12 @@ function shelfPack(items: Sized[], targetWidth: number, gap: number): { pos: { x
 /** Size class: powers of two of the area, so growth by a pod rarely changes the order. */
 const sizeClass = (area: number) => Math.floor(Math.log2(Math.max(1, area)));
 
-export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): CityLayout {
+/**
+ * `previous`: the memo of this city's last layout. Districts it had keep their order and the city
+ * its width, so new evidence (imported flows, a diff, a what-if) never moves existing districts:
+ * new ones are packed after them (the free lots at the end of the last shelf, then below).
+ */
+export function layoutCity(districts: LayoutDistrict[], outskirts: string[], previous?: LayoutMemo): CityLayout {
   const rects = new Map<string, Rect>();
   const step = SIZES.house + SIZES.houseGap;
 
@@ -118,9 +131,14 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   const order = laid
     .map((l, i) => ({ l, i }))
     .sort((a, b) => sizeClass(b.l.w * b.l.h) - sizeClass(a.l.w * a.l.h) || byText(a.l.d.label, b.l.d.label));
+  if (previous) {
+    const rank = new Map(previous.order.map((id, i) => [id, i]));
+    // Stable sort: districts of the last layout in their old order first, new ones after in the usual order.
+    order.sort((a, b) => (rank.get(a.l.d.id) ?? Infinity) - (rank.get(b.l.d.id) ?? Infinity));
+  }
   const totalArea = laid.reduce((s, l) => s + (l.w + SIZES.cityGap) * (l.h + SIZES.cityGap), 0);
   const widest = laid.reduce((m, l) => Math.max(m, l.w), 0);
-  const cityWidth = Math.max(widest, Math.sqrt(totalArea) * 1.5);
+  const cityWidth = previous ? Math.max(widest, previous.width) : Math.max(widest, Math.sqrt(totalArea) * 1.5);
   const packedCity = shelfPack(order.map((o) => o.l), cityWidth, SIZES.cityGap);
   const cityShelves = shelvesOf(order.map(({ l }, k) => ({ x: packedCity.pos[k].x, y: packedCity.pos[k].y, w: l.w, h: l.h })));
   const streets: StreetPlan = {
@@ -184,5 +202,5 @@ export function layoutCity(districts: LayoutDistrict[], outskirts: string[]): Ci
   const outskirtCols = Math.ceil(outskirts.length / perCol);
   const w = outskirts.length ? ox + outskirtCols * (SIZES.outskirt + 70) : packedCity.w;
   const h = Math.max(packedCity.h, Math.min(outskirts.length, perCol) * (SIZES.outskirt + 40));
-  return { rects, bounds: { x: -SIZES.cityGap / 2, y: -SIZES.cityGap / 2, w: w + SIZES.cityGap, h: h + SIZES.cityGap }, streets };
+  return { rects, bounds: { x: -SIZES.cityGap / 2, y: -SIZES.cityGap / 2, w: w + SIZES.cityGap, h: h + SIZES.cityGap }, streets, memo: { order: order.map((o) => o.l.d.id), width: cityWidth } };
 }

@@ -100,6 +100,8 @@ export interface MapModel {
   /** How many roads each level has and how many this model carries (the rest are left out by a budget). */
   roadBudget?: RoadBudgetInfo;
   legend: LegendEntry[];
+  /** District order and city width of this layout: the next map of the city starts from it (stable layout). */
+  layout?: { order: string[]; width: number };
   counts: {
     districts: number;
     blocks: number;
