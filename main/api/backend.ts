@@ -5,11 +5,11 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { City, type MapOptions } from '../city/city.js';
+import type { City, MapOptions } from '../city/city.js';
+import { OpenCities } from '../app/cities.js';
 import { ExecTrust } from '../cluster/exec-plugins.js';
 import type { ListOptions } from '../cluster/kubeconfig.js';
 import { DEFAULT_MAX_FILE_MB, DEFAULT_MAX_TOTAL_MB } from '../manifests/load.js';
-import { demoSnapshot } from '../model/scenario/demo.js';
 import type { Snapshot } from '../model/types.js';
 import {
   isMethod,
@@ -40,16 +40,13 @@ export interface BackendOptions {
   allow?: string[];
 }
 
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
+export { NotFoundError } from '../app/cities.js';
 
 type Listener = (event: ApiEvent) => void;
 
 export class Backend implements CityRegistry, EventSink {
-  readonly cities = new Map<string, City>();
   readonly tasks: TaskRegistry;
-  selected?: string;
+  private readonly open: OpenCities;
   settings: Settings;
   /** Exec plugins the user allowed in the Connect dialog; no other plugin runs from the app. */
   readonly execTrust: ExecTrust;
@@ -60,6 +57,7 @@ export class Backend implements CityRegistry, EventSink {
 
   constructor(readonly options: BackendOptions) {
     this.tasks = new TaskRegistry((p) => this.emit('task.progress', p));
+    this.open = new OpenCities(this, this.tasks);
     const configDir = options.configDir ?? join(homedir(), '.config', 'netcity');
     this.settings = {
       maxRawFlows: 100_000,
@@ -81,6 +79,24 @@ export class Backend implements CityRegistry, EventSink {
     const fromSettings = Array.isArray(this.settings.allowedFolders) ? this.settings.allowedFolders.filter((f): f is string => typeof f === 'string') : [];
     for (const folder of [...(options.allow ?? []), ...fromSettings]) this.paths.allowFolder(folder);
     this.handlers = createHandlers(this);
+  }
+
+  /** The open cities by id. */
+  get cities(): Map<string, City> {
+    return this.open.byId;
+  }
+
+  get selected(): string | undefined {
+    return this.open.selected;
+  }
+
+  set selected(id: string | undefined) {
+    this.open.selected = id;
+  }
+
+  /** The kubeconfig given at start (`netcity serve --kubeconfig`). */
+  get defaultKubeconfigPath(): string | undefined {
+    return this.options.kubeconfigPath;
   }
 
   get configDir(): string {
@@ -118,63 +134,41 @@ export class Backend implements CityRegistry, EventSink {
     }
   }
 
+  // The open cities (app/cities.ts): the Backend is the CityRegistry its use cases get.
   city(id: string): City {
-    const c = this.cities.get(id);
-    if (!c) throw new NotFoundError(`city ${id} is not open (open: ${[...this.cities.keys()].join(', ') || 'none'})`);
-    return c;
+    return this.open.city(id);
+  }
+
+  has(id: string): boolean {
+    return this.open.has(id);
   }
 
   openCities(): City[] {
-    return [...this.cities.values()];
+    return this.open.openCities();
   }
 
   addCity(kind: CityKind, snapshot: Snapshot, opts: { id?: string; filePath?: string; select?: boolean } = {}): City {
-    let id = opts.id ?? `${kind}:${snapshot.id}`;
-    if (this.cities.has(id) && !opts.id) {
-      let n = 2;
-      while (this.cities.has(`${id}~${n}`)) n++;
-      id = `${id}~${n}`;
-    }
-    const city = new City({ id, kind, snapshot, filePath: opts.filePath });
-    this.cities.set(id, city);
-    if (opts.select !== false) this.selected = id;
-    this.emit('cities.changed', { cityIds: [...this.cities.keys()] });
-    return city;
+    return this.open.addCity(kind, snapshot, opts);
   }
 
-  async closeCity(id: string): Promise<void> {
-    const city = this.city(id);
-    for (const d of city.disposers.splice(0)) await d();
-    this.cities.delete(id);
-    if (this.selected === id) this.selected = this.cities.keys().next().value;
-    this.emit('cities.changed', { cityIds: [...this.cities.keys()] });
+  closeCity(id: string): Promise<void> {
+    return this.open.closeCity(id);
   }
 
   openDemo(): City {
-    const existing = this.cities.get('demo');
-    if (existing) return existing;
-    return this.addCity('demo', demoSnapshot(), { id: 'demo' });
+    return this.open.openDemo();
   }
 
   summary(id: string): CitySummary {
-    return this.city(id).summary(this.selected === id);
+    return this.open.summary(id);
   }
 
-  /** Predicted roads of a big city, in the background with progress; the UI refetches the map when they are in. */
   computeRoads(id: string, opts: MapOptions): void {
-    const city = this.city(id);
-    if (city.computingRoads(opts)) return;
-    this.tasks.start(
-      `Computing roads of ${city.snapshot.name}`,
-      async (task) => {
-        if (await city.computeRoads(opts, (done, total, message) => task.progress(done, total, message))) this.cityChanged(id, 'roads');
-      },
-      { cancellable: false },
-    );
+    this.open.computeRoads(id, opts);
   }
 
   cityChanged(id: string, reason: string, counts: { added?: number; updated?: number; removed?: number } = {}): void {
-    this.emit('city.changed', { cityId: id, reason, ...counts });
+    this.open.cityChanged(id, reason, counts);
   }
 
   saveSettings(): void {
@@ -195,6 +189,6 @@ export class Backend implements CityRegistry, EventSink {
 
   async dispose(): Promise<void> {
     this.tasks.cancelAll();
-    for (const id of [...this.cities.keys()]) await this.closeCity(id);
+    await this.open.closeAll();
   }
 }

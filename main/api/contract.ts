@@ -465,10 +465,8 @@ export interface ApiEvents {
 }
 
 export type EventName = keyof ApiEvents;
-export interface ApiEvent<E extends EventName = EventName> {
-  event: E;
-  data: ApiEvents[E];
-}
+/** One event as it crosses a transport: a union discriminated by `event`, so `data` needs no cast. */
+export type ApiEvent = { [E in EventName]: { event: E; data: ApiEvents[E] } }[EventName];
 
 /**
  * How errors cross a transport: a code the UI can branch on (a cluster's 'unreachable', a

@@ -730,15 +730,19 @@ export class ConnectivityMatrix {
    * `order` (peer positions; default: peers order), one row in memory at a time.
    */
   *connections(order?: readonly number[]): Generator<AnalyzeConnection, void, undefined> {
-    const G = this.peers.length;
-    const seq = order ?? Array.from({ length: G }, (_, i) => i);
-    for (const s of seq) {
+    // The inner loop visits peers² cells, nearly all closed: an array lookup per cell, no call.
+    const n = order ? order.length : this.peers.length;
+    const known: (PairPorts | null | undefined)[] = [];
+    for (let a = 0; a < n; a++) {
+      const s = order ? order[a] : a;
       const row = this.row(s);
       const src = this.peers[s].id;
-      for (const d of seq) {
+      for (let b = 0; b < n; b++) {
+        const d = order ? order[b] : b;
         const id = row[d];
         if (id < 0) continue;
-        const t = this.ports(id);
+        let t = known[id];
+        if (t === undefined) t = known[id] = this.ports(id);
         if (!t) continue;
         yield t.unknown ? { src, dst: this.peers[d].id, allowed: t.allowed, unknown: t.unknown } : { src, dst: this.peers[d].id, allowed: t.allowed };
       }

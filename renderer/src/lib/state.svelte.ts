@@ -232,7 +232,7 @@ export class AppState {
 
   private onEvent(e: ApiEvent): void {
     if (e.event === 'task.progress') {
-      const p = e.data as TaskProgress;
+      const p = e.data;
       const rest = this.tasks.filter((t) => t.taskId !== p.taskId);
       this.tasks = p.state === 'running' ? [...rest, p] : rest;
       // An awaited task's outcome comes back as the call's answer (or error): one notice, not two.
@@ -241,7 +241,7 @@ export class AppState {
       if (p.state === 'done') this.notify('info', `${p.label}: done${p.message ? ` (${p.message})` : ''}`);
       if (p.state === 'cancelled') this.notify('info', `${p.label}: stopped`);
     } else if (e.event === 'city.changed') {
-      const d = e.data as { cityId: string; reason: string };
+      const d = e.data;
       // A state change only (capture badge, connection status): the summary, not the map.
       if (d.reason === 'capture-state' || d.reason === 'status') void this.run('City status', () => this.refreshSummary(d.cityId));
       else if (d.cityId === this.cityId) void this.run('Live update', () => this.loadMap());
@@ -249,7 +249,7 @@ export class AppState {
     } else if (e.event === 'cities.changed') {
       void this.refreshCities();
     } else if (e.event === 'notice') {
-      const n = e.data as { level: Notice['level']; message: string };
+      const n = e.data;
       this.notify(n.level, n.message);
     }
   }
