@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 // Layers, one way: pure core -> sources -> application use cases -> shells. A file may import its own
 // layer and the ones below it, never one above (tests and benchmarks are exempt).
 const SHELLS = ['**/api/handlers.js', '**/api/backend.js', '**/api/startup.js', '**/api/tasks.js', '**/cli/*', '**/serve/*', '**/electron/*', '**/backend-child.js'];
-const APP = ['**/app/*', '**/city/*', '**/api/areas/*', '**/export/index.js', '**/export/city-map.js'];
+const APP = ['**/app/*', '**/city/*', '**/export/index.js', '**/export/city-map.js'];
 // cluster/cni-detect.ts is the pure road-builder detector that live and manifests mode share: core.
 const SOURCES = ['**/cluster/*', '!**/cluster/cni-detect.js', '**/flows/*', '!**/flows/aggregate.js', '**/probes/*', '**/store/*', '**/export/rasterize.js'];
 const layer = (name, files, forbidden) => ({
@@ -16,7 +16,7 @@ const layer = (name, files, forbidden) => ({
 export const LAYERS = [
   layer('Pure core', ['main/model/**/*.ts', 'main/policy/**/*.ts', 'main/map/**/*.ts', 'main/diff/**/*.ts', 'main/manifests/**/*.ts', 'main/flows/aggregate.ts', 'main/cluster/cni-detect.ts', 'main/export/*.ts'], [...SOURCES, ...APP, ...SHELLS, '**/api/contract.js', '**/api/validate.js']),
   layer('Source', ['main/cluster/**/*.ts', 'main/flows/**/*.ts', 'main/probes/**/*.ts', 'main/store/**/*.ts', 'main/export/rasterize.ts'], [...APP, ...SHELLS]),
-  layer('Application', ['main/app/**/*.ts', 'main/city/**/*.ts', 'main/api/areas/**/*.ts', 'main/export/index.ts', 'main/export/city-map.ts'], SHELLS),
+  layer('Application', ['main/app/**/*.ts', 'main/city/**/*.ts', 'main/export/index.ts', 'main/export/city-map.ts'], SHELLS),
   // The renderer talks to the backend through the API contract only.
   layer('Renderer', ['renderer/**/*.ts'], [...SOURCES, ...APP, ...SHELLS]),
 ];

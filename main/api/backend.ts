@@ -94,6 +94,11 @@ export class Backend implements CityRegistry, EventSink {
     this.open.selected = id;
   }
 
+  /** The kubeconfig given at start (`netcity serve --kubeconfig`). */
+  get defaultKubeconfigPath(): string | undefined {
+    return this.options.kubeconfigPath;
+  }
+
   get configDir(): string {
     return this.options.configDir ?? join(homedir(), '.config', 'netcity');
   }
@@ -132,6 +137,10 @@ export class Backend implements CityRegistry, EventSink {
   // The open cities (app/cities.ts): the Backend is the CityRegistry its use cases get.
   city(id: string): City {
     return this.open.city(id);
+  }
+
+  has(id: string): boolean {
+    return this.open.has(id);
   }
 
   openCities(): City[] {

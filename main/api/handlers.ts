@@ -11,7 +11,7 @@ import type { ArgsOf, MethodName, ResultOf } from './contract.js';
 import type { MapEdge, MapModel } from '../map/model.js';
 import type { Backend } from './backend.js';
 import { captureArea } from '../app/capture.js';
-import { clusterArea } from './areas/cluster.js';
+import { clusterArea } from '../app/live.js';
 import { exportArea } from '../app/export.js';
 import { filesArea } from '../app/files.js';
 import { inspectFlows } from '../app/flow-inspect.js';

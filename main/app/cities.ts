@@ -28,6 +28,10 @@ export class OpenCities implements CityRegistry {
     return c;
   }
 
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   openCities(): City[] {
     return [...this.byId.values()];
   }

@@ -11,6 +11,7 @@ import type { SnapshotLibrary } from '../store/library.js';
 /** The open cities. */
 export interface CityRegistry {
   city(id: string): City;
+  has(id: string): boolean;
   addCity(kind: CityKind, snapshot: Snapshot, opts?: { id?: string; filePath?: string; select?: boolean }): City;
   closeCity(id: string): Promise<void>;
   openCities(): Iterable<City>;

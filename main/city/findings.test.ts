@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withCityState } from '../api/areas/cluster.js';
+import { withCityState } from '../app/live.js';
 import { workloadOfPod } from '../model/ids.js';
 import { demoSnapshot } from '../model/scenario/demo.js';
 import type { Finding, ProbeResult, Snapshot } from '../model/types.js';

@@ -3,12 +3,13 @@
  * keeps its city current. Watch changes reach the UI as incremental, batched city.changed events;
  * flows, probes, positions and notes of the city survive every update. Credentials stay here.
  */
-import { ClusterConnection, type ClusterChange, type ConnectionStatus } from '../../cluster/connection.js';
-import { ClusterError } from '../../cluster/errors.js';
-import { kubeconfigFiles, listContexts } from '../../cluster/kubeconfig.js';
-import type { Snapshot } from '../../model/types.js';
-import type { Backend } from '../backend.js';
-import type { ArgsOf, CitySummary, ResultOf } from '../contract.js';
+import { ClusterConnection, type ClusterChange, type ConnectionStatus } from '../cluster/connection.js';
+import { ClusterError } from '../cluster/errors.js';
+import { kubeconfigFiles, listContexts } from '../cluster/kubeconfig.js';
+import type { Snapshot } from '../model/types.js';
+import type { CityRegistry, EventSink, Tasks } from './ports.js';
+import type { ListOptions } from '../cluster/kubeconfig.js';
+import type { ArgsOf, CitySummary, ResultOf } from '../api/contract.js';
 
 /**
  * The live inventory with the evidence the city gathered itself (flows, probes, notes...). Give
@@ -44,7 +45,16 @@ function changeCounts(c: ClusterChange) {
   return { added, updated, removed };
 }
 
-export function clusterArea(b: Backend) {
+/** Where kubeconfig is read and which exec plugins the user allowed (the Backend's, credentials stay in main). */
+export interface KubeconfigAccess {
+  kubeconfigSource(path?: string): ListOptions;
+  readonly execTrust: { has(digest: string): boolean; add(digest: string): void };
+  /** The kubeconfig given at start (`--kubeconfig`), recorded with a live city for its probes. */
+  readonly defaultKubeconfigPath?: string;
+}
+
+/** Live clusters as cities: contexts, exec-plugin consent, connect (a city kept current by the informers). */
+export function clusterArea(b: CityRegistry & EventSink & Tasks & KubeconfigAccess & { selected?: string }) {
   const connections = new Map<string, ClusterConnection>();
   const targets = new Map<string, { context: string; kubeconfigPath?: string }>();
   return {
@@ -77,7 +87,7 @@ export function clusterArea(b: Backend) {
     },
     async connect(a: ArgsOf<'cluster.connect'>): Promise<CitySummary> {
       const id = `live:${a.context}`;
-      if (b.cities.has(id)) {
+      if (b.has(id)) {
         b.selected = id;
         return b.summary(id);
       }
@@ -95,16 +105,16 @@ export function clusterArea(b: Backend) {
       }
       const city = b.addCity('live', conn.snapshot(), { id });
       connections.set(id, conn);
-      targets.set(id, { context: a.context, kubeconfigPath: a.kubeconfigPath ?? b.options.kubeconfigPath });
+      targets.set(id, { context: a.context, kubeconfigPath: a.kubeconfigPath ?? b.defaultKubeconfigPath });
       city.status = 'live';
       conn.on('change', (change) => {
-        if (!b.cities.has(id)) return;
+        if (!b.has(id)) return;
         const policiesChanged = !!change.policies || !!change.pods || !!change.namespaces;
         city.update(withCityState(conn.snapshot(), city.evidence), { policiesChanged });
         b.cityChanged(id, 'watch', changeCounts(change));
       });
       conn.on('status', (s: ConnectionStatus) => {
-        if (!b.cities.has(id)) return;
+        if (!b.has(id)) return;
         const before = city.status;
         city.status = s.state === 'live' ? (city.status === 'capturing' ? 'capturing' : 'live') : s.state === 'stale' || s.state === 'failed' ? 'stale' : city.status;
         city.statusMessage = s.state === 'stale' || s.state === 'failed' ? `${s.lastError?.message ?? 'connection lost'} — showing the last known state` : undefined;
