@@ -19,14 +19,12 @@ export function cityStylesheet(): StylesheetJson {
     {
       selector: 'node',
       style: {
-        label: 'data(label)',
+        // Labels, widths and heights are per-element style bypasses (lib/elements.ts).
         'font-family': 'Inter, "Segoe UI", system-ui, sans-serif',
         'font-size': 11,
         color: PALETTE.ink,
         'min-zoomed-font-size': 7,
         'z-index-compare': 'manual',
-        width: 'data(w)',
-        height: 'data(h)',
         'overlay-opacity': 0,
       },
     },
@@ -119,7 +117,6 @@ export function cityStylesheet(): StylesheetJson {
         'background-opacity': 0.92,
         'border-width': 0.5,
         'border-color': PALETTE.muted,
-        'font-size': 'data(fs)',
         'text-valign': 'center',
         'text-halign': 'center',
         'min-zoomed-font-size': 6,
@@ -134,7 +131,8 @@ export function cityStylesheet(): StylesheetJson {
       selector: 'edge',
       style: {
         'curve-style': 'bezier',
-        width: 'data(width)',
+        // A road's width (by volume) is a per-element bypass; see MapView's applyAll.
+        width: 2,
         'arrow-scale': 1.1,
         'overlay-opacity': 0,
         'z-index-compare': 'manual',
@@ -154,7 +152,8 @@ export function cityStylesheet(): StylesheetJson {
       style: { width: 1.5, 'line-color': PALETTE.highway, opacity: 0.7, 'curve-style': 'straight', 'target-arrow-shape': 'none', 'z-index': 5 },
     },
     // Roads along the streets: the model's bend points (see lib/elements.ts segmentsOf).
-    { selector: 'edge.routed', style: { 'curve-style': 'segments', 'segment-weights': 'data(sw)', 'segment-distances': 'data(sd)', 'edge-distances': 'node-position', 'segment-radii': 0 } },
+    // Their weights and distances are per-element bypasses.
+    { selector: 'edge.routed', style: { 'curve-style': 'segments', 'edge-distances': 'node-position', 'segment-radii': 0 } },
     ...verdictRules,
     {
       selector: 'edge.road.mixed',

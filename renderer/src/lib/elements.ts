@@ -23,10 +23,17 @@ export function nodeClasses(n: MapNode): string[] {
   return c;
 }
 
+/**
+ * Per-element values (sizes, labels, bend points) go in as style bypasses, not `data()` mappers in
+ * the stylesheet: Cytoscape re-applies every mapped property each time an element is restyled
+ * (a class change), which made hiding and showing thousands of elements slow.
+ */
 export function nodeElement(n: MapNode): ElementDefinition {
   return {
     group: 'nodes',
     data: { id: n.id, label: n.label, kind: n.kind, owner: n.parent, w: n.w, h: n.h },
+    // Houses carry no label (the stylesheet's house rule; a bypass would override it).
+    style: n.kind === 'house' ? { width: n.w, height: n.h } : { width: n.w, height: n.h, label: n.label },
     position: { x: n.x, y: n.y },
     classes: nodeClasses(n).join(' '),
     grabbable: n.kind !== 'district',
@@ -50,8 +57,9 @@ export function segmentsOf(route: number[] | undefined, s: { x: number; y: numbe
   for (let i = 2; i < route.length - 2; i += 2) {
     const px = route[i] - s.x;
     const py = route[i + 1] - s.y;
-    sw.push((px * dx + py * dy) / l2);
-    sd.push((px * -dy + py * dx) / l);
+    // Rounded: well under a tenth of a map unit off, and short to parse and hash when restyled.
+    sw.push(Math.round(((px * dx + py * dy) / l2) * 1e5) / 1e5);
+    sd.push(Math.round(((px * -dy + py * dx) / l) * 10) / 10);
   }
   return { sw, sd };
 }
@@ -63,6 +71,7 @@ export function edgeElement(e: MapEdge, nodes: Map<string, MapNode>, districtLev
   return {
     group: 'edges',
     data: { id: e.id, source: e.source, target: e.target, label: e.label, width: roadWidth(e.volume), vwidth: roadWidth(e.volume), volume: e.volume, ...seg },
+    style: { ...(e.kind === 'road' ? { width: roadWidth(e.volume) } : {}), ...(seg ? { 'segment-weights': seg.sw, 'segment-distances': seg.sd } : {}) },
     classes: [e.kind === 'road' ? 'road' : 'link', districtLevel ? 'droad' : 'broad', seg ? 'routed' : '', ...e.flags].filter(Boolean).join(' '),
   };
 }
@@ -84,6 +93,7 @@ export function labelElement(l: RoadLabel, level: 'blocks' | 'districts'): Eleme
   return {
     group: 'nodes',
     data: { id: `label:${l.road}`, label: l.text, road: l.road, kind: 'road-label', w: l.w, h: l.h, fs: l.h / 1.3 },
+    style: { width: l.w, height: l.h, label: l.text, 'font-size': l.h / 1.3 },
     position: { x: l.x, y: l.y },
     classes: `road-label lbl-${level}`,
     grabbable: false,
