@@ -2,10 +2,13 @@
  * The CLI measured whole, as a user runs it (a child process: start-up, reading, engine, output):
  * `netcity --help`; `netcity analyze D --format json` on 500 / 2,000 / 10,000 pods beside the
  * reference tool's figures stored in bench/reference-netpolicy.json; and a scale table
- * (1k, 10k, 50k, 100k pods: wall, CPU, peak RSS). Manifest folders come from
- * bench/manifest-folder.ts (cached in the temp folder). ANALYZE_BENCH_SIZES=1000,10000 changes
- * the scale table, ANALYZE_BENCH_RUNS the runs per median (default 3).
+ * (1k, 10k, 50k pods: wall, CPU, peak RSS; 100k too with ANALYZE_BENCH_100K=1, ~1 min more).
+ * Manifest folders come from bench/manifest-folder.ts (cached in the temp folder).
+ * ANALYZE_BENCH_SIZES=1000,10000 sets the scale table, ANALYZE_BENCH_RUNS the runs per median
+ * (default 3). The load average is printed at the start and the end: wall times on a shared
+ * machine follow it (CPU times much less).
  */
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../main/app-paths.js';
@@ -14,7 +17,8 @@ import { measureNode, medianOf, type ChildRun } from './child.js';
 import { manifestFolder } from './manifest-folder.js';
 
 const RUNS = Number(process.env.ANALYZE_BENCH_RUNS ?? 3);
-const SIZES = (process.env.ANALYZE_BENCH_SIZES ?? '1000,10000,50000,100000').split(',').map(Number);
+const SIZES = (process.env.ANALYZE_BENCH_SIZES ?? `1000,10000,50000${process.env.ANALYZE_BENCH_100K === '1' ? ',100000' : ''}`).split(',').map(Number);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 /** Goals from issue #18: wall ms and peak RSS MB by pod count. */
 const GOALS: Record<number, { wallMs: number; rssMb: number }> = { 10_000: { wallMs: 2000, rssMb: 400 }, 100_000: { wallMs: 15_000, rssMb: 2048 } };
 
@@ -34,11 +38,13 @@ const bench: Bench = {
       return { ...r, policies: folder.policies, namespaces: folder.namespaces };
     };
 
+    console.log(`  load average at start: ${load()}`);
     const bare = await medianOf(5, () => measureNode(['-e', '0']));
-    report({ name: 'node -e 0 (Node alone, the floor under every figure here)', value: Math.round(bare.wallMs), unit: 'ms' });
+    report({ name: 'node -e 0 (Node alone, the floor under every figure here)', value: Math.round(bare.wallMs), unit: `ms, ${Math.round(bare.cpuMs)} cpu-ms` });
     const help = await medianOf(5, () => measureNode([cli, '--help']));
     report({ name: 'netcity --help (whole process, median of 5)', value: Math.round(help.wallMs), unit: 'ms', goal: '< 150 ms', ok: help.wallMs < 150 });
     report({ name: 'netcity --help, CPU time', value: Math.round(help.cpuMs), unit: 'cpu-ms' });
+    report({ name: '  what NetCity adds to Node alone (--help minus node -e 0)', value: Math.round(help.wallMs - bare.wallMs), unit: `ms, ${Math.round(help.cpuMs - bare.cpuMs)} cpu-ms` });
 
     const ref = JSON.parse(readFileSync(join(packageRoot(), 'bench', 'reference-netpolicy.json'), 'utf8')) as Reference;
     console.log(`  reference: ${ref.source}`);
@@ -70,6 +76,7 @@ const bench: Bench = {
         report({ name: `  same, CPU time (what it costs when the machine is shared)`, value: Math.round(r.cpuMs), unit: 'cpu-ms' });
       }
     }
+    console.log(`  load average at the end: ${load()}`);
   },
 };
 
