@@ -19,7 +19,7 @@ import { probeUseCases } from '../app/probes.js';
 import { resolveContext } from '../cluster/kubeconfig.js';
 import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
 import { whatIfPreview, whatIfStaged } from '../app/whatif.js';
-import { ValidationError } from './validate.js';
+import { addNote, setPositions } from '../app/review.js';
 
 /** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
 function withoutRoadKeys(map: MapModel): MapModel {
@@ -27,10 +27,7 @@ function withoutRoadKeys(map: MapModel): MapModel {
   return { ...map, edges: map.edges.map(strip), districtRoads: map.districtRoads?.map(strip) };
 }
 
-/** Totals a city keeps from the UI (each call is capped by the contract; these cap the sum). */
-export const MAX_POSITIONS = 200_000;
-export const MAX_NOTES = 10_000;
-export const MAX_NOTES_CHARS = 10_000_000;
+export { MAX_POSITIONS, MAX_NOTES, MAX_NOTES_CHARS } from '../app/review.js';
 
 export type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> };
 
@@ -99,23 +96,8 @@ export function createHandlers(b: Backend): Handlers {
       const c = b.city(a.cityId);
       return nodeDetails(c.snapshot, c.map(), c.engine, a.nodeId);
     },
-    'positions.set': async (a) => {
-      const c = b.city(a.cityId);
-      const added = Object.keys(a.positions).filter((k) => !Object.hasOwn(c.evidence.positions, k)).length;
-      if (Object.keys(c.evidence.positions).length + added > MAX_POSITIONS)
-        throw new ValidationError(`positions.set: a city keeps at most ${MAX_POSITIONS} moved places, and this would go over`);
-      Object.assign(c.evidence.positions, a.positions);
-      c.flowsChanged();
-      return { ok: true };
-    },
-    'notes.add': async (a) => {
-      const c = b.city(a.cityId);
-      const total = c.evidence.notes.reduce((n, x) => n + x.text.length, 0);
-      if (c.evidence.notes.length >= MAX_NOTES || total + a.text.length > MAX_NOTES_CHARS)
-        throw new ValidationError(`notes.add: a city keeps at most ${MAX_NOTES} notes and ${MAX_NOTES_CHARS} characters of notes, and this one would go over; write it in a shorter note`);
-      c.evidence.notes.push({ id: `note-${Date.now()}-${c.evidence.notes.length}`, time: Date.now(), target: a.target, text: a.text });
-      return { ok: true };
-    },
+    'positions.set': async (a) => setPositions(b.city(a.cityId), a.positions),
+    'notes.add': async (a) => addNote(b.city(a.cityId), a.target, a.text),
     'whatif.preview': async (a) => whatIfPreview(b.city(a.cityId), a.yaml),
     'whatif.staged': async (a) => whatIfStaged(b.city(a.cityId)),
     'capture.start': (a) => capture.start(a),

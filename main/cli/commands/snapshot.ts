@@ -12,6 +12,10 @@ import { describeSemantics, semanticsOfRoadBuilder } from '../../policy/cni-sema
 import { SIZE_CAP_OPTIONS, SIZE_CAP_USAGE, sizeCaps } from './size-cap-options.js';
 import { SNAPSHOT_EXTENSION, saveSnapshot } from '../../store/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
+import { hasGoldmane, withGoldmaneFlows, withHubbleFlows, type FlowCaptureReport } from '../../app/snapshot-flows.js';
+
+/** Where a timed capture reports: stderr and the progress line. */
+const flowReport = (io: CliIO): FlowCaptureReport => ({ signal: io.signal, warn: (text) => io.err(`${text}\n`), progress: (n) => io.progress?.('capturing flows', n) });
 
 const usage = `
 Usage:
@@ -87,36 +91,7 @@ async function loadLiveCapture(): Promise<CaptureLive> {
   return mod.captureLiveSnapshot as CaptureLive;
 }
 
-/** Flows from Hubble Relay for a while, added to a live snapshot; a Relay that cannot be reached is a warning, not a failure. */
-async function withHubbleFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, io: CliIO): Promise<Snapshot> {
-  const { captureFlowsInto } = await import('../../flows/timed-capture.js');
-  const { relayConnector, snapshotRelayLister } = await import('../../flows/relay-locator.js');
-  const { forwardPort } = await import('../../cluster/port-forward.js');
-  const connect = address
-    ? undefined
-    : relayConnector(
-        snapshotRelayLister(() => snap),
-        (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }),
-      );
-  const r = await captureFlowsInto(snap, {
-    seconds,
-    address,
-    connect,
-    label: address ?? 'hubble-relay via port-forward',
-    signal: io.signal,
-    onProgress: (n) => io.progress?.('capturing flows', n),
-  });
-  if (r.error) io.err(`warning: Hubble: ${r.error}${r.flows ? ` (${r.flows} flows received before were kept)` : ''}\n`);
-  if (r.flows === 0) io.err('warning: no flows were captured: the snapshot holds inventory and policies only\n');
-  return r.snapshot;
-}
-
-/** Goldmane is there: the road builder says so, or its Service is in calico-system. */
-function hasGoldmane(snap: Snapshot): boolean {
-  return snap.roadBuilder.flowSources.includes('goldmane') || snap.services.some((s) => s.namespace === 'calico-system' && s.name === 'goldmane');
-}
-
-/** Flows from Calico Goldmane for a while (Calico's policy trace on each), added like Hubble's; unreachable is a warning. */
+/** --goldmane-ca / --goldmane-cert / --goldmane-key / --goldmane-server-name, read from files. */
 function goldmaneTls(v: Record<string, unknown>, cwd: string): GoldmaneTls | undefined {
   const file = (k: string): Buffer | undefined => {
     const f = v[k];
@@ -133,29 +108,6 @@ function goldmaneTls(v: Record<string, unknown>, cwd: string): GoldmaneTls | und
   if (!ca && !cert && !key) return undefined;
   if (!cert !== !key) throw new UsageError('--goldmane-cert and --goldmane-key go together (mutual TLS)');
   return { ca, cert, key, serverName: typeof v['goldmane-server-name'] === 'string' ? v['goldmane-server-name'] : 'goldmane.calico-system.svc' };
-}
-
-async function withGoldmaneFlows(snap: Snapshot, context: string, kubeconfigPath: string | undefined, seconds: number, address: string | undefined, tls: GoldmaneTls | undefined, io: CliIO): Promise<Snapshot> {
-  const { captureGoldmaneFlowsInto } = await import('../../flows/goldmane-capture.js');
-  const { goldmaneConnector } = await import('../../flows/goldmane-client.js');
-  const { snapshotRelayLister } = await import('../../flows/relay-locator.js');
-  const { forwardPort } = await import('../../cluster/port-forward.js');
-  const connect = address
-    ? undefined
-    : goldmaneConnector(snapshotRelayLister(() => snap), (namespace, pod, port) => forwardPort(context, { namespace, pod, port, kubeconfig: kubeconfigPath ? { path: kubeconfigPath } : {} }));
-  io.err('flow source: Calico Goldmane\n');
-  const r = await captureGoldmaneFlowsInto(snap, {
-    seconds,
-    address,
-    connect,
-    label: address ?? 'goldmane via port-forward',
-    tls,
-    signal: io.signal,
-    onProgress: (n) => io.progress?.('capturing flows', n),
-  });
-  if (r.error) io.err(`warning: Goldmane: ${r.error}${r.flows ? ` (${r.flows} flows received before were kept)` : ''}\n`);
-  if (r.flows === 0) io.err('warning: no flows were captured: the snapshot holds inventory and policies only\n');
-  return r.snapshot;
 }
 
 async function fromManifests(
@@ -249,8 +201,8 @@ const snapshot: Command = {
           flowSource === 'goldmane' ||
           (flowSource === 'auto' && (values['goldmane-address'] !== undefined || gmTls !== undefined || (values['hubble-address'] === undefined && hasGoldmane(snap))));
         snap = goldmane
-          ? await withGoldmaneFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['goldmane-address'], gmTls, io)
-          : await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], io);
+          ? await withGoldmaneFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['goldmane-address'], gmTls, flowReport(io))
+          : await withHubbleFlows(snap, values.context!, opts.kubeconfigPath, flowsSeconds, values['hubble-address'], flowReport(io));
       }
     }
     if (values.name) snap = { ...snap, name: values.name };
