@@ -13,7 +13,7 @@
  *   the document and line of the first error in each bad document and still reads the good ones.
  */
 import { createRequire } from 'node:module';
-import { CORE_SCHEMA, Type, load as loadYamlFast } from 'js-yaml';
+import type { Schema } from 'js-yaml';
 import type { ScalarTag } from 'yaml';
 import { readBlockYaml } from './parse-block-yaml.js';
 
@@ -27,9 +27,20 @@ const TRUE_11 = /^(?:y|Y|yes|Yes|YES|on|On|ON|true|True|TRUE)$/;
 const BOOL_11 = /^(?:y|Y|yes|Yes|YES|on|On|ON|true|True|TRUE|n|N|no|No|NO|off|Off|OFF|false|False|FALSE)$/;
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
 
-const FAST_SCHEMA = CORE_SCHEMA.extend({
-  implicit: [new Type(BOOL_TAG, { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL_11.test(s), construct: (s: string) => TRUE_11.test(s) })],
-});
+/** js-yaml too is loaded on first use: the block reader takes most manifests without it. */
+let jsYaml: { load: typeof import('js-yaml').load; schema: Schema } | undefined;
+function perDocumentReader(): NonNullable<typeof jsYaml> {
+  if (jsYaml) return jsYaml;
+  const { CORE_SCHEMA, Type, load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
+  const schema = CORE_SCHEMA.extend({
+    implicit: [new Type(BOOL_TAG, { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL_11.test(s), construct: (s: string) => TRUE_11.test(s) })],
+  });
+  return (jsYaml = { load, schema });
+}
+const loadYamlFast = (text: string): unknown => {
+  const r = perDocumentReader();
+  return r.load(text, { schema: r.schema, json: true });
+};
 const BOOL_11_TAG: ScalarTag = { tag: BOOL_TAG, default: true, test: BOOL_11, resolve: (s: string) => TRUE_11.test(s) };
 const FULL_OPTIONS = { uniqueKeys: false, merge: true, customTags: [BOOL_11_TAG] };
 
@@ -82,7 +93,7 @@ export function readDocumentsFast(text: string): DocumentResult[] | undefined {
   }
   if (NEEDS_FULL_READER.test(text) && NEEDS_FULL_READER.test(text.replace(QUOTED, '""'))) return undefined;
   try {
-    return splitDocuments(text).map((part) => readBlockYaml(part) ?? { value: loadYamlFast(part, { schema: FAST_SCHEMA, json: true }) ?? null });
+    return splitDocuments(text).map((part) => readBlockYaml(part) ?? { value: loadYamlFast(part) ?? null });
   } catch {
     return undefined; // the full reader gives the error its place
   }
