@@ -63,6 +63,14 @@ const bench: Bench = {
       report({ name: `analyze 10,000 pods, parse worker ${workers === '1' ? 'on' : 'off'}: wall / CPU`, value: Math.round(r.wallMs), unit: `ms, ${Math.round(r.cpuMs)} cpu-ms` });
     }
 
+    // The same 10,000 pods as one `kind: List` JSON document per namespace (`kubectl get -o json`): JSON.parse, no YAML reader.
+    {
+      const folder = manifestFolder({ pods: 10_000, format: 'json' });
+      const r = await medianOf(RUNS, () => measureNode([cli, 'analyze', folder.dir, '--format', 'json']));
+      if (r.code !== 0) throw new Error(`netcity analyze of the JSON folder exited ${r.code}: ${r.stderr}`);
+      report({ name: `analyze 10,000 pods from JSON (${(folder.bytes / 2 ** 20).toFixed(1)} MB): wall / CPU / peak RSS`, value: Math.round(r.wallMs), unit: `ms, ${Math.round(r.cpuMs)} cpu-ms, ${Math.round(r.maxRssMb)} MB` });
+    }
+
     console.log('  scale table: pods | namespaces | policies | wall | CPU | peak RSS | output');
     for (const pods of SIZES) {
       const r = await analyze(pods, pods <= 10_000 ? RUNS : 1);
