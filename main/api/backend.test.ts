@@ -23,6 +23,9 @@ describe('backend over the demo city', () => {
     expect(map.counts).toMatchObject({ districts: 5, houses: 25, highways: 12 });
     expect(map.counts.deniedRoads).toBeGreaterThanOrEqual(3);
     expect(map.nodes.some((n) => n.kind === 'house' && n.fence?.ingress)).toBe(true);
+    // The wire map: the aggregate keys behind each road and the layout memory stay in main.
+    expect(map.edges.every((e) => !('roadKeys' in e))).toBe(true);
+    expect('layout' in map).toBe(false);
     const summary = await b.call('city.summary', { cityId: 'demo' });
     expect(summary.findings.some((f) => f.kind === 'denied-flows')).toBe(true);
     expect(summary.findings.some((f) => f.kind === 'policy-selects-nothing' && f.title.includes('allow-orders-legacy'))).toBe(true);

@@ -3,7 +3,7 @@
  * preload, and browser mode over HTTP + WebSocket) carry exactly these methods and events; main
  * validates every argument with the schemas below before anything runs.
  */
-import type { MapModel } from '../map/model.js';
+import type { WireMapModel } from '../map/model.js';
 import type {
   CaptureWarning,
   ClusterInfo,
@@ -321,7 +321,7 @@ export interface WhatIfResult {
   /** Observed flows that the changed policies would drop. */
   flowsDropped: { road: string; count: number }[];
   errors: string[];
-  map: MapModel;
+  map: WireMapModel;
 }
 
 export interface ProbePlanView {
@@ -359,7 +359,7 @@ export interface DiffView {
   text: string;
   /** The diff as table rows, grouped by section then namespace. */
   rows: { section: string; change: string; namespace: string; subject: string; details: string[] }[];
-  map: MapModel;
+  map: WireMapModel;
 }
 
 export interface ExportResult {
@@ -409,7 +409,7 @@ export interface ApiResults {
   'city.select': CitySummary;
   'city.close': { ok: true };
   'city.summary': CitySummary;
-  'city.map': MapModel;
+  'city.map': WireMapModel;
   'city.search': SearchHit[];
   'city.flows': FlowPage;
   'city.flowsCsv': { csv: string; rows: number };

@@ -8,7 +8,7 @@ import { nodeDetails } from '../city/details.js';
 import { searchCity } from '../city/search.js';
 import { timelineBuckets } from '../city/timeline.js';
 import type { ArgsOf, MethodName, ResultOf } from './contract.js';
-import type { MapEdge, MapModel } from '../map/model.js';
+import { toWireMap } from '../map/model.js';
 import type { Backend } from './backend.js';
 import { captureArea } from '../app/capture.js';
 import { clusterArea } from '../app/live.js';
@@ -21,11 +21,6 @@ import { KubeProbeCluster } from '../probes/kube-probe-cluster.js';
 import { whatIfPreview, whatIfStaged } from '../app/whatif.js';
 import { addNote, setPositions } from '../app/review.js';
 
-/** The UI asks the backend about roads by edge id; the aggregate keys behind each edge stay here (they are most of a big map's bytes). */
-function withoutRoadKeys(map: MapModel): MapModel {
-  const strip = (e: MapEdge): MapEdge => ({ ...e, roadKeys: [] });
-  return { ...map, edges: map.edges.map(strip), districtRoads: map.districtRoads?.map(strip) };
-}
 
 export { MAX_POSITIONS, MAX_NOTES, MAX_NOTES_CHARS } from '../app/review.js';
 
@@ -72,7 +67,8 @@ export function createHandlers(b: Backend): Handlers {
       const opts = { window: a.window, possibleRoads: a.possibleRoads };
       const first = b.city(a.cityId).firstMap(opts);
       if (first.pending) b.computeRoads(a.cityId, opts);
-      return withoutRoadKeys(first.model);
+      // The UI asks about roads by edge id; the aggregate keys behind each edge stay here (most of a big map's bytes).
+      return toWireMap(first.model);
     },
     'city.search': async (a) => {
       const c = b.city(a.cityId);

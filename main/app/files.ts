@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { diffRows, diffSnapshots, formatDiffText } from '../diff/index.js';
 import { loadManifests, manifestsToSnapshot, formatManifestError } from '../manifests/index.js';
 import { buildMapModel } from '../map/build.js';
+import { toWireMap } from '../map/model.js';
 import type { RoadBuilderName } from '../model/types.js';
 import { namedRoadBuilder } from '../cluster/cni-detect.js';
 import { fileStore } from './snapshot-store.js';
@@ -95,7 +96,7 @@ export function filesArea(b: CityRegistry & EventSink & Tasks & WithSettings & W
         line('Roads', 'roads'),
         line('Connectivity', 'connectivity'),
       ].filter((x): x is string => !!x);
-      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), rows: diffRows(d), map };
+      return { a: aId, b: bId, summary: summary.length ? summary : ['No differences.'], ...marks, text: formatDiffText(d), rows: diffRows(d), map: toWireMap(map) };
     },
     async importFlows(a: ArgsOf<'flows.import'>): Promise<ImportResult> {
       if (!a.text && !a.path) throw new Error(`${a.fileName}: nothing to import (give the file's text or its path)`);

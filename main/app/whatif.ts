@@ -6,6 +6,7 @@
 import type { City } from '../city/city.js';
 import { createEngineView } from '../city/policy-adapter.js';
 import { buildMapModel } from '../map/build.js';
+import { toWireMap } from '../map/model.js';
 import { parseManifestText, convertObjects, formatManifestError } from '../manifests/index.js';
 import { policyKey } from '../model/ids.js';
 import { isEnforceablePolicy, STAGED_POLICY_KINDS, type PolicyObject, type Protocol, type Snapshot } from '../model/types.js';
@@ -77,5 +78,5 @@ async function previewChange(city: City, upserts: PolicyObject[], removals: stri
     if (allowedPairs.has(pair)) e.flags.push('whatif-allowed');
     if (deniedPairs.has(pair)) e.flags.push('whatif-denied');
   }
-  return { policies: changes, newlyAllowed, newlyDenied, flowsDropped, errors, map };
+  return { policies: changes, newlyAllowed, newlyDenied, flowsDropped, errors, map: toWireMap(map) };
 }

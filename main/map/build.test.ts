@@ -3,6 +3,7 @@ import { demoSnapshot } from '../model/scenario/demo.js';
 import { generateScenario } from '../model/scenario/generate.js';
 import { podId, workloadId, workloadOfPod } from '../model/ids.js';
 import { buildMapModel } from './build.js';
+import { toWireMap } from './model.js';
 import type { PolicyView } from './policy-view.js';
 
 describe('buildMapModel', () => {
@@ -149,5 +150,19 @@ describe('buildMapModel', () => {
   it('says when predicted roads are still being computed', () => {
     const m = buildMapModel(demoSnapshot(), { roadsPending: true });
     expect(m.roadBudget!.complete).toBe(false);
+  });
+});
+
+describe('toWireMap', () => {
+  it('is the map without road keys and layout memory, everything else as it is', () => {
+    const m = buildMapModel(demoSnapshot());
+    expect(m.edges.some((e) => e.roadKeys.length > 0)).toBe(true);
+    const w = toWireMap(m);
+    expect(w.edges.every((e) => !('roadKeys' in e))).toBe(true);
+    expect((w.districtRoads ?? []).every((e) => !('roadKeys' in e))).toBe(true);
+    expect('layout' in w).toBe(false);
+    expect(w.edges.map((e) => e.id)).toEqual(m.edges.map((e) => e.id));
+    expect(w.nodes).toBe(m.nodes);
+    expect(w.edges[0]).toEqual(Object.fromEntries(Object.entries(m.edges[0]).filter(([k]) => k !== 'roadKeys')));
   });
 });

@@ -112,3 +112,19 @@ export interface MapModel {
     deniedRoads: number;
   };
 }
+
+/** A road as it crosses the API: without the keys of the aggregates behind it (they stay in main). */
+export type WireEdge = Omit<MapEdge, 'roadKeys'>;
+
+/** The map as it crosses the API (city.map, diff, what-if): no road keys, no layout memory. */
+export interface WireMapModel extends Omit<MapModel, 'edges' | 'districtRoads' | 'layout'> {
+  edges: WireEdge[];
+  districtRoads?: WireEdge[];
+}
+
+/** The wire form of a map: what the UI may see of it. */
+export function toWireMap(map: MapModel): WireMapModel {
+  const strip = ({ roadKeys: _keys, ...e }: MapEdge): WireEdge => e;
+  const { edges, districtRoads, layout: _layout, ...rest } = map;
+  return { ...rest, edges: edges.map(strip), ...(districtRoads ? { districtRoads: districtRoads.map(strip) } : {}) };
+}

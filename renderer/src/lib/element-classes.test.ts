@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import type { WireEdge, WireMapModel, MapNode } from '../../../main/map/model';
 import { classesOf, fixedClasses, modelIndex, widthOf, type ClassContext } from './element-classes';
 import { DEFAULT_OVERLAYS, NO_FILTERS } from './overlays';
 import { edgeElement, labelElement, nodeElement } from './elements';
 
 const node = (id: string, kind: MapNode['kind'], parent?: string, label = id): MapNode => ({ id, kind, parent, label, x: 0, y: 0, w: 1, h: 1, meta: {}, flags: [] });
-const road = (id: string, source: string, target: string, over: Partial<MapEdge> = {}): MapEdge => ({
+const road = (id: string, source: string, target: string, over: Partial<WireEdge> = {}): WireEdge => ({
   id,
   kind: 'road',
   source,
@@ -15,7 +15,6 @@ const road = (id: string, source: string, target: string, over: Partial<MapEdge>
   ports: [80],
   volume: 3,
   dropped: 0,
-  roadKeys: [],
   flags: [],
   ...over,
 });
@@ -30,7 +29,7 @@ const nodes = [
 const denied = road('road:x->y:denied', 'wl:a/Deployment/x', 'wl:b/Deployment/y', { observed: 'denied', predicted: 'allowed', flags: ['mismatch'] });
 const allowed = road('road:y->x:allowed', 'wl:b/Deployment/y', 'wl:a/Deployment/x', { predicted: 'allowed' });
 const droad = road('droad:ns:a->ns:b', 'ns:a', 'ns:b', { observed: 'denied', pairs: 1 });
-const model = { nodes, edges: [denied, allowed], districtRoads: [droad] } as unknown as MapModel;
+const model = { nodes, edges: [denied, allowed], districtRoads: [droad] } as unknown as WireMapModel;
 const byId = new Map(nodes.map((n) => [n.id, n]));
 
 const ctx = (over: Partial<ClassContext> = {}): ClassContext => ({ overlays: DEFAULT_OVERLAYS, filters: NO_FILTERS, level: 'blocks', ...modelIndex(model), ...over });

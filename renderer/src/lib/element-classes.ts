@@ -4,7 +4,7 @@
  * only the elements that change (every class change makes Cytoscape restyle the element, which is
  * what costs time in a 10,000-pod city).
  */
-import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import type { WireEdge, WireMapModel, MapNode } from '../../../main/map/model';
 import { edgeLook, edgePasses, nodePasses, type Filters, type Level, type Overlays } from './overlays';
 
 export interface ClassContext {
@@ -12,14 +12,14 @@ export interface ClassContext {
   filters: Filters;
   level: Level;
   nodes: Map<string, MapNode>;
-  edges: Map<string, MapEdge>;
+  edges: Map<string, WireEdge>;
   /** With a focus: the elements that stay bright (all others are faded). */
   keep?: Set<string>;
   diff?: { added: Set<string>; removed: Set<string>; changed: Set<string> };
 }
 
 /** Lookups of a model, built once per model (not per change). */
-export function modelIndex(model: MapModel): { nodes: Map<string, MapNode>; edges: Map<string, MapEdge> } {
+export function modelIndex(model: WireMapModel): { nodes: Map<string, MapNode>; edges: Map<string, WireEdge> } {
   return {
     nodes: new Map(model.nodes.map((n) => [n.id, n])),
     edges: new Map([...model.edges, ...(model.districtRoads ?? [])].map((e) => [e.id, e])),
@@ -40,7 +40,7 @@ const LEVEL_HIDDEN: Record<Level, (fixed: string[], group: 'nodes' | 'edges') =>
 };
 
 /** Whether a road shows under the overlays and filters. */
-export function roadVisible(e: MapEdge, ctx: ClassContext): boolean {
+export function roadVisible(e: WireEdge, ctx: ClassContext): boolean {
   const look = edgeLook(e, ctx.overlays);
   return look.visible && edgePasses(e, look, ctx.filters, ctx.nodes);
 }

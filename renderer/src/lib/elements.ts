@@ -1,6 +1,6 @@
 /** Map model -> Cytoscape elements (preset positions; no layout ever runs in the renderer). */
 import type { ElementDefinition } from 'cytoscape';
-import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import type { WireEdge, WireMapModel, MapNode } from '../../../main/map/model';
 import type { RoadLabel } from '../../../main/map/streets';
 import { roadWidth } from '../../../main/map/style';
 
@@ -64,7 +64,7 @@ export function segmentsOf(route: number[] | undefined, s: { x: number; y: numbe
   return { sw, sd };
 }
 
-export function edgeElement(e: MapEdge, nodes: Map<string, MapNode>, districtLevel = false): ElementDefinition {
+export function edgeElement(e: WireEdge, nodes: Map<string, MapNode>, districtLevel = false): ElementDefinition {
   const s = nodes.get(e.source);
   const t = nodes.get(e.target);
   const seg = s && t ? segmentsOf(e.route, s, t) : undefined;
@@ -76,7 +76,7 @@ export function edgeElement(e: MapEdge, nodes: Map<string, MapNode>, districtLev
   };
 }
 
-export function toElements(model: MapModel): ElementDefinition[] {
+export function toElements(model: WireMapModel): ElementDefinition[] {
   const out: ElementDefinition[] = [];
   const nodes = new Map(model.nodes.map((n) => [n.id, n]));
   for (const n of model.nodes) out.push(nodeElement(n));

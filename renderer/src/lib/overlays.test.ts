@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { MapEdge, MapModel, MapNode } from '../../../main/map/model';
+import type { WireEdge, WireMapModel, MapNode } from '../../../main/map/model';
 import { DEFAULT_OVERLAYS, NO_FILTERS, edgeLook, edgePasses, levelForZoom, pickRoad, roadRank, visibleCounts } from './overlays';
 
-const edge = (over: Partial<MapEdge>): MapEdge => ({
+const edge = (over: Partial<WireEdge>): WireEdge => ({
   id: 'e',
   kind: 'road',
   source: 'wl:a/Deployment/x',
@@ -12,7 +12,6 @@ const edge = (over: Partial<MapEdge>): MapEdge => ({
   ports: [80],
   volume: 10,
   dropped: 0,
-  roadKeys: [],
   flags: [],
   ...over,
 });
@@ -58,7 +57,7 @@ describe('filters', () => {
     expect(edgePasses(e, look, { ...NO_FILTERS, port: '443' }, nodes)).toBe(false);
   });
   it('counts what a model shows', () => {
-    const model = { nodes: [...nodes.values()], edges: [e, edge({ id: 'd', observed: 'denied' })] } as unknown as MapModel;
+    const model = { nodes: [...nodes.values()], edges: [e, edge({ id: 'd', observed: 'denied' })] } as unknown as WireMapModel;
     expect(visibleCounts(model, DEFAULT_OVERLAYS, NO_FILTERS)).toEqual({ nodes: 4, edges: 2, deniedRoads: 1 });
   });
 });

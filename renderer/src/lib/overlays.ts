@@ -2,7 +2,7 @@
  * Which roads show, and how, for the overlays and filters the user has on. Pure: the map view
  * applies the result as Cytoscape classes; component tests check it without a canvas.
  */
-import type { MapEdge, MapModel, MapNode, RoadVerdict } from '../../../main/map/model';
+import type { WireEdge, WireMapModel, MapNode, RoadVerdict } from '../../../main/map/model';
 import { SIZES } from '../../../main/map/style';
 
 export interface Overlays {
@@ -34,7 +34,7 @@ export interface EdgeLook {
 }
 
 /** The look of a road under the given overlays; invisible when no active overlay speaks for it. */
-export function edgeLook(e: MapEdge, o: Overlays): EdgeLook {
+export function edgeLook(e: WireEdge, o: Overlays): EdgeLook {
   const probed = o.probes && e.probed !== undefined;
   const mismatch = (o.policy || o.probes) && (e.flags.includes('mismatch') || e.probed === 'mismatch');
   if (o.flows && e.observed) return { visible: true, verdict: e.observed, evidence: 'observed', probed, mismatch };
@@ -53,7 +53,7 @@ function namespaceOf(id: string, nodes: Map<string, MapNode>): string | undefine
 }
 
 /** Whether a road passes the filters (a namespace filter keeps roads touching those districts). */
-export function edgePasses(e: MapEdge, look: EdgeLook, f: Filters, nodes: Map<string, MapNode>): boolean {
+export function edgePasses(e: WireEdge, look: EdgeLook, f: Filters, nodes: Map<string, MapNode>): boolean {
   if (f.verdicts.length && !f.verdicts.includes(look.verdict)) return false;
   if (f.protocol && !e.protocols.includes(f.protocol as never)) return false;
   if (f.port) {
@@ -92,7 +92,7 @@ const DISTRICT_PX = 160;
 const HOUSE_PX = 10;
 
 /** A typical district's width (the median), which sets the zoom levels of a city. */
-export function districtScale(model: MapModel): number {
+export function districtScale(model: WireMapModel): number {
   const ws = model.nodes.filter((n) => n.kind === 'district').map((n) => n.w).sort((a, b) => a - b);
   return ws.length ? ws[Math.floor(ws.length / 2)] : 200;
 }
@@ -104,7 +104,7 @@ export interface Visible {
 }
 
 /** Counts what a model shows under overlays and filters (the e2e tests compare it with the canvas). */
-export function visibleCounts(model: MapModel, o: Overlays, f: Filters): Visible {
+export function visibleCounts(model: WireMapModel, o: Overlays, f: Filters): Visible {
   const nodes = new Map(model.nodes.map((n) => [n.id, n]));
   let edges = 0;
   let denied = 0;

@@ -14,7 +14,7 @@ import type {
   TimelineBucket,
   WhatIfResult,
 } from '../../../main/api/contract';
-import type { MapModel } from '../../../main/map/model';
+import type { WireMapModel } from '../../../main/map/model';
 import { DEFAULT_OVERLAYS, NO_FILTERS, visibleCounts, type Filters, type Level, type Overlays } from './overlays';
 import type { Transport } from './transport';
 import { mapControls } from './map-controls';
@@ -44,7 +44,7 @@ function sameNotice(a: string, b: string): boolean {
 export class AppState {
   cities = $state<CitySummary[]>([]);
   cityId = $state<string | undefined>(undefined);
-  map = $state.raw<MapModel | undefined>(undefined);
+  map = $state.raw<WireMapModel | undefined>(undefined);
   loading = $state(false);
   overlays = $state<Overlays>({ ...DEFAULT_OVERLAYS });
   filters = $state<Filters>({ ...NO_FILTERS, namespaces: [], verdicts: [] });
