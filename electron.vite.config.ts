@@ -28,6 +28,8 @@ export default defineConfig({
     root: resolve(__dirname, 'renderer'),
     base: './',
     plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
+    // Test hooks (window.__netcity, window.__netcityMap) exist only in test builds.
+    define: { __NETCITY_TEST_HOOKS__: JSON.stringify(process.env.NETCITY_TEST_HOOKS === '1') },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       emptyOutDir: true,

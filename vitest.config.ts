@@ -18,6 +18,7 @@ export default defineConfig({
       {
         plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
         resolve: { conditions: ['browser'] },
+        define: { __NETCITY_TEST_HOOKS__: 'true' },
         test: {
           name: 'component',
           environment: 'jsdom',

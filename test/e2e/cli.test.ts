@@ -87,4 +87,23 @@ describe('the shipped build', () => {
     const mentions = files.filter((f) => /\.(c?js)$/.test(f) && /FakeProbeCluster|KubeApiServer|fake-relay|test\/fakes\//.test(readFileSync(f, 'utf8')));
     expect(mentions.map((f) => f.slice(ROOT.length + 1))).toEqual([]);
   });
+
+  it('a renderer built for users has no test hooks; the test build (what these suites drive) has them', { timeout: 180_000 }, async () => {
+    // The same renderer build as electron-vite's, into a scratch folder, without NETCITY_TEST_HOOKS.
+    const outDir = mkdtempSync(join(tmpdir(), 'netcity-renderer-'));
+    const { build } = await import('vite');
+    const { svelte } = await import('@sveltejs/vite-plugin-svelte');
+    const env = process.env.NETCITY_TEST_HOOKS;
+    delete process.env.NETCITY_TEST_HOOKS;
+    try {
+      const config = (await import(join(ROOT, 'electron.vite.config.ts'))).default as { renderer: { define: Record<string, string> } };
+      await build({ root: join(ROOT, 'renderer'), base: './', configFile: false, logLevel: 'silent', plugins: [svelte({ configFile: join(ROOT, 'svelte.config.js') })], define: config.renderer.define, build: { outDir, emptyOutDir: true } });
+      const js = (dir: string) => readdirSync(join(dir, 'assets')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dir, 'assets', f), 'utf8')).join('\n');
+      expect(js(outDir)).not.toContain('__netcity');
+      expect(js(join(ROOT, 'out', 'renderer'))).toContain('__netcity');
+    } finally {
+      if (env !== undefined) process.env.NETCITY_TEST_HOOKS = env;
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
 });

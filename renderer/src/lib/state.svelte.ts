@@ -78,7 +78,8 @@ export class AppState {
 
   constructor(readonly api: Transport) {
     api.onEvent((e) => this.onEvent(e));
-    (window as unknown as { __netcity: unknown }).__netcity = this.testView();
+    // Test builds only (see env.d.ts): what the end-to-end tests and benchmarks read.
+    if (__NETCITY_TEST_HOOKS__) (window as unknown as { __netcity: unknown }).__netcity = this.testView();
   }
 
   get city(): CitySummary | undefined {
