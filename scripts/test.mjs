@@ -1,8 +1,7 @@
-// `npm test`: builds, then runs every suite (unit + integration, component, end-to-end) even when
+// `npm test`: a test build (scripts/build-test.mjs), then every suite (unit + integration, component, end-to-end) even when
 // one fails, reports each, and exits non-zero at the end if any failed.
 import { spawnSync } from 'node:child_process';
 
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const steps = [
   // The e2e suites drive the app through its test hooks, which only a test build has.
