@@ -28,7 +28,7 @@ export function createEngineView(s: Snapshot): EngineView {
   const engine = createPolicyEngine(input, { enforcedKinds, roadBuilder: roadBuilderLabel(s.roadBuilder), semantics });
   // When the road builder ignores some of the policies, the policies as written tell which of the
   // open connections are open only for that reason (drawn as "allowed — not enforced").
-  const asWritten = enforcedKinds && s.policies.some((p) => !enforcedKinds.includes(p.kind)) ? createPolicyEngine(input, { semantics }) : undefined;
+  const asWritten = engine.asWritten;
   const fenceCache = new Map<PeerId, FenceInfo>();
   const verdictCache = new Map<string, { verdict: 'allowed' | 'denied' | 'unknown'; unenforced: boolean }>();
   const portsCache = new Map<string, Record<Protocol, string>>();

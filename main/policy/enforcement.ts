@@ -21,6 +21,7 @@ export function unenforcedEngine(written: PolicyEngine, applied: PolicyEngine, w
     return { ...w, verdict: 'allowed', l7: d.l7, summary: `allowed — policy not enforced by ${by}: as written, ${w.summary}`, unenforced: { verdict: w.verdict, policies, by } };
   };
   return {
+    asWritten: written,
     warnings: written.warnings,
     evaluate,
     allowedPorts: (src, dst) => applied.allowedPorts(src, dst),

@@ -56,6 +56,8 @@ export interface PolicyEngine {
   connectivity(opts?: MatrixOptions): ConnectivityMatrix;
   /** Invalid selectors, CIDRs, ports... found while reading the policies, by policy key. */
   readonly warnings: PolicyWarning[];
+  /** When the road builder ignores some policies: the engine of every policy as written (which tells what is open only for that reason). */
+  readonly asWritten?: PolicyEngine;
 }
 
 const CAP = 64; // concrete pairs evaluated for one workload pair; more would repeat the same classes
