@@ -14,7 +14,8 @@ describe('flows.import of a file that is not a flow capture', () => {
     const file = join(dir, 'config');
     writeFileSync(file, 'users:\n- name: admin\n  user:\n    token: SUPERSECRETTOKEN123\n"just a string"\n42\n');
     const res = await backend.call('flows.import', { fileName: 'config', path: file }).catch((e: Error) => e);
-    const text = JSON.stringify(res instanceof Error ? res.message : res);
+    // The new city's id is random (it may contain "42"): look at everything but it.
+    const text = JSON.stringify(res instanceof Error ? res.message : { ...res, cityId: undefined });
     expect(text).not.toMatch(/SUPE|admin|users|just a string|42/);
   });
 });
