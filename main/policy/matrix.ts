@@ -654,6 +654,172 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     }
   };
 
+  // Sparse rows: a source's connections without visiting every destination. Most cells are
+  // closed (an isolated destination admits few sources), so a row is spread from the entries
+  // that are not: the destination classes whose ingress row admits the source's part, or those
+  // in the parts its egress row reaches, whichever list is shorter; then each such class's groups.
+  const nonClosedCache = new Map<Row, Int32Array | null>();
+  /** Positions of a row that are not CLOSED, ascending; null when too many to list (dense). */
+  const nonClosed = (row: Row): Int32Array | null => {
+    let v = nonClosedCache.get(row);
+    if (v !== undefined) return v;
+    const { idx, res } = row;
+    let any = false;
+    let all = true;
+    for (let l = 0; l < res.length; l++) if (res[l] === CLOSED) all = false;
+    else any = true;
+    if (!any) v = new Int32Array(0);
+    else if (all) v = null; // compact rows hold only results some position has
+    else {
+      const limit = Math.max(64, idx.length >> 3);
+      const out: number[] = [];
+      for (let p = 0; p < idx.length && out.length <= limit; p++) if (res[idx[p]] !== CLOSED) out.push(p);
+      v = out.length > limit ? null : Int32Array.from(out);
+    }
+    nonClosedCache.set(row, v);
+    return v;
+  };
+  /** Compressed lists: items of key k are items[start[k]..start[k+1]). */
+  interface Lists {
+    start: Int32Array;
+    items: Int32Array;
+  }
+  const lists = (keys: number, each: (add: (key: number, item: number) => void) => void): Lists => {
+    const start = new Int32Array(keys + 1);
+    each((key) => start[key + 1]++);
+    for (let k = 0; k < keys; k++) start[k + 1] += start[k];
+    const items = new Int32Array(start[keys]);
+    const fill = start.slice(0, keys);
+    each((key, item) => (items[fill[key]++] = item));
+    return { start, items };
+  };
+  /** Destination classes by the positions (source parts, or ranges) their rows admit; dense rows apart. */
+  const admitting = (rowOf: (k: number) => Row, keys: number): { dense: Int32Array; at: Lists } => {
+    const dense: number[] = [];
+    const open: (Int32Array | null)[] = [];
+    for (let k = 0; k < D; k++) {
+      const v = nonClosed(rowOf(k));
+      open.push(v);
+      if (!v) dense.push(k);
+    }
+    const at = lists(keys, (add) => {
+      for (let k = 0; k < D; k++) {
+        const v = open[k];
+        if (v) for (let j = 0; j < v.length; j++) add(v[j], k);
+      }
+    });
+    return { dense: Int32Array.from(dense), at };
+  };
+  let ingressBySrcPart: { dense: Int32Array; at: Lists } | undefined;
+  let ingressByRange: { dense: Int32Array; at: Lists } | undefined;
+  let dstClassesOfPart: Lists | undefined;
+  let groupsOfDstClass: Lists | undefined;
+  const sparseCols = new Map<number, { k: Int32Array; id: Int32Array }>();
+  let sparseCells = 0;
+  /** A source equivalence class's cells that are not CLOSED, by destination equivalence class. */
+  const sparseColOf = (s: number): { k: Int32Array; id: Int32Array } => {
+    let col = sparseCols.get(s);
+    if (col) return col;
+    ingressBySrcPart ??= admitting((k) => dstRows[k], asSrc.size);
+    dstClassesOfPart ??= lists(asDst.size, (add) => {
+      for (let k = 0; k < D; k++) add(dstPartArr[k], k);
+    });
+    const e = srcRows[s];
+    const eIdx = e.idx;
+    const eRes = e.res;
+    const part = srcPart[s];
+    const ing = ingressBySrcPart;
+    const byPart = dstClassesOfPart;
+    const reach = nonClosed(e);
+    const aSize = ing.dense.length + ing.at.start[part + 1] - ing.at.start[part];
+    let bSize = D;
+    if (reach) {
+      bSize = 0;
+      for (let j = 0; j < reach.length; j++) bSize += byPart.start[reach[j] + 1] - byPart.start[reach[j]];
+    }
+    const ks: number[] = [];
+    const ids: number[] = [];
+    const visit = (k: number) => {
+      const ir = dstRows[k];
+      const id = combine(eRes[eIdx[dstPartArr[k]]], ir.res[ir.idx[part]]);
+      if (id !== CLOSED) {
+        ks.push(k);
+        ids.push(id);
+      }
+    };
+    if (aSize <= bSize) {
+      for (let j = 0; j < ing.dense.length; j++) visit(ing.dense[j]);
+      for (let j = ing.at.start[part]; j < ing.at.start[part + 1]; j++) visit(ing.at.items[j]);
+    } else if (reach) {
+      for (let j = 0; j < reach.length; j++) for (let x = byPart.start[reach[j]]; x < byPart.start[reach[j] + 1]; x++) visit(byPart.items[x]);
+    } else for (let k = 0; k < D; k++) visit(k);
+    col = { k: Int32Array.from(ks), id: Int32Array.from(ids) };
+    if (sparseCells + ks.length > COLUMN_BUDGET) {
+      sparseCols.clear();
+      sparseCells = 0;
+    }
+    sparseCols.set(s, col);
+    sparseCells += ks.length;
+    return col;
+  };
+  const acc = new Int32Array(G).fill(-1);
+  /**
+   * The cells of one source group's row that may hold something (and no other), as destination
+   * positions (any order) and result ids; null: not listed sparsely (the dense row is used).
+   */
+  const sparseRow = (si: number): { dst: Int32Array; id: Int32Array } | null => {
+    if (direct[si]) return null;
+    const touched: number[] = [];
+    const put = (di: number, id: number) => {
+      if (di === si) return;
+      const was = acc[di];
+      if (was < 0) {
+        touched.push(di);
+        acc[di] = id;
+      } else acc[di] = unionId(was, id);
+    };
+    if (focusIdx && !focusIdx.has(si)) {
+      for (const di of focusIdx) if (di !== si) put(di, pairId(si, di, null));
+    } else {
+      groupsOfDstClass ??= lists(D, (add) => {
+        for (let di = 0; di < podGroups; di++) if (!direct[di]) for (const d of dstReps[di]) add(d, di);
+      });
+      const byClass = groupsOfDstClass;
+      const spread = (k: number, id: number) => {
+        for (let x = byClass.start[k]; x < byClass.start[k + 1]; x++) put(byClass.items[x], id);
+      };
+      const rs = rangeOf[si];
+      if (rs >= 0) {
+        // From a range: the destination classes whose ingress admits it.
+        ingressByRange ??= admitting((k) => dstRows[k].ranges!, R);
+        const visit = (k: number) => {
+          const id = fromRange(rs, k);
+          if (id !== CLOSED) spread(k, id);
+        };
+        for (let j = 0; j < ingressByRange.dense.length; j++) visit(ingressByRange.dense[j]);
+        for (let j = ingressByRange.at.start[rs]; j < ingressByRange.at.start[rs + 1]; j++) visit(ingressByRange.at.items[j]);
+      } else {
+        for (const s of srcReps[si]) {
+          const col = sparseColOf(s);
+          for (let j = 0; j < col.k.length; j++) spread(col.k[j], col.id[j]);
+          // Toward the ranges its egress reaches.
+          const rr = srcRows[s].ranges!;
+          const reach = nonClosed(rr);
+          if (reach) for (let j = 0; j < reach.length; j++) put(podGroups + reach[j], rr.res[rr.idx[reach[j]]]);
+          else for (let r = 0; r < R; r++) put(podGroups + r, rr.res[rr.idx[r]]);
+        }
+      }
+      for (const di of directIdx) if (di !== si) put(di, pairId(si, di, null));
+    }
+    const dst = Int32Array.from(touched);
+    const id = new Int32Array(touched.length);
+    for (let j = 0; j < touched.length; j++) {
+      id[j] = acc[touched[j]];
+      acc[touched[j]] = -1;
+    }
+    return { dst, id };
+  };
+
   // One shared allowed/unknown pair of port lists per result: connections only point at them.
   const templates: ({ allowed: PortLists; unknown?: PortLists } | null | undefined)[] = [];
   const template = (id: number) => {
@@ -666,7 +832,7 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
     }
     return t;
   };
-  return new ConnectivityMatrix(groups.map((g) => g.peer), fillRow, template, focusIdx);
+  return new ConnectivityMatrix(groups.map((g) => g.peer), fillRow, template, focusIdx, sparseRow);
 }
 
 export interface PairPorts {
@@ -688,6 +854,8 @@ export class ConnectivityMatrix {
     private readonly fill: (si: number, row: Int32Array) => void,
     private readonly ports: (id: number) => PairPorts | null,
     private readonly focus: Set<number> | null,
+    /** A row's cells that may hold something, in any order (null: use the dense row). */
+    private readonly sparse: (si: number) => { dst: Int32Array; id: Int32Array } | null = () => null,
   ) {
     this.index = new Map(peers.map((p, i) => [p.id, i]));
   }
@@ -726,24 +894,62 @@ export class ConnectivityMatrix {
   }
 
   /**
+   * The cells of source `s` that may hold something (result ids; -1 and nothing-allowed ones are
+   * skipped by the callers), destinations ascending by `rank` (peer position when absent);
+   * `dst` null: every destination, `id` indexed by peer position.
+   */
+  private cellsOf(s: number, order: readonly number[] | undefined, rank: Int32Array | null): { dst: Int32Array | null; id: Int32Array } {
+    const sp = this.sparse(s);
+    if (!sp) {
+      const row = this.row(s);
+      if (!order) return { dst: null, id: row };
+      const dst = Int32Array.from(order);
+      const id = new Int32Array(dst.length);
+      for (let b = 0; b < dst.length; b++) id[b] = row[dst[b]];
+      return { dst, id };
+    }
+    // Sorted by rank with the entry's position packed below it (peer counts stay below 2^22);
+    // destinations not in `order` are left out.
+    const keys: number[] = [];
+    for (let j = 0; j < sp.dst.length; j++) {
+      const r = rank ? rank[sp.dst[j]] : sp.dst[j];
+      if (r >= 0) keys.push(r * 4194304 + j);
+    }
+    const sorted = Float64Array.from(keys).sort();
+    const dst = new Int32Array(sorted.length);
+    const id = new Int32Array(sorted.length);
+    for (let j = 0; j < sorted.length; j++) {
+      const at = sorted[j] % 4194304;
+      dst[j] = sp.dst[at];
+      id[j] = sp.id[at];
+    }
+    return { dst, id };
+  }
+
+  /**
    * Every connection (pairs with something allowed or unknown), sources then destinations in
    * `order` (peer positions; default: peers order), one row in memory at a time.
    */
   *connections(order?: readonly number[]): Generator<AnalyzeConnection, void, undefined> {
-    // The inner loop visits peers² cells, nearly all closed: an array lookup per cell, no call.
+    // Rows are spread sparsely: only the cells that may hold something are visited.
     const n = order ? order.length : this.peers.length;
+    let rank: Int32Array | null = null;
+    if (order) {
+      rank = new Int32Array(this.peers.length).fill(-1);
+      order.forEach((d, b) => (rank![d] = b));
+    }
     const known: (PairPorts | null | undefined)[] = [];
     for (let a = 0; a < n; a++) {
       const s = order ? order[a] : a;
-      const row = this.row(s);
+      const cells = this.cellsOf(s, order, rank);
       const src = this.peers[s].id;
-      for (let b = 0; b < n; b++) {
-        const d = order ? order[b] : b;
-        const id = row[d];
+      for (let j = 0; j < cells.id.length; j++) {
+        const id = cells.id[j];
         if (id < 0) continue;
         let t = known[id];
         if (t === undefined) t = known[id] = this.ports(id);
         if (!t) continue;
+        const d = cells.dst ? cells.dst[j] : j;
         yield t.unknown ? { src, dst: this.peers[d].id, allowed: t.allowed, unknown: t.unknown } : { src, dst: this.peers[d].id, allowed: t.allowed };
       }
     }
@@ -752,12 +958,12 @@ export class ConnectivityMatrix {
   forEachConnection(fn: (src: AnalyzePeer, dst: AnalyzePeer, ports: PairPorts) => void): void {
     const G = this.peers.length;
     for (let s = 0; s < G; s++) {
-      const row = this.row(s);
-      for (let d = 0; d < G; d++) {
-        const id = row[d];
+      const cells = this.cellsOf(s, undefined, null);
+      for (let j = 0; j < cells.id.length; j++) {
+        const id = cells.id[j];
         if (id < 0) continue;
         const t = this.ports(id);
-        if (t) fn(this.peers[s], this.peers[d], t);
+        if (t) fn(this.peers[s], this.peers[cells.dst ? cells.dst[j] : j], t);
       }
     }
   }

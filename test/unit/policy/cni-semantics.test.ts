@@ -10,6 +10,7 @@ import { cniSemantics, createPolicyEngine, whatIf, type CniSemantics } from '../
 import { fromPortLists, hasPort } from '../../../main/policy/ports.js';
 import { ALL_PODS, np, xyz } from './cluster.js';
 import { generateInventory } from '../../../main/model/scenario/generate.js';
+import { expectStreamedEqualsCells } from './streamed.js';
 
 // x/agent: a host-network pod on n1 (address 192.168.0.1) whose labels say pod=b.
 const agent: PodInfo = {
@@ -382,6 +383,7 @@ describe('class-based matrix = pair evaluation in every CNI mode', () => {
       cniSemantics(undefined, undefined, { hostNetwork: 'as-pod', ipBlockPodIps: 'match' }),
     ];
     let pairs = 0;
+    let streamed = 0;
     for (let seed = 1; seed <= 120; seed++) {
       const inv = generateInventory({ seed, namespaces: 2 + (seed % 3), pods: 6 + (seed % 11), policies: 3 + (seed % 9), flows: 0, nodes: 3 });
       // Every 5th pod runs on the host network, with its node's address (none for some: no Node object to read).
@@ -409,7 +411,10 @@ describe('class-based matrix = pair evaluation in every CNI mode', () => {
             ...want,
           });
         }
+      // The streamed connections (sparse rows; rows with host-network pods dense) are those cells.
+      streamed += expectStreamedEqualsCells(m, { seed });
     }
     expect(pairs).toBeGreaterThan(5_000);
+    expect(streamed).toBeGreaterThan(1_000);
   }, 120_000);
 });
