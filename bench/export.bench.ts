@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Bench } from './harness.js';
 import { timeMs, timeMsAsync } from './harness.js';
-import { openCityForExport } from '../main/export/city-map.js';
+import { City } from '../main/city/city.js';
 import { exportCity, EXPORT_FORMATS, type ExportFormat } from '../main/export/index.js';
 import { ChromiumRasterizer, findChromium } from '../main/export/rasterize.js';
 import { generateScenario } from '../main/model/scenario/generate.js';
@@ -25,7 +25,10 @@ const bench: Bench = {
       generateScenario({ seed: 7, namespaces: 60, pods: 10_000, policies: 600, flows: 60_000, maxRawFlows: 5_000 }),
     );
     report({ name: 'generate 10,000-pod city (setup)', value: Math.round(genMs), unit: 'ms' });
-    const { result: city, ms: mapMs } = timeMs(() => openCityForExport(snapshot, 'snapshot'));
+    const { result: city, ms: mapMs } = timeMs(() => {
+      const c = new City({ id: 'bench', kind: 'snapshot', snapshot });
+      return { snapshot: c.snapshot, map: c.map() };
+    });
     report({ name: `map model (${city.map.counts.houses} houses, ${city.map.counts.roads} roads) (setup)`, value: Math.round(mapMs), unit: 'ms' });
 
     let raster: ChromiumRasterizer | undefined;

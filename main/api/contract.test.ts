@@ -12,7 +12,7 @@ describe('API contract validation', () => {
   });
 
   it.each([
-    ['city.map', {}, /city\.map\.cityId: expected a string, got undefined/],
+    ['city.map', {}, /city\.map\.cityId: is required: give a city id/],
     ['city.map', { cityId: 42 }, /cityId: expected a string, got number/],
     ['city.map', { cityId: 'demo', extra: 1 }, /unknown field "extra"/],
     ['city.map', { cityId: 'demo', window: { from: -5 } }, /window\.from: must be at least 0/],
@@ -47,7 +47,63 @@ describe('API contract validation', () => {
   });
 });
 
+describe('kind-specific arguments (discriminated unions)', () => {
+  const path = { cityId: 'demo', kind: 'path', source: 'pod:shop/web-1', target: 'svc:shop/api', port: 8080 };
+
+  it('accepts each kind with its own fields, and nothing is added', () => {
+    expect(parseArgs('probes.plan', path)).toEqual(path);
+    expect(parseArgs('probes.plan', { cityId: 'demo', kind: 'matrix', namespace: 'shop', image: 'netshoot' })).toEqual({ cityId: 'demo', kind: 'matrix', namespace: 'shop', image: 'netshoot' });
+    expect(parseArgs('probes.plan', { cityId: 'demo', kind: 'enforcement' })).toEqual({ cityId: 'demo', kind: 'enforcement' });
+    expect(parseArgs('export.render', { cityId: 'demo', format: 'svg', background: 'transparent', roads: 'blocks' })).toEqual({ cityId: 'demo', format: 'svg', background: 'transparent', roads: 'blocks' });
+    expect(parseArgs('export.render', { cityId: 'demo', format: 'csv-flows', redact: true, window: { from: 1 } })).toEqual({ cityId: 'demo', format: 'csv-flows', redact: true, window: { from: 1 } });
+  });
+
+  it.each([
+    // An unknown or missing kind.
+    ['probes.plan', { cityId: 'demo', kind: 'ping' }, /^probes\.plan\.kind: expected one of enforcement, path, matrix, flows, got "ping"$/],
+    ['probes.plan', { cityId: 'demo' }, /^probes\.plan\.kind: is required: give one of enforcement, path, matrix, flows$/],
+    ['probes.plan', { cityId: 'demo', kind: 'toString' }, /probes\.plan\.kind: expected one of/],
+    ['probes.plan', { cityId: 'demo', kind: 7 }, /probes\.plan\.kind: expected one of .*, got 7/],
+    ['export.render', { cityId: 'demo' }, /^export\.render\.format: is required: give one of svg, png, html, pdf, dot, mermaid, csv-matrix, csv-flows, json$/],
+    // A field of another kind.
+    ['probes.plan', { ...path, namespace: 'shop' }, /^probes\.plan: field "namespace" belongs to kind "matrix", not "path" \(kind "path" takes: kind, cityId, image, source, target, protocol, port\)$/],
+    ['probes.plan', { cityId: 'demo', kind: 'enforcement', port: 80 }, /field "port" belongs to kind "path", not "enforcement" \(kind "enforcement" takes: kind, cityId, image\)/],
+    ['export.render', { cityId: 'demo', format: 'svg', scale: 2 }, /^export\.render: field "scale" belongs to format "png", not "svg"/],
+    ['export.render', { cityId: 'demo', format: 'json', background: 'white' }, /field "background" belongs to format "svg", "png", not "json"/],
+    ['export.render', { cityId: 'demo', format: 'csv-matrix', roads: 'blocks' }, /field "roads" belongs to format "svg", "png", "html", "pdf", "dot", "mermaid", not "csv-matrix"/],
+    // A field no kind has, or one every object inherits.
+    ['probes.plan', { ...path, colour: 'red' }, /field "colour" is unknown \(kind "path" takes: /],
+    ['probes.plan', JSON.parse('{"cityId":"demo","kind":"flows","__proto__":{"x":1}}'), /field "__proto__" is unknown/],
+    // A kind's missing required field, with what to give.
+    ['probes.plan', { cityId: 'demo', kind: 'path', source: 'pod:shop/web-1', target: 'svc:shop/api' }, /^probes\.plan\.port: is required for kind "path": give a whole number from 1 to 65535$/],
+    ['probes.plan', { cityId: 'demo', kind: 'path', target: 'svc:shop/api', port: 80 }, /^probes\.plan\.source: is required for kind "path": give a source pod \(pod:NAMESPACE\/NAME\)$/],
+    ['probes.plan', { cityId: 'demo', kind: 'matrix' }, /^probes\.plan\.namespace: is required for kind "matrix": give a namespace$/],
+    ['probes.plan', { kind: 'matrix', namespace: 'shop' }, /^probes\.plan\.cityId: is required: give a city id$/],
+    // A kind's field of the wrong type.
+    ['probes.plan', { ...path, port: 70000 }, /probes\.plan\.port: must be at most 65535/],
+    ['probes.plan', { ...path, protocol: 'ICMP' }, /probes\.plan\.protocol: expected one of TCP, UDP, SCTP/],
+  ] as const)('%s rejects %j', (method, args, message) => {
+    expect(() => parseArgs(method, args)).toThrow(ValidationError);
+    expect(() => parseArgs(method, args)).toThrow(message);
+  });
+});
+
 describe('errors on the wire', () => {
+  it('a bad argument: code invalid-argument, the field as a detail, the message names the method, the field and what to give', () => {
+    let thrown: unknown;
+    try {
+      parseArgs('probes.plan', { cityId: 'demo', kind: 'path', source: 'pod:shop/web-1', target: 'svc:shop/api' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(errorToWire(thrown)).toEqual({
+      code: 'invalid-argument',
+      name: 'ValidationError',
+      message: 'probes.plan.port: is required for kind "path": give a whole number from 1 to 65535',
+      details: { field: 'probes.plan.port' },
+    });
+  });
+
   it('keep a code to branch on, the name, the message and plain details', () => {
     expect(errorToWire(new ClusterError('unreachable', 'cannot reach https://10.0.0.1:6443: check the VPN', { status: 503 }))).toEqual({
       code: 'unreachable',

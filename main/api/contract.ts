@@ -1,8 +1,12 @@
 /**
  * The one API contract between the UI and the backend. Both transports (Electron IPC through the
  * preload, and browser mode over HTTP + WebSocket) carry exactly these methods and events; main
- * validates every argument with the schemas below before anything runs.
+ * validates every argument with the schemas below before anything runs. A leaf module: it imports
+ * only pure core and its validator (eslint.config.js, layer 'Contract'), so main, the preload and
+ * the renderer share it. Arguments that differ by kind are unions discriminated by that field
+ * (`probes.plan` by `kind`, `export.render` by `format`), checked per variant at the boundary.
  */
+import { EXPORT_FORMATS, type ExportFormat } from '../export/formats.js';
 import type { WireMapModel } from '../map/model.js';
 import type {
   CaptureWarning,
@@ -15,7 +19,7 @@ import type {
   RoadBuilder,
 } from '../model/types.js';
 import { ROAD_BUILDER_NAMES } from '../model/types.js';
-import { array, boolean, number, object, oneOf, optional, record, string, type Infer, type Schema } from './validate.js';
+import { array, boolean, number, object, oneOf, optional, record, string, variants, type Infer, type Schema } from './validate.js';
 
 const cityId = string({ min: 1, max: 300, pattern: /^(?!.*\.\.)[\w.:@/~-]+$/, what: 'a city id' });
 const peer = string({ min: 1, max: 600 });
@@ -23,8 +27,7 @@ const path = string({ min: 1, max: 4096 });
 const window = optional(object({ from: optional(number({ min: 0 })), to: optional(number({ min: 0 })) }));
 const taskId = string({ min: 1, max: 100, pattern: /^[\w-]+$/, what: 'a task id' });
 
-export const EXPORT_FORMATS = ['svg', 'png', 'html', 'pdf', 'dot', 'mermaid', 'csv-matrix', 'csv-flows', 'json'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat };
 
 export const OVERLAYS = ['policy', 'flows', 'probes', 'diff', 'whatif'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
@@ -66,6 +69,20 @@ const flowFilters = optional(
   }),
 );
 
+/** What every export takes: the city, a selection, redaction, the map's time window, overlays and roads, a title. */
+const exportCommon = {
+  cityId,
+  selection: optional(array(peer, { max: 50_000 })),
+  redact: optional(boolean()),
+  window,
+  overlays: optional(object({ policy: optional(boolean()), flows: optional(boolean()), probes: optional(boolean()) })),
+  /** false: only roads seen or probed, not those policies merely allow (default true, as the map). */
+  possibleRoads: optional(boolean()),
+  title: optional(string({ min: 1, max: 200 })),
+};
+const exportBackground = optional(oneOf(['white', 'transparent'] as const));
+const roadLevel = optional(oneOf(['auto', 'blocks', 'districts'] as const));
+
 /** Argument schemas, one per method. */
 export const METHODS = {
   'contexts.list': object({ kubeconfigPath: optional(path) }),
@@ -103,16 +120,22 @@ export const METHODS = {
     last: optional(number({ min: 1, max: 1_000_000, int: true })),
   }),
   'capture.stop': object({ cityId }),
-  'probes.plan': object({
-    cityId,
-    kind: oneOf(['flows', 'enforcement', 'path', 'matrix'] as const),
-    source: optional(peer),
-    target: optional(string({ min: 1, max: 300 })),
-    protocol: optional(oneOf(['TCP', 'UDP', 'SCTP'] as const)),
-    port: optional(number({ min: 1, max: 65535, int: true })),
-    namespace: optional(string({ min: 1, max: 253 })),
-    image: optional(string({ min: 1, max: 500 })),
-  }),
+  /** What to probe: each kind with the fields it needs (a path check a source, target and port; a matrix its namespace). */
+  'probes.plan': variants(
+    'kind',
+    { cityId, image: optional(string({ min: 1, max: 500 })) },
+    {
+      enforcement: {},
+      path: {
+        source: string({ min: 1, max: 600, what: 'a source pod (pod:NAMESPACE/NAME)' }),
+        target: string({ min: 1, max: 300, what: 'a target (pod:NS/NAME, svc:NS/NAME, dns:NAME or ip:ADDR)' }),
+        protocol: optional(oneOf(['TCP', 'UDP', 'SCTP'] as const)),
+        port: number({ min: 1, max: 65535, int: true }),
+      },
+      matrix: { namespace: string({ min: 1, max: 253, what: 'a namespace' }) },
+      flows: {},
+    },
+  ),
   'probes.run': object({ cityId, planId: string({ min: 1, max: 100 }), consent: boolean() }),
   'tasks.cancel': object({ taskId }),
   'snapshots.list': object({}),
@@ -127,16 +150,18 @@ export const METHODS = {
   'flows.inspect': object({ cityId, fileName: string({ min: 1, max: 500 }), text: optional(string({ max: 512 * 1024 * 1024 })), path: optional(path) }),
   /** roadBuilder: the CNI the cluster runs when the folder does not hold it (`serve --road-builder`). */
   'manifests.open': object({ paths: array(path, { max: 100 }), roadBuilder: optional(oneOf(ROAD_BUILDER_NAMES.filter((n) => n !== 'unknown'))) }),
-  'export.render': object({
-    cityId,
-    format: oneOf(EXPORT_FORMATS),
-    selection: optional(array(peer, { max: 50_000 })),
-    redact: optional(boolean()),
-    scale: optional(number({ min: 1, max: 4 })),
-    background: optional(oneOf(['white', 'transparent'] as const)),
-    window,
-    overlays: optional(object({ policy: optional(boolean()), flows: optional(boolean()), probes: optional(boolean()) })),
-  }),
+  /** An export: each format with the options it takes (scale for PNG, a background for PNG and SVG, road level for drawn and graph formats). */
+  'export.render': variants('format', exportCommon, {
+    svg: { background: exportBackground, roads: roadLevel },
+    png: { scale: optional(number({ min: 1, max: 4 })), background: exportBackground, roads: roadLevel },
+    html: { roads: roadLevel },
+    pdf: { roads: roadLevel },
+    dot: { roads: roadLevel },
+    mermaid: { roads: roadLevel },
+    'csv-matrix': {},
+    'csv-flows': {},
+    json: {},
+  } satisfies Record<ExportFormat, Record<string, Schema<unknown>>>),
   'settings.get': object({}),
   'settings.set': object({
     maxRawFlows: optional(number({ min: 0, max: 10_000_000, int: true })),
@@ -150,6 +175,12 @@ export const METHODS = {
 
 export type MethodName = keyof typeof METHODS;
 export type ArgsOf<M extends MethodName> = Infer<(typeof METHODS)[M]>;
+/** Omit over each member of a union (TypeScript's Omit merges a union into one object). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What to export, without the city: the app's export dialog and `netcity export` give the same. */
+export type ExportArgs = DistributiveOmit<ArgsOf<'export.render'>, 'cityId'>;
+/** What to probe, in which city. */
+export type ProbePlanArgs = ArgsOf<'probes.plan'>;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 // ---- Results ----
@@ -486,11 +517,12 @@ const CODE_OF_NAME: Record<string, string> = { ValidationError: 'invalid-argumen
 /** Any thrown value as a WireError; only strings and numbers of known fields travel as details. */
 export function errorToWire(err: unknown): WireError {
   if (!(err instanceof Error)) return { code: 'internal', name: 'Error', message: String(err) };
-  const e = err as Error & { code?: unknown; path?: unknown; status?: unknown };
+  const e = err as Error & { code?: unknown; path?: unknown; status?: unknown; field?: unknown };
   const code = typeof e.code === 'string' && /^[a-z][a-z0-9_-]*$/i.test(e.code) ? e.code : (CODE_OF_NAME[e.name] ?? 'internal');
   const details: Record<string, string | number> = {};
   if (typeof e.path === 'string') details.path = e.path;
   if (typeof e.status === 'number') details.status = e.status;
+  if (typeof e.field === 'string') details.field = e.field;
   return { code, name: e.name || 'Error', message: e.message, ...(Object.keys(details).length ? { details } : {}) };
 }
 

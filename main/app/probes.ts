@@ -32,6 +32,7 @@ import { parsePathTarget, targetPeer } from '../probes/path-check.js';
 import { parsePeerId } from '../model/ids.js';
 import type { FlowRecord, Permission, ProbeResult, Protocol, Snapshot } from '../model/types.js';
 import type { ArgsOf, ProbePlanView, ResultOf } from '../api/contract.js';
+import { ValidationError } from '../api/validate.js';
 import type { City } from '../city/city.js';
 import { mergeFlows, seededAggregator } from '../flows/ingest.js';
 import type { CityRegistry, EventSink, TaskRunner } from './ports.js';
@@ -226,20 +227,28 @@ export interface ProbePorts {
 export function probeUseCases(ports: ProbePorts) {
   const pending = new Map<string, PendingPlan>();
 
+  /** The contract's variant as the probe it plans: its fields were checked at the boundary; a source pod id is still read here. */
   const specOf = (a: ArgsOf<'probes.plan'>, city: City): ProbeSpec => {
-    if (a.kind === 'enforcement') return { kind: 'enforcement' };
-    if (a.kind === 'path') {
-      if (!a.source || !a.target || !a.port) throw new Error('path check: choose a source pod, a target (pod, service, DNS name or IP) and a port');
-      const src = parsePeerId(a.source.startsWith('pod:') ? a.source : `pod:${a.source}`);
-      if (src.type !== 'pod' || !src.namespace) throw new Error(`path check: the source must be a pod (pod:NAMESPACE/NAME), got ${a.source}`);
-      const request = { source: { namespace: src.namespace, pod: src.name }, target: parsePathTarget(a.target), protocol: a.protocol ?? 'TCP', port: a.port } as const;
-      return { kind: 'path', request, targetText: a.target };
+    switch (a.kind) {
+      case 'enforcement':
+        return { kind: 'enforcement' };
+      case 'path': {
+        const src = parsePeerId(a.source.startsWith('pod:') ? a.source : `pod:${a.source}`);
+        if (src.type !== 'pod' || !src.namespace) throw new ValidationError(`probes.plan.source: the source of a path check must be a pod (pod:NAMESPACE/NAME), got ${a.source}; pick a pod on the map or type its id`, 'probes.plan.source');
+        let target;
+        try {
+          target = parsePathTarget(a.target);
+        } catch (err) {
+          throw new ValidationError(`probes.plan.target: ${(err as Error).message}`, 'probes.plan.target');
+        }
+        const request = { source: { namespace: src.namespace, pod: src.name }, target, protocol: a.protocol ?? 'TCP', port: a.port } as const;
+        return { kind: 'path', request, targetText: a.target };
+      }
+      case 'matrix':
+        return { kind: 'matrix', inventory: city.snapshot, namespace: a.namespace };
+      case 'flows':
+        return { kind: 'flows', inventory: () => city.snapshot };
     }
-    if (a.kind === 'matrix') {
-      if (!a.namespace) throw new Error('matrix: choose a namespace');
-      return { kind: 'matrix', inventory: city.snapshot, namespace: a.namespace };
-    }
-    return { kind: 'flows', inventory: () => city.snapshot };
   };
 
   return {
@@ -248,7 +257,7 @@ export function probeUseCases(ports: ProbePorts) {
       const live = await ports.clusterOf(city.id);
       const context = live?.context ?? 'the cluster you connect to';
       const planned = planProbe(context, specOf(a, city), { image: a.image ?? ports.settings().probeImage });
-      if (planned.checks === 0) throw new Error(`matrix: nothing to check in ${a.namespace} (no running pods with declared ports)`);
+      if (planned.checks === 0 && a.kind === 'matrix') throw new Error(`matrix: nothing to check in ${a.namespace} (no running pods with declared ports): pick a namespace with running pods that declare their ports`);
       const { plan } = planned;
       const planId = randomUUID();
       let perms: { verb: string; resource: string; namespace?: string; allowed?: boolean }[];

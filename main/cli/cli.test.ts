@@ -1,4 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from './cli.js';
 
 function run(argv: string[], extra: { errIsTTY?: boolean } = {}) {
@@ -45,6 +48,22 @@ describe('netcity CLI', () => {
     const r = await run(['serve', '/nonexistent/city.netcity']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\/nonexistent\/city\.netcity: no such file or folder/);
+  });
+
+  it("prints an error's code as the API carries it (scripts branch on it as the UI does), none for a plain error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netcity-cli-code-'));
+    try {
+      const empty = join(dir, 'empty.netcity');
+      writeFileSync(empty, '');
+      const r = await run(['export', empty, '-f', 'svg', '-q']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^netcity export: .*empty\.netcity: the file is empty \(0 bytes\).* \(code: corrupt\)\n$/);
+      const plain = await run(['export', join(dir, 'none.netcity'), '-f', 'svg', '-q']);
+      expect(plain.err).toMatch(/no such file .*--demo\)\n$/);
+      expect(plain.err).not.toContain('(code:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes --quiet and --progress anywhere after the command, and hands progress to the command only when wanted', async () => {

@@ -75,7 +75,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.err(`netcity ${command.name}: stopped: ${(err as Error).message}\n`);
       return 130;
     }
-    io.err(`netcity ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    // The error's code as the API carries it (not for plain errors): scripts can branch on it as the UI does.
+    const { errorToWire } = await import('../api/contract.js');
+    const wire = errorToWire(err);
+    io.err(`netcity ${command.name}: ${wire.message}${wire.code !== 'internal' ? ` (code: ${wire.code})` : ''}\n`);
     return 1;
   } finally {
     reporter?.end();

@@ -34,7 +34,7 @@ describe('BackendProcess', () => {
     }
     expect((cities as { id: string }[]).map((c) => c.id)).toEqual(['demo']);
     const bad = await p.call('city.map', { cityId: 5 });
-    expect(bad).toEqual({ error: { code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' } });
+    expect(bad).toEqual({ error: { code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number', details: { field: 'city.map.cityId' } } });
     p.stop();
     for (let i = 0; i < 50 && exited === undefined; i++) await new Promise((res) => setTimeout(res, 100));
     expect(exited).not.toBeUndefined();

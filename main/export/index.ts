@@ -8,6 +8,7 @@ import { csvFlowsChunks, csvMatrixChunks } from './csv.js';
 import { dotChunks, type GraphOptions } from './dot.js';
 import type { ExportOverlays } from './encoding.js';
 import { formatWindow } from './escape.js';
+import { EXPORT_FORMATS, FORMAT_INFO, type ExportFormat } from './formats.js';
 import { buildExportJson, jsonChunks } from './json.js';
 import { mermaidChunks } from './mermaid.js';
 import { ChromiumRasterizer, type Rasterizer } from './rasterize.js';
@@ -17,20 +18,7 @@ import { renderReportHtml } from './report.js';
 import { selectMap } from './selection.js';
 import { prepareSvg, type SvgHeader } from './svg.js';
 
-export const EXPORT_FORMATS = ['svg', 'png', 'html', 'pdf', 'dot', 'mermaid', 'csv-matrix', 'csv-flows', 'json'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const FORMAT_INFO: Record<ExportFormat, { mime: string; ext: string; binary: boolean }> = {
-  svg: { mime: 'image/svg+xml', ext: 'svg', binary: false },
-  png: { mime: 'image/png', ext: 'png', binary: true },
-  html: { mime: 'text/html; charset=utf-8', ext: 'html', binary: false },
-  pdf: { mime: 'application/pdf', ext: 'pdf', binary: true },
-  dot: { mime: 'text/vnd.graphviz', ext: 'dot', binary: false },
-  mermaid: { mime: 'text/vnd.mermaid', ext: 'mmd', binary: false },
-  'csv-matrix': { mime: 'text/csv; charset=utf-8', ext: 'matrix.csv', binary: false },
-  'csv-flows': { mime: 'text/csv; charset=utf-8', ext: 'flows.csv', binary: false },
-  json: { mime: 'application/json', ext: 'json', binary: false },
-};
+export { EXPORT_FORMATS, FORMAT_INFO, type ExportFormat } from './formats.js';
 
 export interface ExportProgress {
   stage: 'redact' | 'select' | 'render' | 'rasterize' | 'done';

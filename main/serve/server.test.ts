@@ -52,7 +52,15 @@ describe('browser-mode server', () => {
     const body = (await ok.json()) as { result: { id: string }[] };
     expect(body.result.map((c) => c.id)).toEqual(['demo']);
     const bad = (await (await api('city.map', { cityId: 7 }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
-    expect(bad.error).toEqual({ code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number' });
+    expect(bad.error).toEqual({ code: 'invalid-argument', name: 'ValidationError', message: 'city.map.cityId: expected a string, got number', details: { field: 'city.map.cityId' } });
+    // A kind-specific argument of another kind is refused at the boundary, with the code, the field and what the kind takes.
+    const variant = (await (await api('probes.plan', { cityId: 'demo', kind: 'enforcement', namespace: 'shop' }, { 'x-netcity-token': server.token })).json()) as { error: unknown };
+    expect(variant.error).toEqual({
+      code: 'invalid-argument',
+      name: 'ValidationError',
+      message: 'probes.plan: field "namespace" belongs to kind "matrix", not "enforcement" (kind "enforcement" takes: kind, cityId, image)',
+      details: { field: 'probes.plan' },
+    });
     const missing = (await (await api('city.map', { cityId: 'nope' }, { 'x-netcity-token': server.token })).json()) as { error: { name: string; message: string } };
     expect(missing.error.name).toBe('NotFoundError');
     expect((missing.error as { code?: string }).code).toBe('not-found');

@@ -35,6 +35,16 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     ['renderer/src/lib/x.ts', "import { planProbe } from '../../../main/app/probes.js';", 'Renderer'],
     ['renderer/src/lib/x.ts', "import { loadManifests } from '../../../main/manifests/index.js';", undefined],
     ['renderer/src/lib/x.ts', "import { saveSnapshot } from '../../../main/store/index.js';", 'Renderer'],
+    // The contract is a leaf: pure core and its validator only.
+    ['main/api/contract.ts', "import { Backend } from './backend.js';", 'The API contract'],
+    ['main/api/contract.ts', "import { checkPath } from './paths.js';", 'The API contract'],
+    ['main/api/contract.ts', "import { ClusterError } from '../cluster/errors.js';", 'The API contract'],
+    ['main/api/contract.ts', "import { exportCity } from '../export/index.js';", 'The API contract'],
+    ['main/api/contract.ts', "import type { City } from '../city/city.js';", 'The API contract'],
+    ['main/api/contract.ts', "import { OpenCities } from '../app/cities.js';", 'The API contract'],
+    ['main/api/validate.ts', "import fs from 'node:fs';", 'The API contract'],
+    ['main/api/contract.ts', "import { IPC_EVENT_CHANNEL } from '../electron/channels.js';", 'The API contract'],
+    ['main/api/contract.ts', "import { string } from './validate.js';\nimport type { WireMapModel } from '../map/model.js';\nimport { EXPORT_FORMATS } from '../export/formats.js';\nimport { ROAD_BUILDER_NAMES } from '../model/types.js';", undefined],
   ])('%s: %s', async (file, code, layer) => {
     const errors = await boundaryErrors(file, `${code}\nexport const used = 1;\n`);
     if (layer) expect(errors.join('\n')).toContain(`${layer} code must not import from a layer above it`);

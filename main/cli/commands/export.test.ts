@@ -101,11 +101,12 @@ describe('netcity export', () => {
       [['--demo', '-f', 'pdf', '-o', '-'], /pdf is binary/],
       [['a.netcity', 'b.netcity', '-f', 'svg'], /one snapshot at a time/],
       [['--demo', '-f', 'svg', '--roads', 'streets'], /--roads: blocks, districts or auto, got "streets"/],
+      [['--demo', '-f', 'csv-flows', '--roads', 'blocks'], /--roads only applies to drawn and graph formats \(svg, png/],
     ];
     for (const [args, message] of bad) {
       expect(() => parseExportArgs(args), args.join(' ')).toThrow(UsageError);
       expect(() => parseExportArgs(args), args.join(' ')).toThrow(message);
     }
-    expect(parseExportArgs(['--demo', '-f', 'png', '--scale', '3', '--no-flows'])).toMatchObject({ scale: 3, overlays: { policy: true, flows: false, probes: true } });
+    expect(parseExportArgs(['--demo', '-f', 'png', '--scale', '3', '--no-flows']).args).toMatchObject({ format: 'png', scale: 3, overlays: { policy: true, flows: false, probes: true } });
   });
 });

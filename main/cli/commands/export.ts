@@ -5,12 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ExportFormat, ExportProgress } from '../../export/index.js';
-import type { Snapshot } from '../../model/types.js';
+import type { ExportArgs } from '../../api/contract.js';
+import { EXPORT_FORMATS, FORMAT_INFO, type ExportFormat } from '../../export/formats.js';
+import type { ExportProgress } from '../../export/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 
-const FORMATS: readonly ExportFormat[] = ['svg', 'png', 'html', 'pdf', 'dot', 'mermaid', 'csv-matrix', 'csv-flows', 'json'];
-const BINARY = new Set<ExportFormat>(['png', 'pdf']);
+const FORMATS: readonly ExportFormat[] = EXPORT_FORMATS;
+/** Formats drawn or laid out as a graph: the ones --roads applies to. */
+const ROAD_LEVEL_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'html', 'pdf', 'dot', 'mermaid'];
 
 const usage = `
 Usage:
@@ -56,17 +58,10 @@ PNG and PDF use headless Chromium: set NETCITY_CHROMIUM to its path, or install 
 
 interface Parsed {
   source: { demo: true } | { file: string };
-  format: ExportFormat;
   out?: string;
-  select: string[];
-  redact: boolean;
-  scale?: number;
-  background?: 'white' | 'transparent';
-  title?: string;
-  overlays: { policy: boolean; flows: boolean; probes: boolean };
-  possibleRoads: boolean;
-  roads?: 'auto' | 'blocks' | 'districts';
   quiet: boolean;
+  /** What to export, exactly as the app's export dialog asks for it (`export.render` without the city). */
+  args: ExportArgs;
 }
 
 export function parseExportArgs(args: string[]): Parsed {
@@ -107,32 +102,35 @@ export function parseExportArgs(args: string[]): Parsed {
   if (bg !== undefined && format !== 'png' && format !== 'svg') throw new UsageError('--background only applies to --format png or svg');
   const roads = values.roads;
   if (roads !== undefined && roads !== 'auto' && roads !== 'blocks' && roads !== 'districts') throw new UsageError(`--roads: blocks, districts or auto, got "${roads}"`);
-  if (values.out === '-' && BINARY.has(format)) throw new UsageError(`--out -: ${format} is binary; write it to a file`);
-  return {
-    source: values.demo ? { demo: true } : { file: positionals[0] },
-    format,
-    out: values.out,
-    select: values.select ?? [],
+  if (roads !== undefined && !ROAD_LEVEL_FORMATS.includes(format)) throw new UsageError(`--roads only applies to drawn and graph formats (${ROAD_LEVEL_FORMATS.join(', ')})`);
+  if (values.out === '-' && FORMAT_INFO[format].binary) throw new UsageError(`--out -: ${format} is binary; write it to a file`);
+  const common = {
+    selection: values.select ?? [],
     redact: Boolean(values.redact),
-    scale,
-    background: bg as Parsed['background'],
-    title: values.title,
     overlays: { policy: !values['no-policy'], flows: !values['no-flows'], probes: !values['no-probes'] },
     possibleRoads: !values['no-possible-roads'],
-    roads: roads as Parsed['roads'],
-    quiet: Boolean(values.quiet),
+    ...(values.title ? { title: values.title } : {}),
   };
+  const level = roads as 'auto' | 'blocks' | 'districts' | undefined;
+  const background = bg as 'white' | 'transparent' | undefined;
+  let exportArgs: ExportArgs;
+  if (format === 'png') exportArgs = { format, ...common, scale, background, roads: level };
+  else if (format === 'svg') exportArgs = { format, ...common, background, roads: level };
+  else if (format === 'csv-matrix' || format === 'csv-flows' || format === 'json') exportArgs = { format, ...common };
+  else exportArgs = { format, ...common, roads: level };
+  return { source: values.demo ? { demo: true } : { file: positionals[0] }, out: values.out, quiet: Boolean(values.quiet), args: exportArgs };
 }
 
-async function loadSnapshot(source: Parsed['source'], cwd: string): Promise<{ snapshot: Snapshot; kind: 'demo' | 'snapshot' }> {
-  if ('demo' in source) {
-    const { demoSnapshot } = await import('../../model/scenario/demo.js');
-    return { snapshot: demoSnapshot(), kind: 'demo' };
-  }
+/** The city to export, opened as the app opens it (app/cities.ts): the demo, or a saved snapshot. */
+async function openCity(source: Parsed['source'], cwd: string) {
+  const { OpenCities } = await import('../../app/cities.js');
+  const { inlineTasks } = await import('../../app/ports.js');
+  const cities = new OpenCities({ emit: () => undefined }, inlineTasks(new AbortController().signal));
+  if ('demo' in source) return cities.openDemo();
   const file = path.resolve(cwd, source.file);
   if (!fs.existsSync(file)) throw new Error(`snapshot ${file}: no such file (save one with \`netcity snapshot ... --out FILE.netcity\`, or use --demo)`);
   const { openSnapshot } = await import('../../store/index.js');
-  return { snapshot: openSnapshot(file), kind: 'snapshot' };
+  return cities.addCity('snapshot', openSnapshot(file), { filePath: file });
 }
 
 const exportCommand: Command = {
@@ -140,20 +138,16 @@ const exportCommand: Command = {
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
     const p = parseExportArgs(args);
-    const { snapshot: raw, kind } = await loadSnapshot(p.source, io.cwd);
-    const { openCityForExport } = await import('../../export/city-map.js');
-    const { exportCity } = await import('../../export/index.js');
-    const { snapshot, map } = openCityForExport(raw, kind, { possibleRoads: p.possibleRoads });
+    const city = await openCity(p.source, io.cwd);
+    const { exportOfCity } = await import('../../app/export.js');
     let lastStage = '';
     const onProgress = (e: ExportProgress) => {
       if (p.quiet || e.stage === lastStage || e.stage === 'done') return;
       lastStage = e.stage;
       io.progress?.(`export: ${e.message}...`);
     };
-    const result = await exportCity({
-      snapshot, map, format: p.format, selection: p.select, overlays: p.overlays, redact: p.redact,
-      scale: p.scale, background: p.background, title: p.title, roadLevel: p.roads, onProgress, signal: io.signal,
-    });
+    const result = await exportOfCity(city, p.args, { onProgress, signal: io.signal });
+    const format = p.args.format;
     if (p.out === '-') {
       io.out(String(result.data));
       return 0;
@@ -171,7 +165,7 @@ const exportCommand: Command = {
       throw new Error(`writing ${out}: ${(err as Error).message}`);
     }
     const size = typeof result.data === 'string' ? Buffer.byteLength(result.data) : result.data.length;
-    io.out(`wrote ${out} (${p.format}, ${formatBytes(size)}${p.redact ? ', redacted' : ''})\n`);
+    io.out(`wrote ${out} (${format}, ${formatBytes(size)}${p.args.redact ? ', redacted' : ''})\n`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The renderer's side of the API contract. In Electron the preload exposes `window.netcity`
  * (named functions over IPC); in browser mode the same calls go over HTTP with the per-run token,
- * and events over a WebSocket. Errors arrive with their name and message.
+ * and events over a WebSocket. Errors arrive as the contract's WireError: code, name, message, details.
  */
 import type { ApiEvent, ArgsOf, MethodName, ResultOf, WireResponse } from '../../../main/api/contract';
 
@@ -96,9 +96,10 @@ function browserTransport(): Transport {
           body: JSON.stringify(args ?? {}),
         });
       } catch (err) {
-        throw new ApiError('ConnectionError', `NetCity's backend is not reachable (${(err as Error).message}). Is \`netcity serve\` still running?`);
+        throw new ApiError('ConnectionError', `NetCity's backend is not reachable (${(err as Error).message}). Is \`netcity serve\` still running?`, 'unreachable');
       }
-      if (!res.ok) throw new ApiError('HttpError', `${method}: HTTP ${res.status} ${await res.text()}`);
+      // The server answers every API call with a WireResponse; other statuses are its refusals (token, host, size).
+      if (!res.ok) throw new ApiError('HttpError', `${method}: HTTP ${res.status} ${await res.text()}`, res.status === 413 ? 'too-large' : res.status < 500 ? 'refused' : 'internal', { status: res.status });
       return unwrap((await res.json()) as WireResponse<ResultOf<typeof method>>) as never;
     },
     onEvent(l) {

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCityForExport } from '../../../main/export/city-map.js';
+import { City } from '../../../main/city/city.js';
 import { exportCity, EXPORT_FORMATS, type ExportFormat } from '../../../main/export/index.js';
 import { ChromiumRasterizer } from '../../../main/export/rasterize.js';
 import type { MapModel } from '../../../main/map/model.js';
@@ -21,7 +21,10 @@ const NOW = Date.UTC(2026, 10, 27, 22, 0, 0);
 
 beforeAll(() => {
   mkdirSync(OUT, { recursive: true });
-  ({ snapshot, map } = openCityForExport(demoSnapshot(), 'demo'));
+  // The city the app opens (policy engine, findings, map model), as `netcity export --demo` draws it.
+  const city = new City({ id: 'demo', kind: 'demo', snapshot: demoSnapshot() });
+  snapshot = city.snapshot;
+  map = city.map();
 });
 afterAll(() => raster.close());
 
