@@ -64,7 +64,7 @@ export class City {
   /** For file-backed cities: window roads from the file (all stored flows), not from memory. */
   windowRoads?: (from?: number, to?: number) => RoadAggregate[];
   /** Bumped on every change so background work can tell a stale result from a fresh one. */
-  revision = 0;
+  private revision = 0;
 
   constructor(opts: CityOptions) {
     this.id = opts.id;

@@ -176,6 +176,5 @@ export class PortSetTable {
     return id;
   }
 }
-/** Ids PortSetTable gives the empty and the full set. */
+/** The id PortSetTable gives the empty set (its first entry). */
 export const NONE_ID = 0;
-export const ALL_ID = 1;
