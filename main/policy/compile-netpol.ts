@@ -95,7 +95,7 @@ function peersOf(ctx: CompileContext, key: string, ns: string, where: string, ra
     nsSel?.errors.forEach(warn);
     // podSelector alone: own namespace; with namespaceSelector: pods in the selected namespaces (AND).
     const selKey = ['netpol', nsSel ? e.namespaceSelector : ns, pod.empty ? null : e.podSelector];
-    const classes = u.selectOnce(selKey, nsSel ? (_n, l) => nsSel.match(l) : ns, pod.empty ? null : (c) => pod.match(c.labels));
+    const classes = u.selectOnce(selKey, nsSel ? (_n, l) => nsSel.match(l) : ns, pod.empty ? null : (c) => pod.match(c.labels), nsSel?.required);
     peers.push({ classes, other: () => 'no' });
   });
   return peers.length ? orPeers(u, peers) : NO_PEER;

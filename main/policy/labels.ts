@@ -12,6 +12,8 @@ export interface CompiledSelector {
   empty: boolean;
   /** Problems found; a selector with errors matches nothing (fail closed). */
   errors: string[];
+  /** A label (key, value) every matching set of labels has (from matchLabels): for looking up candidates. */
+  required?: [string, string];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -27,6 +29,7 @@ export function compileSelector(sel: unknown, where: string, keyOf: (k: string) 
   if (!isObject(sel)) return { match: MATCH_NONE, empty: false, errors: [`${where}: selector must be an object`] };
   const errors: string[] = [];
   const tests: LabelPredicate[] = [];
+  let required: [string, string] | undefined;
   const ml = sel.matchLabels;
   if (ml !== undefined && ml !== null) {
     if (!isObject(ml)) errors.push(`${where}.matchLabels: must be a map of strings`);
@@ -34,6 +37,7 @@ export function compileSelector(sel: unknown, where: string, keyOf: (k: string) 
       for (const [k0, v] of Object.entries(ml)) {
         const k = keyOf(k0);
         const want = typeof v === 'string' ? v : String(v);
+        required ??= [k, want];
         tests.push((l) => l[k] === want);
       }
   }
@@ -82,6 +86,7 @@ export function compileSelector(sel: unknown, where: string, keyOf: (k: string) 
   }
   if (errors.length > 0) return { match: MATCH_NONE, empty: false, errors };
   if (tests.length === 0) return { match: MATCH_ALL, empty: true, errors };
-  if (tests.length === 1) return { match: tests[0], empty: false, errors };
-  return { match: (l) => tests.every((t) => t(l)), empty: false, errors };
+  const req = required ? { required } : {};
+  if (tests.length === 1) return { match: tests[0], empty: false, errors, ...req };
+  return { match: (l) => tests.every((t) => t(l)), empty: false, errors, ...req };
 }

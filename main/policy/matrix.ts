@@ -137,11 +137,16 @@ interface Row {
  * Turns part -> group numbers (groups < bound) into a compact row, evaluating one part per
  * group. Canonical: rows with the same verdict per part are equal arrays, whatever their plans.
  */
+/** Scratch arrays of compactRow (rows are made one at a time): fewer large short-lived arrays. */
+let scratchLocal = new Int32Array(0);
+let scratchTmp = new Int32Array(0);
 function compactRow(uid: number, groupOf: Int32Array, bound: number, evalPart: (part: number) => number, plan: DirPlan | null, dst: PodClass | null): Row {
-  const local = new Int32Array(bound).fill(-1);
+  if (scratchLocal.length < bound) scratchLocal = new Int32Array(Math.max(bound, 2 * scratchLocal.length));
+  if (scratchTmp.length < groupOf.length) scratchTmp = new Int32Array(Math.max(groupOf.length, 2 * scratchTmp.length));
+  const local = scratchLocal.fill(-1, 0, bound);
   const byResult = new Map<number, number>();
   const res: number[] = [];
-  const tmp = new Int32Array(groupOf.length);
+  const tmp = scratchTmp.subarray(0, groupOf.length);
   for (let p = 0; p < groupOf.length; p++) {
     const g = groupOf[p];
     let l = local[g];
@@ -156,7 +161,7 @@ function compactRow(uid: number, groupOf: Int32Array, bound: number, evalPart: (
     }
     tmp[p] = l;
   }
-  const idx = res.length <= 256 ? Uint8Array.from(tmp) : res.length <= 65536 ? Uint16Array.from(tmp) : tmp;
+  const idx = res.length <= 256 ? Uint8Array.from(tmp) : res.length <= 65536 ? Uint16Array.from(tmp) : tmp.slice();
   return { uid, idx, res: Int32Array.from(res), plan, dst };
 }
 
@@ -309,18 +314,36 @@ export function computeConnectivity(core: PolicyEngineCore, opts: MatrixOptions 
   };
 
   /** A plan's verdicts over the parts of `onto`: parts split by which of its rules match them, one evaluation per group. */
+  // Scratch arrays of planRow: a group's new number per rule, stamped by rule (no map per rule).
+  let stamp = new Int32Array(1024);
+  let renumber = new Int32Array(1024);
+  let stampEpoch = 0;
+  const groupScratch = [new Int32Array(asSrc.size), new Int32Array(asDst.size)];
   const planRow = (plan: DirPlan, fixedDst: PodClass | null, onto: Partition, which: 0 | 1): Row => {
-    const groupOf = new Int32Array(onto.size);
+    const groupOf = groupScratch[which].fill(0);
     let groups = 1;
     for (const r of plan.all)
       for (const bits of [r.peer.classes, r.peer.maybe]) {
         if (!bits) continue;
-        const remap = new Map<number, number>();
-        for (const part of project(bits, onto, which)) {
+        const parts = project(bits, onto, which);
+        // A peer covering every part splits nothing (every group is renumbered alike).
+        if (parts.length === onto.size) continue;
+        if (groups + parts.length > stamp.length) {
+          const size = 2 * (groups + parts.length);
+          const s2 = new Int32Array(size);
+          s2.set(stamp);
+          stamp = s2;
+          renumber = new Int32Array(size);
+        }
+        const epoch = ++stampEpoch;
+        for (let j = 0; j < parts.length; j++) {
+          const part = parts[j];
           const g = groupOf[part];
-          let ng = remap.get(g);
-          if (ng === undefined) remap.set(g, (ng = groups++));
-          groupOf[part] = ng;
+          if (stamp[g] !== epoch) {
+            stamp[g] = epoch;
+            renumber[g] = groups++;
+          }
+          groupOf[part] = renumber[g];
         }
       }
     // Named ports resolve against each destination: parts with other named ports are other groups.

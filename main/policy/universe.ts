@@ -150,11 +150,30 @@ export class Universe {
     return bits;
   }
 
-  /** Classes in namespaces passing nsTest whose pod labels pass podTest. */
-  select(nsTest: ((ns: string, labels: Labels) => boolean) | string | null, podTest: ((cls: PodClass) => boolean) | null): Bitset {
+  private nsByLabel?: Map<string, string[]>;
+  /** Namespaces carrying a label (key, value), in namespace order. */
+  private namespacesWith(key: string, value: string): string[] {
+    if (!this.nsByLabel) {
+      this.nsByLabel = new Map();
+      for (const ns of this.nsNames)
+        for (const [k, v] of Object.entries(this.nsLabels.get(ns)!)) {
+          const kv = `${k}\u0000${v}`;
+          let l = this.nsByLabel.get(kv);
+          if (!l) this.nsByLabel.set(kv, (l = []));
+          l.push(ns);
+        }
+    }
+    return this.nsByLabel.get(`${key}\u0000${value}`) ?? [];
+  }
+
+  /**
+   * Classes in namespaces passing nsTest whose pod labels pass podTest. `nsRequired`: a label
+   * every namespace passing nsTest carries (only those are tested).
+   */
+  select(nsTest: ((ns: string, labels: Labels) => boolean) | string | null, podTest: ((cls: PodClass) => boolean) | null, nsRequired?: [string, string]): Bitset {
     if (typeof nsTest === 'string') return this.selectIn(nsTest, podTest);
     const bits = new Bitset(this.classes.length);
-    for (const ns of this.nsNames) {
+    for (const ns of nsTest && nsRequired ? this.namespacesWith(nsRequired[0], nsRequired[1]) : this.nsNames) {
       if (nsTest && !nsTest(ns, this.nsLabels.get(ns)!)) continue;
       const [from, to] = this.nsRange.get(ns)!;
       if (!podTest) bits.setRange(from, to);
@@ -174,15 +193,15 @@ export class Universe {
    * select() remembered by a key that stands for both tests (e.g. the selectors' JSON): policies
    * repeat selectors, and each fresh selection tests every class.
    */
-  selectOnce(what: unknown[], nsTest: Parameters<Universe['select']>[0], podTest: Parameters<Universe['select']>[1]): Bitset {
+  selectOnce(what: unknown[], nsTest: Parameters<Universe['select']>[0], podTest: Parameters<Universe['select']>[1], nsRequired?: [string, string]): Bitset {
     let key: string;
     try {
       key = JSON.stringify(what, (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
     } catch {
-      return this.select(nsTest, podTest); // not JSON (a manifest read by other means): not remembered
+      return this.select(nsTest, podTest, nsRequired); // not JSON (a manifest read by other means): not remembered
     }
     let bits = this.selections.get(key);
-    if (!bits) this.selections.set(key, (bits = this.select(nsTest, podTest)));
+    if (!bits) this.selections.set(key, (bits = this.select(nsTest, podTest, nsRequired)));
     return bits;
   }
 

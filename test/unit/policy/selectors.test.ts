@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseCalicoSelector } from '../../../main/policy/calico-selector.js';
 import { compileSelector } from '../../../main/policy/labels.js';
 import { cutAddressSpace, formatRange, parseCidr, parseIp } from '../../../main/policy/ip.js';
+import { Universe } from '../../../main/policy/universe.js';
+import type { Bitset } from '../../../main/policy/bitset.js';
+import type { PodInfo } from '../../../main/model/types.js';
 
 describe('Calico selector expressions', () => {
   const l = { app: 'web', tier: 'front-end', env: 'prod' };
@@ -66,5 +69,31 @@ describe('addresses', () => {
       '2001:db8::/32',
       '2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
     ]);
+  });
+});
+
+describe('namespace lookup by a required label', () => {
+  it('a selector names one label it requires (matchLabels), none for expressions only', () => {
+    expect(compileSelector({ matchLabels: { team: 'a', env: 'prod' } }, 's').required).toEqual(['team', 'a']);
+    expect(compileSelector({ matchExpressions: [{ key: 'team', operator: 'Exists' }] }, 's').required).toBeUndefined();
+    expect(compileSelector({}, 's').required).toBeUndefined();
+  });
+
+  it('selecting with the required label picks the same classes as testing every namespace', () => {
+    const namespaces = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, labels: { team: i % 2 ? 'odd' : 'even', ...(i === 3 ? { env: 'prod' } : {}) } }));
+    const pods = namespaces.flatMap((ns) => ['web', 'db'].map((app) => ({ namespace: ns.name, name: `${app}-1`, labels: { app }, ports: [], ips: [] }) as unknown as PodInfo));
+    const u = new Universe({ namespaces, pods, nodes: [] });
+    const ids = (b: Bitset) => {
+      const out: number[] = [];
+      b.forEach((i) => out.push(i));
+      return out;
+    };
+    for (const matchLabels of [{ team: 'odd' }, { team: 'odd', env: 'prod' }, { 'kubernetes.io/metadata.name': 'c' }, { team: 'none' }]) {
+      const sel = compileSelector({ matchLabels }, 's');
+      const every = ids(u.select((_n, l) => sel.match(l), (c) => c.labels.app === 'web'));
+      const looked = ids(u.select((_n, l) => sel.match(l), (c) => c.labels.app === 'web', sel.required));
+      expect({ matchLabels, looked }).toEqual({ matchLabels, looked: every });
+    }
+    expect(ids(u.select((_n, l) => l.team === 'odd', null, ['team', 'odd'])).length).toBe(4);
   });
 });
