@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixtureMap, fixtureSnapshot } from '../../test/integration/export/fixture.js';
-import { parseXml } from '../../test/integration/export/xml.js';
+import { fixtureMap, fixtureSnapshot } from '../../test/support/export/fixture.js';
+import { parseXml } from '../../test/support/export/xml.js';
 import { csvCell, renderCsvFlows, renderCsvMatrix, FLOW_COLUMNS } from './csv.js';
 import { dotString, renderDot } from './dot.js';
 import { buildExportJson, jsonChunks, JSON_EXPORT_VERSION } from './json.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureMap, fixtureSnapshot } from '../../test/integration/export/fixture.js';
+import { fixtureMap, fixtureSnapshot } from '../../test/support/export/fixture.js';
 import { exportCity, ExportError, exportFileName, type ExportProgress } from './index.js';
 import type { Rasterizer } from './rasterize.js';
 import { checkPngSize, findChromium, RasterizerUnavailableError } from './rasterize.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureMap, fixtureSnapshot, SECRET_IPS, SECRET_LABEL_VALUES, SECRET_NODE_NAMES, SECRET_POD_NAMES } from '../../test/integration/export/fixture.js';
+import { fixtureMap, fixtureSnapshot, SECRET_IPS, SECRET_LABEL_VALUES, SECRET_NODE_NAMES, SECRET_POD_NAMES } from '../../test/support/export/fixture.js';
 import { exportCity, EXPORT_FORMATS } from './index.js';
 import { learnSnapshot, redactAll, Redactor } from './redact.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureMap, fixtureSnapshot } from '../../test/integration/export/fixture.js';
-import { parseHtml } from '../../test/integration/export/xml.js';
+import { fixtureMap, fixtureSnapshot } from '../../test/support/export/fixture.js';
+import { parseHtml } from '../../test/support/export/xml.js';
 import { computeReportFacts } from './report-facts.js';
 import { renderReportHtml } from './report.js';
 import { renderSvg } from './svg.js';

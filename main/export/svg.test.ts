@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureMap } from '../../test/integration/export/fixture.js';
-import { parseXml, type XDocument } from '../../test/integration/export/xml.js';
+import { fixtureMap } from '../../test/support/export/fixture.js';
+import { parseXml, type XDocument } from '../../test/support/export/xml.js';
 import { selectMap, SelectionError } from './selection.js';
 import { renderSvg, type SvgOptions } from './svg.js';
 

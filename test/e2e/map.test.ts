@@ -17,7 +17,7 @@ import { parsePeerId } from '../../main/model/ids.js';
 import { generateScenario } from '../../main/model/scenario/generate.js';
 import { createPolicyEngine } from '../../main/policy/index.js';
 import { startServer } from '../../main/serve/server.js';
-import { parseXml } from '../integration/export/xml.js';
+import { parseXml } from '../support/export/xml.js';
 import { launchChromium } from '../support/chromium.js';
 import { ROOT, startServe, type Served } from '../support/serve.js';
 import { waitForApp } from '../support/wait.js';

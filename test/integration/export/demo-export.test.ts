@@ -11,7 +11,7 @@ import { ChromiumRasterizer } from '../../../main/export/rasterize.js';
 import type { MapModel } from '../../../main/map/model.js';
 import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import type { Snapshot } from '../../../main/model/types.js';
-import { parseHtml, parseXml } from './xml.js';
+import { parseHtml, parseXml } from '../../support/export/xml.js';
 
 const OUT = 'test-results/export';
 const raster = new ChromiumRasterizer();

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChromiumRasterizer } from '../../../main/export/rasterize.js';
 import { prepareSvg, renderSvg } from '../../../main/export/svg.js';
-import { fixtureMap } from './fixture.js';
+import { fixtureMap } from '../../support/export/fixture.js';
 
 const OUT = 'test-results/export';
 mkdirSync(OUT, { recursive: true });

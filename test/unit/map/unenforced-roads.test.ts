@@ -4,7 +4,7 @@
  * of their own, and the same road is drawn the same way in SVG, DOT and Mermaid.
  */
 import { describe, expect, it } from 'vitest';
-import { parseXml } from '../../integration/export/xml.js';
+import { parseXml } from '../../support/export/xml.js';
 import { City } from '../../../main/city/city.js';
 import { demoSnapshot } from '../../../main/model/scenario/demo.js';
 import type { RoadBuilder, Snapshot } from '../../../main/model/types.js';
